@@ -1,0 +1,147 @@
+//! `stsc build`: specs → manifests on stdout or in a directory.
+
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+
+use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
+use crate::compile::Compiler;
+use crate::diag::{render_text, Severity};
+use crate::output;
+use crate::render::{RenderError, Renderer};
+use crate::source::SourceFile;
+use crate::validate::KubeVersion;
+
+/// Arguments of `stsc build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Spec files (`-` reads standard input).
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+    /// Write one file per object and a kustomization.yaml into DIR instead of stdout.
+    #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+    /// A directory of templates that replace the embedded ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Multi-document YAML.
+    Yaml,
+    /// A `v1` `List`.
+    Json,
+}
+
+/// Read spec files; `-` is standard input.
+pub(crate) fn read_sources(paths: &[PathBuf]) -> Result<Vec<Arc<SourceFile>>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let shown = p.display().to_string();
+        let bytes = if shown == "-" {
+            let mut b = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut b)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            b
+        } else {
+            std::fs::read(p).map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?
+        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "{shown}: not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        let name = if shown == "-" { "<stdin>".to_string() } else { shown };
+        out.push(Arc::new(SourceFile::new(name, text)));
+    }
+    Ok(out)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ if e.raw_os_error() == Some(21) => "is a directory".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Run `stsc build`.
+pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
+    let sources = match read_sources(&args.specs) {
+        Ok(s) => s,
+        Err(e) => return fail_usage(e),
+    };
+    let renderer = match Renderer::new(args.templates.as_deref()) {
+        Ok(r) => r,
+        Err(e @ RenderError::Io { .. }) => return fail_usage(e),
+        Err(e) => {
+            eprintln!("stsc: error[template]: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let compiler = Compiler::new(renderer, version);
+    let compiled = compiler.compile(&sources);
+    let mut findings = compiled.findings;
+    if args.strict {
+        for f in &mut findings {
+            f.severity = Severity::Error;
+        }
+    }
+    eprint!("{}", render_text(&findings, style.snippets, style.color));
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    if errors > 0 {
+        let warnings = findings.len() - errors;
+        eprintln!(
+            "stsc: {errors} error{}{}; nothing written",
+            if errors == 1 { "" } else { "s" },
+            if warnings > 0 { format!(", {warnings} warning{}", if warnings == 1 { "" } else { "s" }) } else { String::new() }
+        );
+        return EXIT_INVALID;
+    }
+    let manifests = compiled.manifests;
+    if let Some(dir) = &args.output_dir {
+        let files = match output::dir_files(&manifests) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("stsc: error: {e}");
+                return EXIT_INVALID;
+            }
+        };
+        return match output::write_dir(dir, &files) {
+            Ok(written) => {
+                eprintln!("stsc: wrote {} files to {}", written.len(), dir.display());
+                EXIT_OK
+            }
+            Err(e) => fail_usage(e),
+        };
+    }
+    let text = match args.format {
+        Format::Yaml => output::to_yaml(&manifests),
+        Format::Json => output::to_json_list(&manifests),
+    };
+    match text {
+        Ok(t) => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(t.as_bytes()).and_then(|()| stdout.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return fail_usage(format!("cannot write to standard output: {e}"));
+                }
+            }
+            EXIT_OK
+        }
+        Err(e) => fail_usage(e),
+    }
+}

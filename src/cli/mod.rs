@@ -1,0 +1,107 @@
+//! The command line: clap definitions, and the glue from arguments to library calls to output.
+//!
+//! The only module that prints or chooses exit codes: 0 success, 1 invalid input or failed
+//! validation, 2 usage or I/O error.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod build;
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::validate::KubeVersion;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: invalid spec, failed validation.
+pub const EXIT_INVALID: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Compile compact StatefulSet app specs into validated Kubernetes manifests.
+#[derive(Debug, Parser)]
+#[command(name = "stsc", version, about, long_about = None)]
+pub struct Cli {
+    /// Target Kubernetes version (1.25 to 1.37).
+    #[arg(long, global = true, value_name = "X.Y", default_value_t = KubeVersion::NEWEST, value_parser = parse_version)]
+    pub kube_version: KubeVersion,
+    /// When to color messages and show source snippets.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn parse_version(s: &str) -> Result<KubeVersion, String> {
+    s.parse()
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// Color and snippets when stderr is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile specs into validated Kubernetes manifests.
+    Build(build::BuildArgs),
+    /// Print the JSON Schema of the spec format.
+    Schema,
+}
+
+/// How findings are shown on stderr.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Source snippets under each headline.
+    pub snippets: bool,
+    /// ANSI colors.
+    pub color: bool,
+}
+
+impl Style {
+    fn from(color: Color) -> Self {
+        let tty = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        match color {
+            Color::Always => Style { snippets: true, color: true },
+            Color::Never => Style { snippets: tty, color: false },
+            Color::Auto => Style { snippets: tty, color: tty && !no_color },
+        }
+    }
+}
+
+/// Run the command line and return the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let style = Style::from(cli.color);
+    let code = match &cli.command {
+        Command::Build(args) => build::run(args, cli.kube_version, style),
+        Command::Schema => {
+            print!("{}", crate::spec_schema());
+            EXIT_OK
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Print a usage or I/O error and return exit code 2.
+pub(crate) fn fail_usage(message: impl std::fmt::Display) -> u8 {
+    eprintln!("stsc: error: {message}");
+    EXIT_USAGE
+}

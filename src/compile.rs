@@ -1,0 +1,369 @@
+//! The compiler: spec files → rendered, parsed-back, validated objects in install order.
+//!
+//! Orchestrates `spec` → `render` → `validate` and maps every problem found in a generated object
+//! back to the spec line that produced it. Returns data; writing is `output`'s job.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::diag::{Finding, Severity};
+use crate::render::Renderer;
+use crate::source::{SourceFile, Span};
+use crate::spec::{self, LoadedApp, Resolved};
+use crate::validate::{api_rules, KubeVersion, Schemas, Violation};
+
+/// Helm's install order for the kinds stsc emits (helm `releaseutil/kind_sorter.go`).
+pub const INSTALL_ORDER: &[&str] = &[
+    "ServiceAccount",
+    "StorageClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Service",
+    "StatefulSet",
+];
+
+/// One generated object and the app it came from.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The object.
+    pub object: Value,
+    /// Index of the app in [`Compiled::apps`].
+    pub app: usize,
+    /// The template that rendered it.
+    pub template: &'static str,
+}
+
+impl Manifest {
+    /// `Kind namespace/name` (or `Kind name` for cluster-scoped objects).
+    pub fn key(&self) -> String {
+        let kind = self.object["kind"].as_str().unwrap_or_default();
+        let name = self.object["metadata"]["name"].as_str().unwrap_or_default();
+        match self.object["metadata"]["namespace"].as_str() {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
+        }
+    }
+}
+
+/// Everything a compilation produced: objects (empty when any error was found) and findings.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// The apps read.
+    pub apps: Vec<LoadedApp>,
+    /// Objects in install order.
+    pub manifests: Vec<Manifest>,
+    /// Errors and warnings, in input order.
+    pub findings: Vec<Finding>,
+}
+
+impl Compiled {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Settings of one compilation.
+#[derive(Debug)]
+pub struct Compiler {
+    renderer: Renderer,
+    schemas: Schemas,
+}
+
+impl Compiler {
+    /// A compiler for a Kubernetes version with a template environment.
+    pub fn new(renderer: Renderer, version: KubeVersion) -> Self {
+        Compiler {
+            renderer,
+            schemas: Schemas::new(version),
+        }
+    }
+
+    /// The target version.
+    pub fn version(&self) -> KubeVersion {
+        self.schemas.version()
+    }
+
+    /// Compile every app of every source.
+    pub fn compile(&self, sources: &[Arc<SourceFile>]) -> Compiled {
+        let mut out = Compiled::default();
+        for src in sources {
+            match spec::load(src.clone()) {
+                Ok(apps) => out.apps.extend(apps),
+                Err(f) => out.findings.extend(f),
+            }
+        }
+        let mut manifests = Vec::new();
+        for (i, app) in out.apps.iter().enumerate() {
+            out.findings.extend(check_app(app, self.version()));
+            let resolved = spec::resolve(&app.spec);
+            match self.render_app(&resolved) {
+                Ok(objs) => manifests.extend(objs.into_iter().map(|(template, object)| Manifest {
+                    object,
+                    app: i,
+                    template,
+                })),
+                Err(e) => out.findings.push(
+                    Finding::error("template", &app.file, app.span("/name"), e.to_string())
+                        .with_help("the error is in the template, not in the spec; check --templates"),
+                ),
+            }
+        }
+
+        // Identity: one object per kind/namespace/name.
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for m in &manifests {
+            if let Some(&first) = seen.get(&m.key()) {
+                let app = &out.apps[m.app];
+                let prev = &out.apps[first];
+                let pl = prev.span("/name").line;
+                let span = locate(app, &Violation::error("", "/metadata/name".into(), Some(m.object["metadata"]["name"].clone()), String::new()), m.object["kind"].as_str().unwrap_or_default());
+                out.findings.push(
+                    Finding::error(
+                        "duplicate-object",
+                        &app.file,
+                        span,
+                        format!("{} is generated twice", m.key()),
+                    )
+                    .with_help(format!(
+                        "the first one comes from app {:?} ({}:{pl}); give each object a distinct name",
+                        prev.spec.name,
+                        prev.file.name()
+                    )),
+                );
+            } else {
+                seen.insert(m.key(), m.app);
+            }
+        }
+
+        // Schema, then API-server rules.
+        for m in &manifests {
+            for v in self.schemas.validate(&m.object) {
+                out.findings.push(violation_finding(&out.apps[m.app], m, &v));
+            }
+        }
+        let objects: Vec<Value> = manifests.iter().map(|m| m.object.clone()).collect();
+        for (i, v) in api_rules(&objects, self.version()) {
+            let m = &manifests[i];
+            out.findings.push(violation_finding(&out.apps[m.app], m, &v));
+        }
+        // Stable: several findings on one app stay in the order they were found.
+        out.findings.sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
+
+        manifests.sort_by_key(|m| {
+            let kind = m.object["kind"].as_str().unwrap_or_default();
+            INSTALL_ORDER.iter().position(|k| *k == kind).unwrap_or(INSTALL_ORDER.len())
+        });
+        if !out.has_errors() {
+            out.manifests = manifests;
+        }
+        out
+    }
+
+    fn render_app(&self, app: &Resolved) -> Result<Vec<(&'static str, Value)>, crate::render::RenderError> {
+        let ctx = minijinja::Value::from(minijinja::value::Serde(app));
+        let with_svc = |svc: &spec::ResolvedService| {
+            minijinja::context! { app => ctx.clone(), svc => minijinja::Value::from(minijinja::value::Serde(svc)) }
+        };
+        let mut objs = Vec::new();
+        let plain = minijinja::context! { app => ctx.clone() };
+        if let Some(sa) = &app.service_account {
+            objs.push(("serviceaccount.yaml.j2", self.renderer.render("serviceaccount.yaml.j2", plain.clone())?));
+            if sa.pod_security_policy.is_some() {
+                objs.push(("clusterrole.yaml.j2", self.renderer.render("clusterrole.yaml.j2", plain.clone())?));
+                objs.push(("clusterrolebinding.yaml.j2", self.renderer.render("clusterrolebinding.yaml.j2", plain.clone())?));
+            }
+        }
+        if app.storage_class.is_some() {
+            objs.push(("storageclass.yaml.j2", self.renderer.render("storageclass.yaml.j2", plain.clone())?));
+        }
+        let mut services = vec![app.headless()];
+        services.extend(app.service.clone());
+        services.extend(app.load_balancer.clone());
+        for svc in &services {
+            objs.push(("service.yaml.j2", self.renderer.render("service.yaml.j2", with_svc(svc))?));
+        }
+        objs.push(("statefulset.yaml.j2", self.renderer.render("statefulset.yaml.j2", plain)?));
+        Ok(objs)
+    }
+}
+
+fn violation_finding(app: &LoadedApp, m: &Manifest, v: &Violation) -> Finding {
+    let kind = m.object["kind"].as_str().unwrap_or_default();
+    let name = m.object["metadata"]["name"].as_str().unwrap_or_default();
+    let span = locate(app, v, kind);
+    let message = format!("{kind} {name:?}: {}", v.message);
+    let mut f = if v.warning {
+        Finding::warning(v.rule, &app.file, span, message)
+    } else {
+        Finding::error(v.rule, &app.file, span, message)
+    };
+    f.help = v.help.clone();
+    f
+}
+
+/// Where in the spec a problem of a generated object comes from: the spec value equal to the
+/// offending value, else the spec field that feeds the object's field, else the app's name.
+fn locate(app: &LoadedApp, v: &Violation, kind: &str) -> Span {
+    if let Some(value) = &v.value {
+        let text = match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        if let Some(text) = text {
+            let mut best: Option<Span> = None;
+            for (ptr, loc) in &app.doc.spans {
+                let leaf = app.doc.value.pointer(ptr);
+                let hit_value = match leaf {
+                    Some(Value::String(s)) => *s == text,
+                    Some(Value::Number(n)) => n.to_string() == text,
+                    _ => false,
+                };
+                let key_text = ptr.rsplit('/').next().map(|k| k.replace("~1", "/").replace("~0", "~"));
+                let hit_key = loc.key.is_some() && key_text.as_deref() == Some(text.as_str());
+                let span = if hit_value {
+                    Some(loc.value)
+                } else if hit_key {
+                    loc.key
+                } else {
+                    None
+                };
+                if let Some(s) = span {
+                    if best.is_none_or(|b| s.start < b.start) {
+                        best = Some(s);
+                    }
+                }
+            }
+            if let Some(b) = best {
+                return b;
+            }
+        }
+    }
+    let p = v.pointer.as_str();
+    let seg = |prefix: &str| -> Option<String> {
+        p.strip_prefix(prefix)
+            .map(|rest| rest.split('/').find(|s| !s.is_empty()).unwrap_or("").to_string())
+    };
+    let hint = if let Some(i) = seg("/spec/volumeClaimTemplates/") {
+        format!("/storage/{i}")
+    } else if let Some(i) = seg("/spec/template/spec/containers/0/volumeMounts/") {
+        format!("/storage/{i}")
+    } else if let Some(i) = seg("/spec/template/spec/containers/0/ports/") {
+        format!("/ports/{i}")
+    } else if p.starts_with("/spec/selector") || p.starts_with("/spec/template/metadata/labels") {
+        "/labels".to_string()
+    } else if p.starts_with("/spec/serviceName") {
+        "/headlessService".to_string()
+    } else if kind == "StatefulSet" {
+        let field = p.strip_prefix("/spec/").unwrap_or("");
+        match field.split('/').next().unwrap_or("") {
+            "persistentVolumeClaimRetentionPolicy" => "/pvcRetentionPolicy".into(),
+            "updateStrategy" => "/updateStrategy".into(),
+            "ordinals" => "/ordinals".into(),
+            "replicas" => "/replicas".into(),
+            "minReadySeconds" => "/minReadySeconds".into(),
+            _ => "/name".into(),
+        }
+    } else if kind == "StorageClass" {
+        "/storageClass".into()
+    } else if kind == "ServiceAccount" || kind.starts_with("ClusterRole") {
+        "/serviceAccount".into()
+    } else {
+        "/name".into()
+    };
+    let loc = app.doc.locate(&hint);
+    if app.doc.spans.contains_key(&hint) {
+        loc.key.unwrap_or(loc.value)
+    } else {
+        app.doc.locate("/name").key.unwrap_or(loc.value)
+    }
+}
+
+/// Spec-level checks: what the generated objects cannot show (version gates, int32 ranges).
+pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let s = &app.spec;
+    let src = &app.file;
+    let int32 = |ptr: &str, v: Option<i64>, out: &mut Vec<Finding>| {
+        if let Some(n) = v {
+            if n > i64::from(i32::MAX) {
+                out.push(Finding::error(
+                    "out-of-range",
+                    src,
+                    app.span(ptr),
+                    format!("{}: Invalid value: {n}: must be no more than 2147483647", spec::display_path(ptr)),
+                ));
+            }
+        }
+    };
+    int32("/replicas", Some(s.replicas), &mut out);
+    int32("/minReadySeconds", s.min_ready_seconds, &mut out);
+    int32("/revisionHistoryLimit", s.revision_history_limit, &mut out);
+    int32("/ordinals/start", s.ordinals.as_ref().map(|o| o.start), &mut out);
+    int32("/updateStrategy/partition", s.update_strategy.as_ref().and_then(|u| u.partition), &mut out);
+    if s.image.trim().is_empty() || s.image.chars().any(char::is_whitespace) {
+        out.push(Finding::error(
+            "invalid-value",
+            src,
+            app.span("/image"),
+            format!("image: Invalid value: {:?}: must be a non-empty image reference without spaces", s.image),
+        ));
+    }
+    for (i, e) in s.env.iter().enumerate() {
+        if e.name.is_empty() || e.name.contains('=') {
+            out.push(Finding::error(
+                "invalid-value",
+                src,
+                app.span(&format!("/env/{i}/name")),
+                format!("env[{i}].name: Invalid value: {:?}: must be non-empty and must not contain '='", e.name),
+            ));
+        }
+    }
+    if let Some(u) = &s.update_strategy {
+        if u.kind == spec::UpdateStrategyType::OnDelete && u.partition.is_some() {
+            out.push(Finding::error(
+                "invalid-value",
+                src,
+                app.span("/updateStrategy/partition"),
+                "updateStrategy.partition: Invalid value: only allowed for updateStrategy 'RollingUpdate'",
+            ));
+        }
+    }
+    if let Some(psp) = s.service_account.as_ref().and_then(|sa| sa.pod_security_policy.as_ref()) {
+        if version.minor >= 25 {
+            out.push(
+                Finding::warning(
+                    "psp-removed",
+                    src,
+                    app.span("/serviceAccount/podSecurityPolicy"),
+                    format!(
+                        "PodSecurityPolicy was removed in Kubernetes 1.25: on {version} the ClusterRole granting `use` on {psp:?} and its binding grant nothing"
+                    ),
+                )
+                .with_help("label the namespace for Pod Security Admission instead: pod-security.kubernetes.io/enforce=<privileged|baseline|restricted> (with pod-security.kubernetes.io/enforce-version, and the audit and warn variants)"),
+            );
+        }
+    }
+    if version.minor < 27 {
+        if s.pvc_retention_policy.is_some() {
+            out.push(Finding::warning(
+                "feature-gate",
+                src,
+                app.span("/pvcRetentionPolicy"),
+                format!("pvcRetentionPolicy needs the StatefulSetAutoDeletePVC feature gate, off by default on {version}: the API server drops the field and keeps every claim"),
+            ));
+        }
+        if s.ordinals.is_some() && version.minor == 26 {
+            out.push(Finding::warning(
+                "feature-gate",
+                src,
+                app.span("/ordinals"),
+                format!("ordinals needs the StatefulSetStartOrdinal feature gate, off by default on {version}: pods start at 0"),
+            ));
+        }
+    }
+    out
+}

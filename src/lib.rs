@@ -1,0 +1,34 @@
+//! stsc compiles a compact spec of a stateful app into validated Kubernetes manifests.
+//!
+//! Data flow: spec file → [`spec::load`] (typed apps with source spans) → [`compile::Compiler`]
+//! (defaults → [`render`] minijinja templates → text parsed straight back into values →
+//! [`validate`]: strict Kubernetes JSON Schema of the target version, then API-server rules) →
+//! [`output`] (YAML stream, JSON `List`, or one file per object with a `kustomization.yaml`).
+//! Every problem is a [`diag::Finding`] that names the file, line and column of the spec value
+//! that caused it.
+//!
+//! Modules: [`source`] and [`yaml`] (positions), [`spec`] (the format), [`render`], [`validate`],
+//! [`compile`], [`output`], [`diag`], and [`cli`] (the command line; the only place that prints).
+
+pub mod cli;
+pub mod compile;
+pub mod diag;
+pub mod output;
+pub mod render;
+pub mod source;
+pub mod spec;
+pub mod validate;
+pub mod yaml;
+
+pub use compile::{Compiled, Compiler, Manifest};
+pub use diag::{Finding, Severity};
+pub use validate::KubeVersion;
+
+/// The JSON Schema (draft-07) of the spec format, as committed in `schemas/stsc-spec.schema.json`.
+pub fn spec_schema() -> String {
+    let settings = schemars::generate::SchemaSettings::draft07();
+    let schema = settings.into_generator().into_root_schema_for::<spec::AppSpec>();
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,579 @@
+//! API-server rules that JSON Schema cannot express (research: statefulset-semantics §1.7, §3).
+//!
+//! Each check reads generated objects and returns violations with the API server's wording where
+//! the API server has one. Pure functions over values.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde_json::{json, Value};
+
+use super::names::*;
+use super::{KubeVersion, Violation};
+use crate::spec::display_path;
+
+/// Longest StatefulSet name whose `controller-revision-hash` label always fits in 63 characters.
+pub const MAX_STATEFULSET_NAME: usize = 52;
+
+struct Ctx<'a> {
+    out: Vec<Violation>,
+    _version: KubeVersion,
+    _all: &'a [Value],
+}
+
+impl Ctx<'_> {
+    fn invalid(&mut self, rule: &'static str, pointer: &str, value: &Value, problems: Vec<String>) {
+        for p in problems {
+            let shown = match value {
+                Value::String(s) => format!("{s:?}"),
+                v => v.to_string(),
+            };
+            self.out.push(Violation::error(
+                rule,
+                pointer.to_string(),
+                Some(value.clone()),
+                format!("{}: Invalid value: {shown}: {p}", display_path(pointer)),
+            ));
+        }
+    }
+
+    fn name(&mut self, obj: &Value, check: fn(&str) -> Vec<String>) {
+        let v = &obj["metadata"]["name"];
+        if let Some(s) = v.as_str() {
+            let problems = check(s);
+            self.invalid("invalid-name", "/metadata/name", v, problems);
+        }
+    }
+
+    fn namespace(&mut self, obj: &Value) {
+        let v = &obj["metadata"]["namespace"];
+        if let Some(s) = v.as_str() {
+            let problems = dns1123_label(s);
+            self.invalid("invalid-name", "/metadata/namespace", v, problems);
+        }
+    }
+
+    fn labels(&mut self, obj: &Value, pointer: &str) {
+        let Some(m) = obj.pointer(pointer).and_then(Value::as_object) else {
+            return;
+        };
+        for (k, v) in m {
+            let key_ptr = format!("{pointer}/{}", crate::yaml::escape_token(k));
+            let problems = qualified_name(k);
+            self.invalid("invalid-label", &key_ptr, &Value::String(k.clone()), problems);
+            if let Some(s) = v.as_str() {
+                let problems = label_value(s);
+                self.invalid("invalid-label", &key_ptr, v, problems);
+            }
+        }
+    }
+
+    fn annotations(&mut self, obj: &Value, pointer: &str) {
+        let Some(m) = obj.pointer(pointer).and_then(Value::as_object) else {
+            return;
+        };
+        for k in m.keys() {
+            let key_ptr = format!("{pointer}/{}", crate::yaml::escape_token(k));
+            let problems = qualified_name(k);
+            self.invalid("invalid-label", &key_ptr, &Value::String(k.clone()), problems);
+        }
+    }
+
+    fn port_number(&mut self, pointer: &str, v: &Value) {
+        if let Some(n) = v.as_i64() {
+            if !(1..=65535).contains(&n) {
+                self.invalid(
+                    "invalid-port",
+                    pointer,
+                    v,
+                    vec!["must be between 1 and 65535, inclusive".into()],
+                );
+            }
+        }
+    }
+
+    fn quantity(&mut self, pointer: &str, v: &Value, positive: bool) {
+        let q = match v {
+            Value::String(s) => parse_quantity(s),
+            Value::Number(n) => n.as_f64(),
+            _ => return,
+        };
+        match q {
+            None => self.invalid("invalid-quantity", pointer, v, vec![QUANTITY_MSG.into()]),
+            Some(x) if x < 0.0 => self.invalid(
+                "invalid-quantity",
+                pointer,
+                v,
+                vec!["must be greater than or equal to 0".into()],
+            ),
+            Some(x) if positive && x == 0.0 => {
+                self.invalid("invalid-quantity", pointer, v, vec!["must be greater than zero".into()])
+            }
+            _ => {}
+        }
+    }
+
+    fn non_negative(&mut self, obj: &Value, pointer: &str) {
+        if let Some(v) = obj.pointer(pointer) {
+            if v.as_i64().is_some_and(|n| n < 0) {
+                self.invalid(
+                    "out-of-range",
+                    pointer,
+                    v,
+                    vec!["must be greater than or equal to 0".into()],
+                );
+            }
+        }
+    }
+}
+
+fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+fn arr<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Check every object, with knowledge of the whole set (for cross-object rules).
+/// Returns `(object index, violation)` pairs in object order.
+pub fn api_rules(objects: &[Value], version: KubeVersion) -> Vec<(usize, Violation)> {
+    let mut all = Vec::new();
+    for (i, obj) in objects.iter().enumerate() {
+        let mut c = Ctx {
+            out: Vec::new(),
+            _version: version,
+            _all: objects,
+        };
+        match obj["kind"].as_str().unwrap_or_default() {
+            "StatefulSet" => statefulset(&mut c, obj, objects),
+            "Service" => service(&mut c, obj),
+            "ServiceAccount" => {
+                c.name(obj, dns1123_subdomain);
+                c.namespace(obj);
+            }
+            "ClusterRole" | "ClusterRoleBinding" => c.name(obj, path_segment_name),
+            "StorageClass" => c.name(obj, dns1123_subdomain),
+            _ => {}
+        }
+        if obj["kind"] != "StatefulSet" {
+            c.labels(obj, "/metadata/labels");
+        }
+        all.extend(c.out.into_iter().map(|v| (i, v)));
+    }
+    all
+}
+
+fn service(c: &mut Ctx<'_>, obj: &Value) {
+    c.name(obj, dns1035_label);
+    c.namespace(obj);
+    c.labels(obj, "/spec/selector");
+    let ports = arr(obj, "/spec/ports");
+    let headless = str_at(obj, "/spec/clusterIP") == Some("None");
+    if ports.is_empty() && !headless {
+        c.out.push(Violation::error(
+            "invalid-port",
+            "/spec/ports".into(),
+            None,
+            "spec.ports: Required value".into(),
+        ));
+    }
+    let mut names = HashSet::new();
+    let mut seen = HashSet::new();
+    for (i, p) in ports.iter().enumerate() {
+        let base = format!("/spec/ports/{i}");
+        c.port_number(&format!("{base}/port"), &p["port"]);
+        match p["name"].as_str() {
+            Some(n) => {
+                let problems = dns1123_label(n);
+                c.invalid("invalid-port", &format!("{base}/name"), &p["name"], problems);
+                if !names.insert(n.to_string()) {
+                    c.out.push(Violation::error(
+                        "duplicate-port",
+                        format!("{base}/name"),
+                        Some(p["name"].clone()),
+                        format!("spec.ports[{i}].name: Duplicate value: {n:?}"),
+                    ));
+                }
+            }
+            None if ports.len() > 1 => c.out.push(Violation::error(
+                "invalid-port",
+                format!("{base}/name"),
+                None,
+                format!("spec.ports[{i}].name: Required value"),
+            )),
+            None => {}
+        }
+        let key = (p["port"].to_string(), p["protocol"].as_str().unwrap_or("TCP").to_string());
+        if !seen.insert(key) {
+            c.out.push(Violation::error(
+                "duplicate-port",
+                format!("{base}/port"),
+                Some(p["port"].clone()),
+                format!("spec.ports[{i}]: Duplicate value: {}", json!({"port": p["port"], "protocol": p["protocol"].as_str().unwrap_or("TCP")})),
+            ));
+        }
+        match &p["targetPort"] {
+            v @ Value::Number(_) => c.port_number(&format!("{base}/targetPort"), v),
+            v @ Value::String(s) => {
+                let problems = iana_svc_name(s);
+                c.invalid("invalid-port", &format!("{base}/targetPort"), v, problems);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
+    c.name(obj, dns1123_label);
+    let name = str_at(obj, "/metadata/name").unwrap_or_default();
+    if name.len() > MAX_STATEFULSET_NAME && name.len() <= 63 {
+        c.out.push(
+            Violation::error(
+                "name-too-long",
+                "/metadata/name".into(),
+                Some(obj["metadata"]["name"].clone()),
+                format!(
+                    "metadata.name: Invalid value: {name:?}: must be no more than {MAX_STATEFULSET_NAME} characters for a StatefulSet ({} given)",
+                    name.len()
+                ),
+            )
+            .help("every pod gets the label controller-revision-hash=<name>-<hash of up to 10 characters>, which must fit in 63 characters; the API server accepts the set but every pod creation then fails"),
+        );
+    }
+    c.namespace(obj);
+    c.labels(obj, "/metadata/labels");
+    c.labels(obj, "/spec/template/metadata/labels");
+    c.annotations(obj, "/spec/template/metadata/annotations");
+    for p in [
+        "/spec/replicas",
+        "/spec/minReadySeconds",
+        "/spec/updateStrategy/rollingUpdate/partition",
+        "/spec/ordinals/start",
+        "/spec/template/spec/terminationGracePeriodSeconds",
+    ] {
+        c.non_negative(obj, p);
+    }
+    if obj.pointer("/spec/updateStrategy/rollingUpdate").is_some()
+        && str_at(obj, "/spec/updateStrategy/type") == Some("OnDelete")
+    {
+        c.out.push(Violation::error(
+            "invalid-value",
+            "/spec/updateStrategy/rollingUpdate".into(),
+            None,
+            "spec.updateStrategy.rollingUpdate: Invalid value: ...: only allowed for updateStrategy 'RollingUpdate'".into(),
+        ));
+    }
+
+    // Selector: present, non-empty, and matching the template's labels.
+    let selector = obj
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object);
+    let tlabels = obj
+        .pointer("/spec/template/metadata/labels")
+        .and_then(Value::as_object);
+    match selector {
+        None => c.out.push(Violation::error(
+            "selector-mismatch",
+            "/spec/selector".into(),
+            None,
+            "spec.selector: Invalid value: {}: empty selector is invalid for statefulset".into(),
+        )),
+        Some(sel) if sel.is_empty() => c.out.push(Violation::error(
+            "selector-mismatch",
+            "/spec/selector".into(),
+            None,
+            "spec.selector: Invalid value: {}: empty selector is invalid for statefulset".into(),
+        )),
+        Some(sel) => {
+            let matches = sel
+                .iter()
+                .all(|(k, v)| tlabels.and_then(|t| t.get(k)) == Some(v));
+            if !matches {
+                let shown: BTreeMap<_, _> = tlabels
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+                    .unwrap_or_default();
+                let map = shown
+                    .iter()
+                    .map(|(k, v)| format!("{k}:{v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                c.out.push(Violation::error(
+                    "selector-mismatch",
+                    "/spec/template/metadata/labels".into(),
+                    None,
+                    format!("spec.template.metadata.labels: Invalid value: map[string]string{{{map}}}: `selector` does not match template `labels`"),
+                ));
+            }
+        }
+    }
+
+    // serviceName names a headless Service of the same output and namespace.
+    let ns = str_at(obj, "/metadata/namespace").unwrap_or("default");
+    if let Some(svc) = str_at(obj, "/spec/serviceName").filter(|s| !s.is_empty()) {
+        let problems = dns1123_label(svc);
+        c.invalid("invalid-name", "/spec/serviceName", &obj["spec"]["serviceName"], problems);
+        let found = all.iter().find(|o| {
+            o["kind"] == "Service"
+                && str_at(o, "/metadata/name") == Some(svc)
+                && str_at(o, "/metadata/namespace").unwrap_or("default") == ns
+        });
+        match found {
+            None => c.out.push(
+                Violation::error(
+                    "missing-headless-service",
+                    "/spec/serviceName".into(),
+                    Some(obj["spec"]["serviceName"].clone()),
+                    format!("spec.serviceName: Not found: the governing Service {svc:?} is not in the output"),
+                )
+                .help("the StatefulSet's pods get their DNS names from a headless Service (clusterIP: None) of that name"),
+            ),
+            Some(s) if str_at(s, "/spec/clusterIP") != Some("None") => c.out.push(Violation::error(
+                "missing-headless-service",
+                "/spec/serviceName".into(),
+                Some(obj["spec"]["serviceName"].clone()),
+                format!("spec.serviceName: Invalid value: {svc:?}: the governing Service must be headless (clusterIP: None)"),
+            )),
+            Some(_) => {}
+        }
+    }
+
+    // Claim templates.
+    let claims = arr(obj, "/spec/volumeClaimTemplates");
+    let mut claim_names = HashSet::new();
+    for (i, t) in claims.iter().enumerate() {
+        let base = format!("/spec/volumeClaimTemplates/{i}");
+        let v = &t["metadata"]["name"];
+        if let Some(n) = v.as_str() {
+            let problems = dns1123_label(n);
+            c.invalid("invalid-name", &format!("{base}/metadata/name"), v, problems);
+            if !claim_names.insert(n.to_string()) {
+                c.out.push(Violation::error(
+                    "duplicate-name",
+                    format!("{base}/metadata/name"),
+                    Some(v.clone()),
+                    format!("{}: Duplicate value: {n:?}", display_path(&format!("{base}/metadata/name"))),
+                ));
+            }
+            // The claim `<template>-<set>-<ordinal>` must be a DNS subdomain.
+            if n.len() + name.len() + 12 > 253 {
+                c.out.push(Violation::error(
+                    "name-too-long",
+                    format!("{base}/metadata/name"),
+                    Some(v.clone()),
+                    format!("{}: claim names {n}-{name}-<ordinal> would pass 253 characters", display_path(&format!("{base}/metadata/name"))),
+                ));
+            }
+        }
+        let modes = arr(t, "/spec/accessModes");
+        if modes.is_empty() {
+            c.out.push(Violation::error(
+                "invalid-access-mode",
+                format!("{base}/spec/accessModes"),
+                None,
+                format!("{}: Required value: at least 1 access mode is required", display_path(&format!("{base}/spec/accessModes"))),
+            ));
+        }
+        for (j, m) in modes.iter().enumerate() {
+            let ok = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"];
+            if let Some(s) = m.as_str() {
+                if !ok.contains(&s) {
+                    c.out.push(Violation::error(
+                        "invalid-access-mode",
+                        format!("{base}/spec/accessModes/{j}"),
+                        Some(m.clone()),
+                        format!("{}: Unsupported value: {s:?}: supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"", display_path(&format!("{base}/spec/accessModes/{j}"))),
+                    ));
+                }
+            }
+        }
+        if modes.len() > 1 && modes.iter().any(|m| m == "ReadWriteOncePod") {
+            c.out.push(Violation::error(
+                "invalid-access-mode",
+                format!("{base}/spec/accessModes"),
+                None,
+                format!("{}: Forbidden: may not use ReadWriteOncePod with other access modes", display_path(&format!("{base}/spec/accessModes"))),
+            ));
+        }
+        match t.pointer("/spec/resources/requests/storage") {
+            None => c.out.push(Violation::error(
+                "invalid-quantity",
+                format!("{base}/spec/resources/requests"),
+                None,
+                format!("{}: Required value", display_path(&format!("{base}/spec/resources/requests/storage"))),
+            )),
+            Some(q) => c.quantity(&format!("{base}/spec/resources/requests/storage"), q, true),
+        }
+        if let Some(sc) = t.pointer("/spec/storageClassName") {
+            if let Some(s) = sc.as_str() {
+                let problems = dns1123_subdomain(s);
+                c.invalid("invalid-name", &format!("{base}/spec/storageClassName"), sc, problems);
+            }
+        }
+    }
+
+    // Containers, ports and mounts.
+    let volumes: HashSet<&str> = arr(obj, "/spec/template/spec/volumes")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    let mut mounted = HashSet::new();
+    let mut container_names = HashSet::new();
+    for (ci, ctr) in arr(obj, "/spec/template/spec/containers").iter().enumerate() {
+        let base = format!("/spec/template/spec/containers/{ci}");
+        if let Some(n) = ctr["name"].as_str() {
+            let problems = dns1123_label(n);
+            c.invalid("invalid-name", &format!("{base}/name"), &ctr["name"], problems);
+            container_names.insert(n.to_string());
+        }
+        let mut port_names = HashSet::new();
+        for (pi, p) in arr(ctr, "/ports").iter().enumerate() {
+            let pb = format!("{base}/ports/{pi}");
+            c.port_number(&format!("{pb}/containerPort"), &p["containerPort"]);
+            if let Some(n) = p["name"].as_str() {
+                let problems = iana_svc_name(n);
+                c.invalid("invalid-port", &format!("{pb}/name"), &p["name"], problems);
+                if !port_names.insert(n.to_string()) {
+                    c.out.push(Violation::error(
+                        "duplicate-port",
+                        format!("{pb}/name"),
+                        Some(p["name"].clone()),
+                        format!("{}: Duplicate value: {n:?}", display_path(&format!("{pb}/name"))),
+                    ));
+                }
+            }
+        }
+        for (mi, m) in arr(ctr, "/volumeMounts").iter().enumerate() {
+            let mb = format!("{base}/volumeMounts/{mi}");
+            if let Some(n) = m["name"].as_str() {
+                mounted.insert(n.to_string());
+                if !claim_names.contains(n) && !volumes.contains(n) {
+                    c.out.push(Violation::error(
+                        "unknown-volume",
+                        format!("{mb}/name"),
+                        Some(m["name"].clone()),
+                        format!("{}: Not found: {n:?}", display_path(&format!("{mb}/name"))),
+                    ).help("a volume mount needs a volumeClaimTemplate or a pod volume of the same name"));
+                }
+            }
+            if let Some(p) = m["mountPath"].as_str() {
+                if !p.starts_with('/') {
+                    c.out.push(Violation::error(
+                        "relative-mount-path",
+                        format!("{mb}/mountPath"),
+                        Some(m["mountPath"].clone()),
+                        format!("{}: Invalid value: {p:?}: must be an absolute path", display_path(&format!("{mb}/mountPath"))),
+                    ));
+                }
+            }
+        }
+        for part in ["requests", "limits"] {
+            if let Some(m) = ctr.pointer(&format!("/resources/{part}")).and_then(Value::as_object) {
+                for (k, q) in m {
+                    c.quantity(&format!("{base}/resources/{part}/{}", crate::yaml::escape_token(k)), q, false);
+                }
+            }
+        }
+    }
+    for (i, t) in claims.iter().enumerate() {
+        if let Some(n) = t["metadata"]["name"].as_str() {
+            if !mounted.contains(n) {
+                c.out.push(
+                    Violation::error(
+                        "unmounted-claim",
+                        format!("/spec/volumeClaimTemplates/{i}/metadata/name"),
+                        Some(t["metadata"]["name"].clone()),
+                        format!("spec.volumeClaimTemplates[{i}]: claim template {n:?} is not mounted by any container"),
+                    )
+                    .help("add a volumeMount with this name, or remove the claim template"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(name: &str) -> Value {
+        json!({
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {
+                "serviceName": "nginx", "replicas": 1,
+                "selector": {"matchLabels": {"app": "nginx"}},
+                "template": {"metadata": {"labels": {"app": "nginx"}}, "spec": {"containers": [
+                    {"name": "nginx", "image": "x", "volumeMounts": [{"name": "www", "mountPath": "/d"}]}
+                ]}},
+                "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+            }
+        })
+    }
+
+    fn svc() -> Value {
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nginx", "namespace": "default"},
+               "spec": {"clusterIP": "None", "selector": {"app": "nginx"}}})
+    }
+
+    fn rules(objs: &[Value]) -> Vec<String> {
+        api_rules(objs, KubeVersion::NEWEST)
+            .into_iter()
+            .map(|(_, v)| format!("{} {}", v.rule, v.message))
+            .collect()
+    }
+
+    #[test]
+    fn valid_set_passes() {
+        assert_eq!(rules(&[svc(), set("web")]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn name_over_52_characters() {
+        let name = "a".repeat(53);
+        assert_eq!(
+            rules(&[svc(), set(&name)]),
+            [format!("name-too-long metadata.name: Invalid value: \"{name}\": must be no more than 52 characters for a StatefulSet (53 given)")]
+        );
+    }
+
+    #[test]
+    fn selector_must_match_and_service_must_exist() {
+        let mut s = set("web");
+        s["spec"]["selector"]["matchLabels"]["app"] = json!("other");
+        assert_eq!(
+            rules(&[s]),
+            [
+                "selector-mismatch spec.template.metadata.labels: Invalid value: map[string]string{app:nginx}: `selector` does not match template `labels`",
+                "missing-headless-service spec.serviceName: Not found: the governing Service \"nginx\" is not in the output",
+            ]
+        );
+    }
+
+    #[test]
+    fn claims_must_be_mounted_and_mounts_must_exist() {
+        let mut s = set("web");
+        s["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"] = json!("data");
+        assert_eq!(
+            rules(&[svc(), s]),
+            [
+                "unknown-volume spec.template.spec.containers[0].volumeMounts[0].name: Not found: \"data\"",
+                "unmounted-claim spec.volumeClaimTemplates[0]: claim template \"www\" is not mounted by any container",
+            ]
+        );
+    }
+
+    #[test]
+    fn quantities_ports_and_modes() {
+        let mut s = set("web");
+        s["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] = json!("1GB");
+        s["spec"]["volumeClaimTemplates"][0]["spec"]["accessModes"] = json!(["ReadWriteOncePod", "ReadOnlyMany"]);
+        s["spec"]["template"]["spec"]["containers"][0]["ports"] = json!([{"containerPort": 70000, "name": "web"}]);
+        let r = rules(&[svc(), s]);
+        assert_eq!(r.len(), 3, "{r:#?}");
+        assert!(r[0].starts_with("invalid-access-mode"), "{r:#?}");
+        assert!(r[1].starts_with("invalid-quantity spec.volumeClaimTemplates[0].spec.resources.requests.storage: Invalid value: \"1GB\": quantities must match"), "{r:#?}");
+        assert_eq!(r[2], "invalid-port spec.template.spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive");
+    }
+}

@@ -1,0 +1,550 @@
+//! YAML loading with positions: text → JSON values plus a map from JSON pointer to source span.
+//!
+//! Built on saphyr-parser's event stream so that every value keeps its line and column, duplicate
+//! keys are caught, and hostile input stays bounded (nesting depth, alias expansion). Scalars are
+//! resolved with the YAML 1.2 core schema. This module knows nothing about specs or Kubernetes.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use serde_json::{Map, Number, Value};
+
+use crate::source::{SourceFile, Span};
+
+/// Deepest nesting of collections accepted; real specs and manifests stay far below it.
+pub const MAX_DEPTH: usize = 128;
+/// Most nodes one document may hold after alias expansion (stops "billion laughs").
+pub const MAX_NODES: usize = 1_000_000;
+
+/// A YAML syntax or structure error at one place in the text.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct YamlError {
+    /// What is wrong, in words.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+    /// A second place that explains the first (the earlier key of a duplicate).
+    pub related: Option<Span>,
+}
+
+/// Where a value sits in the source: its key (for mapping entries) and the value itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Located {
+    /// The key of the mapping entry holding the value, if any.
+    pub key: Option<Span>,
+    /// The value.
+    pub value: Span,
+}
+
+/// One YAML document as a JSON value, with the location of every node.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The document's content (`Null` for an empty document).
+    pub value: Value,
+    /// Span of every node by JSON pointer (`""` is the root).
+    pub spans: HashMap<String, Located>,
+    /// Where the document starts.
+    pub span: Span,
+}
+
+impl Document {
+    /// The location of the node at `pointer`, or of its nearest ancestor that has one.
+    pub fn locate(&self, pointer: &str) -> Located {
+        let mut p = pointer;
+        loop {
+            if let Some(l) = self.spans.get(p) {
+                return *l;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => {
+                    return Located {
+                        key: None,
+                        value: self.span,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Escape one JSON pointer token (RFC 6901).
+pub fn escape_token(t: &str) -> String {
+    if t.contains(['~', '/']) {
+        t.replace('~', "~0").replace('/', "~1")
+    } else {
+        t.to_string()
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        start: Span,
+        anchor: usize,
+        pointer: String,
+    },
+    Map {
+        map: Map<String, Value>,
+        start: Span,
+        anchor: usize,
+        pointer: String,
+        /// The key read, waiting for its value.
+        pending: Option<(String, Span)>,
+        keys: HashMap<String, Span>,
+    },
+}
+
+struct Loader {
+    anchors: HashMap<usize, Value>,
+    spans: HashMap<String, Located>,
+    nodes: usize,
+}
+
+fn span_of(src: &SourceFile, s: saphyr_parser::Span) -> Span {
+    let start = src.offset(s.start.line(), s.start.col());
+    let end = src.offset(s.end.line(), s.end.col()).max(start);
+    Span {
+        start,
+        end,
+        line: s.start.line(),
+        col: s.start.col() + 1,
+    }
+}
+
+fn scan_error(src: &SourceFile, e: &ScanError) -> YamlError {
+    let m = e.marker();
+    let start = src.offset(m.line(), m.col());
+    YamlError {
+        message: format!("invalid YAML: {}", e.info()),
+        span: Span {
+            start,
+            end: start,
+            line: m.line(),
+            col: m.col() + 1,
+        },
+        related: None,
+    }
+}
+
+/// Resolve a plain scalar by the YAML 1.2 core schema.
+fn resolve_plain(s: &str) -> Result<Value, String> {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => {
+            return Err(format!("the number {s} cannot be represented in JSON"))
+        }
+        _ => {}
+    }
+    let b = s.as_bytes();
+    let digits = |t: &[u8], radix: u32| !t.is_empty() && t.iter().all(|c| (*c as char).is_digit(radix));
+    if let Some(h) = s.strip_prefix("0x") {
+        if digits(h.as_bytes(), 16) {
+            return Ok(u64::from_str_radix(h, 16).map_or_else(|_| Value::String(s.into()), Value::from));
+        }
+    }
+    if let Some(o) = s.strip_prefix("0o") {
+        if digits(o.as_bytes(), 8) {
+            return Ok(u64::from_str_radix(o, 8).map_or_else(|_| Value::String(s.into()), Value::from));
+        }
+    }
+    let unsigned = if matches!(b.first(), Some(b'-' | b'+')) { &b[1..] } else { b };
+    if digits(unsigned, 10) {
+        if let Ok(i) = s.parse::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = s.parse::<u64>() {
+            return Ok(Value::from(u));
+        }
+        // Too large for 64 bits: keep it a float, range checks downstream name it.
+        if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Ok(Value::Number(n));
+        }
+    }
+    if is_float(unsigned) {
+        if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Ok(Value::Number(n));
+        }
+    }
+    Ok(Value::String(s.to_string()))
+}
+
+/// `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` without the sign.
+fn is_float(b: &[u8]) -> bool {
+    let mut i = 0;
+    let int = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    i += int;
+    let mut frac = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        frac = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        i += frac;
+    }
+    if int == 0 && frac == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let e = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if e == 0 {
+            return false;
+        }
+        i += e;
+    }
+    i == b.len()
+}
+
+fn count_nodes(v: &Value) -> usize {
+    let mut n = 0;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        n += 1;
+        match v {
+            Value::Array(a) => stack.extend(a.iter()),
+            Value::Object(m) => stack.extend(m.values()),
+            _ => {}
+        }
+    }
+    n
+}
+
+impl Loader {
+    fn err(&self, message: impl Into<String>, span: Span) -> YamlError {
+        YamlError {
+            message: message.into(),
+            span,
+            related: None,
+        }
+    }
+
+    fn scalar(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&saphyr_parser::Tag>,
+        span: Span,
+    ) -> Result<Value, YamlError> {
+        if let Some(tag) = tag {
+            let core = tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:";
+            let v = match (core, tag.suffix.as_str()) {
+                (true, "str") => Ok(Value::String(text.to_string())),
+                (true, "null" | "bool" | "int" | "float") => {
+                    let v = resolve_plain(text).map_err(|m| self.err(m, span))?;
+                    let ok = matches!(
+                        (tag.suffix.as_str(), &v),
+                        ("null", Value::Null) | ("bool", Value::Bool(_))
+                    ) || (tag.suffix == "int" && (v.is_i64() || v.is_u64()))
+                        || (tag.suffix == "float" && v.is_number());
+                    if ok {
+                        Ok(v)
+                    } else {
+                        Err(self.err(format!("{text:?} is not a valid !!{}", tag.suffix), span))
+                    }
+                }
+                _ => Err(self.err(
+                    format!("unsupported YAML tag {}{}", tag.handle, tag.suffix),
+                    span,
+                )),
+            };
+            return v;
+        }
+        if style == ScalarStyle::Plain {
+            resolve_plain(text).map_err(|m| self.err(m, span))
+        } else {
+            Ok(Value::String(text.to_string()))
+        }
+    }
+
+    fn budget(&mut self, n: usize, span: Span) -> Result<(), YamlError> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(self.err(
+                format!("document too large: more than {MAX_NODES} values after expanding aliases"),
+                span,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Parse every document of a YAML text.
+///
+/// # Errors
+/// The first syntax error, duplicate key, unsupported construct or exceeded limit.
+pub fn load(src: &SourceFile) -> Result<Vec<Document>, YamlError> {
+    let mut parser = Parser::new_from_str(src.text()).keep_tags(true);
+    let mut docs = Vec::new();
+    let mut loader = Loader {
+        anchors: HashMap::new(),
+        spans: HashMap::new(),
+        nodes: 0,
+    };
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Value> = None;
+    let mut doc_span = Span::default();
+
+    while let Some(ev) = parser.next_event() {
+        let (event, raw_span) = ev.map_err(|e| scan_error(src, &e))?;
+        let span = span_of(src, raw_span);
+        // A finished node: (value, span, anchor)
+        let mut done: Option<(Value, Span, usize)> = None;
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                doc_span = span;
+                loader.spans.clear();
+                loader.anchors.clear();
+                loader.nodes = 0;
+                root = None;
+            }
+            Event::DocumentEnd => {
+                let value = root.take().unwrap_or(Value::Null);
+                docs.push(Document {
+                    value,
+                    spans: std::mem::take(&mut loader.spans),
+                    span: doc_span,
+                });
+            }
+            Event::Alias(id) => {
+                let Some(v) = loader.anchors.get(&id).cloned() else {
+                    return Err(loader.err("alias refers to an unknown anchor", span));
+                };
+                loader.budget(count_nodes(&v), span)?;
+                done = Some((v, span, 0));
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                loader.budget(1, span)?;
+                let v = loader.scalar(&text, style, tag.as_deref(), span)?;
+                done = Some((v, span, anchor));
+            }
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                if let Some(tag) = tag {
+                    let ok = tag.handle == "!!" && matches!(tag.suffix.as_str(), "seq" | "map");
+                    if !ok {
+                        return Err(loader.err(
+                            format!("unsupported YAML tag {}{}", tag.handle, tag.suffix),
+                            span,
+                        ));
+                    }
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(loader.err(
+                        format!("nesting deeper than {MAX_DEPTH} levels is not supported"),
+                        span,
+                    ));
+                }
+                loader.budget(1, span)?;
+                let pointer = child_pointer(&stack);
+                if let Some(pointer) = &pointer {
+                    let key = pending_key(&stack);
+                    loader.spans.insert(pointer.clone(), Located { key, value: span });
+                }
+                let pointer = pointer.unwrap_or_default();
+                let is_seq = matches!(event, Event::SequenceStart(..));
+                stack.push(if is_seq {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        start: span,
+                        anchor,
+                        pointer,
+                    }
+                } else {
+                    Frame::Map {
+                        map: Map::new(),
+                        start: span,
+                        anchor,
+                        pointer,
+                        pending: None,
+                        keys: HashMap::new(),
+                    }
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    items,
+                    start,
+                    anchor,
+                    ..
+                }) = stack.pop()
+                {
+                    done = Some((Value::Array(items), start, anchor));
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    map, start, anchor, ..
+                }) = stack.pop()
+                {
+                    done = Some((Value::Object(map), start, anchor));
+                }
+            }
+        }
+        let Some((value, span, anchor)) = done else {
+            continue;
+        };
+        if anchor != 0 {
+            loader.anchors.insert(anchor, value.clone());
+        }
+        let is_collection = value.is_array() || value.is_object();
+        match stack.last_mut() {
+            None => root = Some(value),
+            Some(Frame::Seq { items, pointer, .. }) => {
+                if !is_collection {
+                    loader.spans.insert(
+                        format!("{pointer}/{}", items.len()),
+                        Located {
+                            key: None,
+                            value: span,
+                        },
+                    );
+                }
+                items.push(value);
+            }
+            Some(Frame::Map {
+                map,
+                pointer,
+                pending,
+                keys,
+                ..
+            }) => match pending.take() {
+                None => {
+                    let key = match value {
+                        Value::String(s) => s,
+                        Value::Null => "null".to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Number(n) => n.to_string(),
+                        _ => {
+                            return Err(loader.err(
+                                "a mapping key must be a plain value, not a list or a mapping",
+                                span,
+                            ))
+                        }
+                    };
+                    if let Some(first) = keys.get(&key) {
+                        return Err(YamlError {
+                            message: format!("duplicate key {key:?}"),
+                            span,
+                            related: Some(*first),
+                        });
+                    }
+                    keys.insert(key.clone(), span);
+                    *pending = Some((key, span));
+                }
+                Some((key, key_span)) => {
+                    if !is_collection {
+                        loader.spans.insert(
+                            format!("{pointer}/{}", escape_token(&key)),
+                            Located {
+                                key: Some(key_span),
+                                value: span,
+                            },
+                        );
+                    }
+                    map.insert(key, value);
+                }
+            },
+        }
+        if root.is_some() && stack.is_empty() {
+            loader.spans.entry(String::new()).or_insert(Located {
+                key: None,
+                value: span,
+            });
+        }
+    }
+    Ok(docs)
+}
+
+/// The pointer of the node about to be added to the innermost open collection.
+fn child_pointer(stack: &[Frame]) -> Option<String> {
+    match stack.last() {
+        None => Some(String::new()),
+        Some(Frame::Seq { items, pointer, .. }) => Some(format!("{pointer}/{}", items.len())),
+        Some(Frame::Map {
+            pointer, pending, ..
+        }) => pending
+            .as_ref()
+            .map(|(k, _)| format!("{pointer}/{}", escape_token(k))),
+    }
+}
+
+fn pending_key(stack: &[Frame]) -> Option<Span> {
+    match stack.last() {
+        Some(Frame::Map { pending, .. }) => pending.as_ref().map(|(_, s)| *s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Document {
+        let src = SourceFile::new("t.yaml", text);
+        let mut d = load(&src).unwrap();
+        assert_eq!(d.len(), 1);
+        d.remove(0)
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        let d = one("a: 1\nb: '1'\nc: true\nd: ~\ne: 1.5\nf: 0x10\ng: yes\nh: -3\ni: 1e3\nj: .5\n");
+        assert_eq!(
+            d.value,
+            serde_json::json!({"a":1,"b":"1","c":true,"d":null,"e":1.5,"f":16,"g":"yes","h":-3,"i":1000.0,"j":0.5})
+        );
+    }
+
+    #[test]
+    fn spans_point_at_values_and_keys() {
+        let d = one("name: web\nstorage:\n  - name: www\n    size: 1Gi\n");
+        let l = d.locate("/storage/0/size");
+        assert_eq!((l.value.line, l.value.col), (4, 11));
+        assert_eq!(l.key.map(|k| (k.line, k.col)), Some((4, 5)));
+        // A pointer without its own node falls back to the nearest ancestor.
+        assert_eq!(d.locate("/storage/0/missing").value.line, 3);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let src = SourceFile::new("t.yaml", "a: 1\nb: 2\na: 3\n");
+        let e = load(&src).unwrap_err();
+        assert_eq!(e.message, "duplicate key \"a\"");
+        assert_eq!((e.span.line, e.related.unwrap().line), (3, 1));
+    }
+
+    #[test]
+    fn alias_bombs_are_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = load(&SourceFile::new("t.yaml", text)).unwrap_err();
+        assert!(e.message.starts_with("document too large"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(100_000);
+        let e = load(&SourceFile::new("t.yaml", text)).unwrap_err();
+        assert_eq!(e.message, "invalid YAML: recursion limit exceeded");
+    }
+
+    #[test]
+    fn multiple_documents() {
+        let src = SourceFile::new("t.yaml", "a: 1\n---\nb: 2\n---\n");
+        let d = load(&src).unwrap();
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[1].span.line, 2);
+        assert!(d[2].value.is_null());
+    }
+}
