@@ -151,6 +151,12 @@ impl Compiler {
         }
         // Stable: several findings on one app stay in the order they were found.
         out.findings.sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
+        // One spec value feeding several objects (labels, ports) is one problem, said once.
+        let mut said = std::collections::HashSet::new();
+        out.findings.retain(|f| match f.span {
+            Some(s) => said.insert((f.file.clone(), s.start, f.rule)),
+            None => true,
+        });
 
         manifests.sort_by_key(|m| {
             let kind = m.object["kind"].as_str().unwrap_or_default();
@@ -261,6 +267,7 @@ fn locate(app: &LoadedApp, v: &Violation, kind: &str) -> Span {
         let field = p.strip_prefix("/spec/").unwrap_or("");
         match field.split('/').next().unwrap_or("") {
             "persistentVolumeClaimRetentionPolicy" => "/pvcRetentionPolicy".into(),
+            "updateStrategy" if field.contains("rollingUpdate") => "/updateStrategy/partition".into(),
             "updateStrategy" => "/updateStrategy".into(),
             "ordinals" => "/ordinals".into(),
             "replicas" => "/replicas".into(),
@@ -319,16 +326,6 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
                 src,
                 app.span(&format!("/env/{i}/name")),
                 format!("env[{i}].name: Invalid value: {:?}: must be non-empty and must not contain '='", e.name),
-            ));
-        }
-    }
-    if let Some(u) = &s.update_strategy {
-        if u.kind == spec::UpdateStrategyType::OnDelete && u.partition.is_some() {
-            out.push(Finding::error(
-                "invalid-value",
-                src,
-                app.span("/updateStrategy/partition"),
-                "updateStrategy.partition: Invalid value: only allowed for updateStrategy 'RollingUpdate'",
             ));
         }
     }

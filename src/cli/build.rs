@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
 use crate::compile::Compiler;
-use crate::diag::{render_text, Severity};
+use crate::diag::{render_text, Finding, Severity};
 use crate::output;
 use crate::render::{RenderError, Renderer};
 use crate::source::SourceFile;
@@ -43,9 +43,11 @@ pub enum Format {
     Json,
 }
 
-/// Read spec files; `-` is standard input.
-pub(crate) fn read_sources(paths: &[PathBuf]) -> Result<Vec<Arc<SourceFile>>, String> {
+/// Read spec files; `-` is standard input. I/O errors are `Err`; a file that is not UTF-8 text
+/// is a finding (invalid input, not an I/O failure).
+pub(crate) fn read_sources(paths: &[PathBuf]) -> Result<(Vec<Arc<SourceFile>>, Vec<Finding>), String> {
     let mut out = Vec::new();
+    let mut findings = Vec::new();
     for p in paths {
         let shown = p.display().to_string();
         let bytes = if shown == "-" {
@@ -57,16 +59,20 @@ pub(crate) fn read_sources(paths: &[PathBuf]) -> Result<Vec<Arc<SourceFile>>, St
         } else {
             std::fs::read(p).map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?
         };
-        let text = String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "{shown}: not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            )
-        })?;
         let name = if shown == "-" { "<stdin>".to_string() } else { shown };
-        out.push(Arc::new(SourceFile::new(name, text)));
+        match String::from_utf8(bytes) {
+            Ok(text) => out.push(Arc::new(SourceFile::new(name, text))),
+            Err(e) => findings.push(Finding::file_error(
+                "encoding",
+                &name,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )),
+        }
     }
-    Ok(out)
+    Ok((out, findings))
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -80,7 +86,7 @@ fn io_reason(e: &std::io::Error) -> String {
 
 /// Run `stsc build`.
 pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
-    let sources = match read_sources(&args.specs) {
+    let (sources, unreadable) = match read_sources(&args.specs) {
         Ok(s) => s,
         Err(e) => return fail_usage(e),
     };
@@ -94,7 +100,8 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
     };
     let compiler = Compiler::new(renderer, version);
     let compiled = compiler.compile(&sources);
-    let mut findings = compiled.findings;
+    let mut findings = unreadable;
+    findings.extend(compiled.findings);
     if args.strict {
         for f in &mut findings {
             f.severity = Severity::Error;

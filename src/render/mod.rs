@@ -144,9 +144,14 @@ impl Renderer {
             }
         }
         for (name, text) in user {
-            let n = name.clone();
-            env.add_template_owned(name, text)
-                .map_err(|e| RenderError::from_minijinja(&e, &n))?;
+            let shown = user_dir.map_or(name.clone(), |d| d.join(&name).display().to_string());
+            env.add_template_owned(name, text).map_err(|e| {
+                let mut err = RenderError::from_minijinja(&e, &shown);
+                if let RenderError::Template { template, .. } = &mut err {
+                    *template = shown.clone();
+                }
+                err
+            })?;
         }
         Ok(Renderer { env })
     }

@@ -255,15 +255,16 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
     ] {
         c.non_negative(obj, p);
     }
-    if obj.pointer("/spec/updateStrategy/rollingUpdate").is_some()
-        && str_at(obj, "/spec/updateStrategy/type") == Some("OnDelete")
-    {
-        c.out.push(Violation::error(
-            "invalid-value",
-            "/spec/updateStrategy/rollingUpdate".into(),
-            None,
-            "spec.updateStrategy.rollingUpdate: Invalid value: ...: only allowed for updateStrategy 'RollingUpdate'".into(),
-        ));
+    if let Some(ru) = obj.pointer("/spec/updateStrategy/rollingUpdate") {
+        let t = str_at(obj, "/spec/updateStrategy/type").unwrap_or_default();
+        if t != "RollingUpdate" {
+            c.out.push(Violation::error(
+                "invalid-value",
+                "/spec/updateStrategy/rollingUpdate".into(),
+                None,
+                format!("spec.updateStrategy.rollingUpdate: Invalid value: {ru}: only allowed for updateStrategy 'RollingUpdate'"),
+            ));
+        }
     }
 
     // Selector: present, non-empty, and matching the template's labels.

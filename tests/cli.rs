@@ -1,0 +1,163 @@
+//! Golden tests of the command line: stdout, stderr and exit code together, for every example
+//! and every bad input. Update with `INSTA_UPDATE=always cargo test` and read the diff.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Run stsc from the crate root (so file names in messages are relative) and format the result.
+fn run(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_stsc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("stsc runs");
+    format!(
+        "args: {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        out.status.code().map_or("signal".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn rel(path: &Path) -> String {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .expect("inside the crate")
+        .display()
+        .to_string()
+}
+
+/// Extra arguments from a `# stsc-args: ...` first line.
+fn header_args(path: &Path) -> Vec<String> {
+    let text = std::fs::read(path).expect("readable");
+    let first = String::from_utf8_lossy(&text).lines().next().unwrap_or("").to_string();
+    first
+        .strip_prefix("# stsc-args:")
+        .map(|a| a.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn examples_build() {
+    insta::glob!("../examples", "*.yaml", |path| {
+        insta::assert_snapshot!(run(&["build", &rel(path)]));
+    });
+}
+
+#[test]
+fn examples_build_json() {
+    insta::assert_snapshot!(run(&["build", "--format", "json", "examples/web.yaml"]));
+}
+
+#[test]
+fn bad_inputs() {
+    insta::glob!("inputs", "*.yaml", |path| {
+        let mut args = vec!["build".to_string()];
+        args.extend(header_args(path));
+        args.push(rel(path));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        insta::assert_snapshot!(run(&args));
+    });
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    insta::assert_snapshot!(run(&["build", "tests/inputs/does-not-exist.yaml"]), @r"
+    args: build tests/inputs/does-not-exist.yaml
+    exit: 2
+    --- stdout
+    --- stderr
+    stsc: error: cannot read tests/inputs/does-not-exist.yaml: no such file
+    ");
+    insta::assert_snapshot!(run(&["build", "--kube-version", "1.24", "examples/web.yaml"]), @r#"
+    args: build --kube-version 1.24 examples/web.yaml
+    exit: 2
+    --- stdout
+    --- stderr
+    error: invalid value '1.24' for '--kube-version <X.Y>': unsupported Kubernetes version "1.24": supported versions are 1.25 to 1.37
+
+    For more information, try '--help'.
+    "#);
+    let out = run(&["frobnicate"]);
+    assert!(out.contains("exit: 2"), "{out}");
+    let out = run(&["build", "--templates", "tests/inputs/no-such-dir", "examples/web.yaml"]);
+    assert!(out.contains("exit: 2\n"), "{out}");
+    assert!(out.contains("stsc: error: cannot read templates from tests/inputs/no-such-dir"), "{out}");
+}
+
+#[test]
+fn schema_command_prints_the_committed_schema() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stsc")).arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/stsc-spec.schema.json"),
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), committed);
+}
+
+#[test]
+fn output_dir_is_written_atomically_and_only_on_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out");
+    let t = target.to_str().unwrap();
+
+    // A failing build writes nothing, not even the directory.
+    let out = run(&["build", "-o", t, "tests/inputs/bad-port.yaml"]);
+    assert!(out.contains("exit: 1\n"), "{out}");
+    assert!(!target.exists());
+
+    let out = run(&["build", "-o", t, "examples/web.yaml"]);
+    assert!(out.contains("exit: 0\n"), "{out}");
+    let mut names: Vec<String> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "clusterrole-statefulset-cr.yaml",
+            "clusterrolebinding-statefulset-rb.yaml",
+            "kustomization.yaml",
+            "service-nginx-lb-svc.yaml",
+            "service-nginx.yaml",
+            "serviceaccount-statefulset-sa.yaml",
+            "statefulset-web.yaml",
+        ]
+    );
+    let k = std::fs::read_to_string(target.join("kustomization.yaml")).unwrap();
+    assert_eq!(
+        k,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- serviceaccount-statefulset-sa.yaml\n- clusterrole-statefulset-cr.yaml\n- clusterrolebinding-statefulset-rb.yaml\n- service-nginx.yaml\n- service-nginx-lb-svc.yaml\n- statefulset-web.yaml\n"
+    );
+    // The files hold exactly what stdout would.
+    let stdout = Command::new(env!("CARGO_BIN_EXE_stsc"))
+        .args(["build", "examples/web.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+        .stdout;
+    let joined: Vec<String> = [
+        "serviceaccount-statefulset-sa.yaml",
+        "clusterrole-statefulset-cr.yaml",
+        "clusterrolebinding-statefulset-rb.yaml",
+        "service-nginx.yaml",
+        "service-nginx-lb-svc.yaml",
+        "statefulset-web.yaml",
+    ]
+    .iter()
+    .map(|f| std::fs::read_to_string(target.join(f)).unwrap())
+    .collect();
+    assert_eq!(joined.join("---\n"), String::from_utf8(stdout).unwrap());
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = run(&["build", "examples/postgres.yaml", "examples/web.yaml"]);
+    let b = run(&["build", "examples/postgres.yaml", "examples/web.yaml"]);
+    assert_eq!(a, b);
+    assert!(a.contains("exit: 0"));
+}
