@@ -107,7 +107,9 @@ impl Compiler {
                 })),
                 Err(e) => out.findings.push(
                     Finding::error("template", &app.file, app.span("/name"), e.to_string())
-                        .with_help("the error is in the template, not in the spec; check --templates"),
+                        .with_help(
+                            "the error is in the template, not in the spec; check --templates",
+                        ),
                 ),
             }
         }
@@ -119,7 +121,16 @@ impl Compiler {
                 let app = &out.apps[m.app];
                 let prev = &out.apps[first];
                 let pl = prev.span("/name").line;
-                let span = locate(app, &Violation::error("", "/metadata/name".into(), Some(m.object["metadata"]["name"].clone()), String::new()), m.object["kind"].as_str().unwrap_or_default());
+                let span = locate(
+                    app,
+                    &Violation::error(
+                        "",
+                        "/metadata/name".into(),
+                        Some(m.object["metadata"]["name"].clone()),
+                        String::new(),
+                    ),
+                    m.object["kind"].as_str().unwrap_or_default(),
+                );
                 out.findings.push(
                     Finding::error(
                         "duplicate-object",
@@ -141,16 +152,19 @@ impl Compiler {
         // Schema, then API-server rules.
         for m in &manifests {
             for v in self.schemas.validate(&m.object) {
-                out.findings.push(violation_finding(&out.apps[m.app], m, &v));
+                out.findings
+                    .push(violation_finding(&out.apps[m.app], m, &v));
             }
         }
         let objects: Vec<Value> = manifests.iter().map(|m| m.object.clone()).collect();
         for (i, v) in api_rules(&objects, self.version()) {
             let m = &manifests[i];
-            out.findings.push(violation_finding(&out.apps[m.app], m, &v));
+            out.findings
+                .push(violation_finding(&out.apps[m.app], m, &v));
         }
         // Stable: several findings on one app stay in the order they were found.
-        out.findings.sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
+        out.findings
+            .sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
         // One spec value feeding several objects (labels, ports) is one problem, said once.
         let mut said = std::collections::HashSet::new();
         out.findings.retain(|f| match f.span {
@@ -160,7 +174,10 @@ impl Compiler {
 
         manifests.sort_by_key(|m| {
             let kind = m.object["kind"].as_str().unwrap_or_default();
-            INSTALL_ORDER.iter().position(|k| *k == kind).unwrap_or(INSTALL_ORDER.len())
+            INSTALL_ORDER
+                .iter()
+                .position(|k| *k == kind)
+                .unwrap_or(INSTALL_ORDER.len())
         });
         if !out.has_errors() {
             out.manifests = manifests;
@@ -168,7 +185,10 @@ impl Compiler {
         out
     }
 
-    fn render_app(&self, app: &Resolved) -> Result<Vec<(&'static str, Value)>, crate::render::RenderError> {
+    fn render_app(
+        &self,
+        app: &Resolved,
+    ) -> Result<Vec<(&'static str, Value)>, crate::render::RenderError> {
         let ctx = minijinja::Value::from(minijinja::value::Serde(app));
         let with_svc = |svc: &spec::ResolvedService| {
             minijinja::context! { app => ctx.clone(), svc => minijinja::Value::from(minijinja::value::Serde(svc)) }
@@ -176,22 +196,43 @@ impl Compiler {
         let mut objs = Vec::new();
         let plain = minijinja::context! { app => ctx.clone() };
         if let Some(sa) = &app.service_account {
-            objs.push(("serviceaccount.yaml.j2", self.renderer.render("serviceaccount.yaml.j2", plain.clone())?));
+            objs.push((
+                "serviceaccount.yaml.j2",
+                self.renderer
+                    .render("serviceaccount.yaml.j2", plain.clone())?,
+            ));
             if sa.pod_security_policy.is_some() {
-                objs.push(("clusterrole.yaml.j2", self.renderer.render("clusterrole.yaml.j2", plain.clone())?));
-                objs.push(("clusterrolebinding.yaml.j2", self.renderer.render("clusterrolebinding.yaml.j2", plain.clone())?));
+                objs.push((
+                    "clusterrole.yaml.j2",
+                    self.renderer.render("clusterrole.yaml.j2", plain.clone())?,
+                ));
+                objs.push((
+                    "clusterrolebinding.yaml.j2",
+                    self.renderer
+                        .render("clusterrolebinding.yaml.j2", plain.clone())?,
+                ));
             }
         }
         if app.storage_class.is_some() {
-            objs.push(("storageclass.yaml.j2", self.renderer.render("storageclass.yaml.j2", plain.clone())?));
+            objs.push((
+                "storageclass.yaml.j2",
+                self.renderer
+                    .render("storageclass.yaml.j2", plain.clone())?,
+            ));
         }
         let mut services = vec![app.headless()];
         services.extend(app.service.clone());
         services.extend(app.load_balancer.clone());
         for svc in &services {
-            objs.push(("service.yaml.j2", self.renderer.render("service.yaml.j2", with_svc(svc))?));
+            objs.push((
+                "service.yaml.j2",
+                self.renderer.render("service.yaml.j2", with_svc(svc))?,
+            ));
         }
-        objs.push(("statefulset.yaml.j2", self.renderer.render("statefulset.yaml.j2", plain)?));
+        objs.push((
+            "statefulset.yaml.j2",
+            self.renderer.render("statefulset.yaml.j2", plain)?,
+        ));
         Ok(objs)
     }
 }
@@ -228,7 +269,10 @@ fn locate(app: &LoadedApp, v: &Violation, kind: &str) -> Span {
                     Some(Value::Number(n)) => n.to_string() == text,
                     _ => false,
                 };
-                let key_text = ptr.rsplit('/').next().map(|k| k.replace("~1", "/").replace("~0", "~"));
+                let key_text = ptr
+                    .rsplit('/')
+                    .next()
+                    .map(|k| k.replace("~1", "/").replace("~0", "~"));
                 let hit_key = loc.key.is_some() && key_text.as_deref() == Some(text.as_str());
                 let span = if hit_value {
                     Some(loc.value)
@@ -250,8 +294,12 @@ fn locate(app: &LoadedApp, v: &Violation, kind: &str) -> Span {
     }
     let p = v.pointer.as_str();
     let seg = |prefix: &str| -> Option<String> {
-        p.strip_prefix(prefix)
-            .map(|rest| rest.split('/').find(|s| !s.is_empty()).unwrap_or("").to_string())
+        p.strip_prefix(prefix).map(|rest| {
+            rest.split('/')
+                .find(|s| !s.is_empty())
+                .unwrap_or("")
+                .to_string()
+        })
     };
     let hint = if let Some(i) = seg("/spec/volumeClaimTemplates/") {
         format!("/storage/{i}")
@@ -267,7 +315,9 @@ fn locate(app: &LoadedApp, v: &Violation, kind: &str) -> Span {
         let field = p.strip_prefix("/spec/").unwrap_or("");
         match field.split('/').next().unwrap_or("") {
             "persistentVolumeClaimRetentionPolicy" => "/pvcRetentionPolicy".into(),
-            "updateStrategy" if field.contains("rollingUpdate") => "/updateStrategy/partition".into(),
+            "updateStrategy" if field.contains("rollingUpdate") => {
+                "/updateStrategy/partition".into()
+            }
             "updateStrategy" => "/updateStrategy".into(),
             "ordinals" => "/ordinals".into(),
             "replicas" => "/replicas".into(),
@@ -301,7 +351,10 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
                     "out-of-range",
                     src,
                     app.span(ptr),
-                    format!("{}: Invalid value: {n}: must be no more than 2147483647", spec::display_path(ptr)),
+                    format!(
+                        "{}: Invalid value: {n}: must be no more than 2147483647",
+                        spec::display_path(ptr)
+                    ),
                 ));
             }
         }
@@ -309,14 +362,25 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
     int32("/replicas", Some(s.replicas), &mut out);
     int32("/minReadySeconds", s.min_ready_seconds, &mut out);
     int32("/revisionHistoryLimit", s.revision_history_limit, &mut out);
-    int32("/ordinals/start", s.ordinals.as_ref().map(|o| o.start), &mut out);
-    int32("/updateStrategy/partition", s.update_strategy.as_ref().and_then(|u| u.partition), &mut out);
+    int32(
+        "/ordinals/start",
+        s.ordinals.as_ref().map(|o| o.start),
+        &mut out,
+    );
+    int32(
+        "/updateStrategy/partition",
+        s.update_strategy.as_ref().and_then(|u| u.partition),
+        &mut out,
+    );
     if s.image.trim().is_empty() || s.image.chars().any(char::is_whitespace) {
         out.push(Finding::error(
             "invalid-value",
             src,
             app.span("/image"),
-            format!("image: Invalid value: {:?}: must be a non-empty image reference without spaces", s.image),
+            format!(
+                "image: Invalid value: {:?}: must be a non-empty image reference without spaces",
+                s.image
+            ),
         ));
     }
     for (i, e) in s.env.iter().enumerate() {
@@ -329,7 +393,11 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
             ));
         }
     }
-    if let Some(psp) = s.service_account.as_ref().and_then(|sa| sa.pod_security_policy.as_ref()) {
+    if let Some(psp) = s
+        .service_account
+        .as_ref()
+        .and_then(|sa| sa.pod_security_policy.as_ref())
+    {
         if version.minor >= 25 {
             out.push(
                 Finding::warning(

@@ -51,7 +51,12 @@ pub struct Finding {
 
 impl Finding {
     /// An error at a span of a file.
-    pub fn error(rule: &'static str, src: &SourceFile, span: Span, message: impl Into<String>) -> Self {
+    pub fn error(
+        rule: &'static str,
+        src: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             rule,
             severity: Severity::Error,
@@ -64,7 +69,12 @@ impl Finding {
     }
 
     /// A warning at a span of a file.
-    pub fn warning(rule: &'static str, src: &SourceFile, span: Span, message: impl Into<String>) -> Self {
+    pub fn warning(
+        rule: &'static str,
+        src: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             severity: Severity::Warning,
             ..Finding::error(rule, src, span, message)
@@ -136,7 +146,10 @@ fn snippet(f: &Finding, span: Span, text: Arc<str>, color: bool) -> String {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         })
-        .with_label(LabeledSpan::at(span.start..span.start + span.len().min(text.len().saturating_sub(span.start)), "here"));
+        .with_label(LabeledSpan::at(
+            span.start..span.start + span.len().min(text.len().saturating_sub(span.start)),
+            "here",
+        ));
     if let Some(h) = &f.help {
         d = d.with_help(h.clone());
     }
@@ -163,7 +176,12 @@ mod tests {
         let f = Finding::error(
             "out-of-range",
             &src,
-            Span { start: 10, end: 12, line: 1, col: 11 },
+            Span {
+                start: 10,
+                end: 12,
+                line: 1,
+                col: 11,
+            },
             "replicas: must be greater than or equal to 0",
         );
         assert_eq!(

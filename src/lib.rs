@@ -27,7 +27,9 @@ pub use validate::KubeVersion;
 /// The JSON Schema (draft-07) of the spec format, as committed in `schemas/stsc-spec.schema.json`.
 pub fn spec_schema() -> String {
     let settings = schemars::generate::SchemaSettings::draft07();
-    let schema = settings.into_generator().into_root_schema_for::<spec::AppSpec>();
+    let schema = settings
+        .into_generator()
+        .into_root_schema_for::<spec::AppSpec>();
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');
     s

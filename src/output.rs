@@ -65,7 +65,8 @@ pub fn to_json_list(manifests: &[Manifest]) -> Result<String, OutputError> {
     let mut buf = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    serde::Serialize::serialize(&list, &mut ser).map_err(|e| OutputError::Serialize(e.to_string()))?;
+    serde::Serialize::serialize(&list, &mut ser)
+        .map_err(|e| OutputError::Serialize(e.to_string()))?;
     buf.push(b'\n');
     String::from_utf8(buf).map_err(|e| OutputError::Serialize(e.to_string()))
 }
@@ -98,7 +99,10 @@ pub fn dir_files(manifests: &[Manifest]) -> Result<Vec<(String, String)>, Output
         "kind": "Kustomization",
         "resources": files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
     });
-    files.push(("kustomization.yaml".to_string(), object_yaml(&kustomization)?));
+    files.push((
+        "kustomization.yaml".to_string(),
+        object_yaml(&kustomization)?,
+    ));
     Ok(files)
 }
 

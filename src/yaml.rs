@@ -141,18 +141,27 @@ fn resolve_plain(s: &str) -> Result<Value, String> {
         _ => {}
     }
     let b = s.as_bytes();
-    let digits = |t: &[u8], radix: u32| !t.is_empty() && t.iter().all(|c| (*c as char).is_digit(radix));
+    let digits =
+        |t: &[u8], radix: u32| !t.is_empty() && t.iter().all(|c| (*c as char).is_digit(radix));
     if let Some(h) = s.strip_prefix("0x") {
         if digits(h.as_bytes(), 16) {
-            return Ok(u64::from_str_radix(h, 16).map_or_else(|_| Value::String(s.into()), Value::from));
+            return Ok(
+                u64::from_str_radix(h, 16).map_or_else(|_| Value::String(s.into()), Value::from)
+            );
         }
     }
     if let Some(o) = s.strip_prefix("0o") {
         if digits(o.as_bytes(), 8) {
-            return Ok(u64::from_str_radix(o, 8).map_or_else(|_| Value::String(s.into()), Value::from));
+            return Ok(
+                u64::from_str_radix(o, 8).map_or_else(|_| Value::String(s.into()), Value::from)
+            );
         }
     }
-    let unsigned = if matches!(b.first(), Some(b'-' | b'+')) { &b[1..] } else { b };
+    let unsigned = if matches!(b.first(), Some(b'-' | b'+')) {
+        &b[1..]
+    } else {
+        b
+    };
     if digits(unsigned, 10) {
         if let Ok(i) = s.parse::<i64>() {
             return Ok(Value::from(i));
@@ -344,7 +353,9 @@ pub fn load(src: &SourceFile) -> Result<Vec<Document>, YamlError> {
                 let pointer = child_pointer(&stack);
                 if let Some(pointer) = &pointer {
                     let key = pending_key(&stack);
-                    loader.spans.insert(pointer.clone(), Located { key, value: span });
+                    loader
+                        .spans
+                        .insert(pointer.clone(), Located { key, value: span });
                 }
                 let pointer = pointer.unwrap_or_default();
                 let is_seq = matches!(event, Event::SequenceStart(..));

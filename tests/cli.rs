@@ -16,7 +16,9 @@ fn run(args: &[&str]) -> String {
     format!(
         "args: {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
         args.join(" "),
-        out.status.code().map_or("signal".to_string(), |c| c.to_string()),
+        out.status
+            .code()
+            .map_or("signal".to_string(), |c| c.to_string()),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
@@ -32,7 +34,11 @@ fn rel(path: &Path) -> String {
 /// Extra arguments from a `# stsc-args: ...` first line.
 fn header_args(path: &Path) -> Vec<String> {
     let text = std::fs::read(path).expect("readable");
-    let first = String::from_utf8_lossy(&text).lines().next().unwrap_or("").to_string();
+    let first = String::from_utf8_lossy(&text)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
     first
         .strip_prefix("# stsc-args:")
         .map(|a| a.split_whitespace().map(String::from).collect())
@@ -82,14 +88,25 @@ fn usage_and_io_errors_exit_2() {
     "#);
     let out = run(&["frobnicate"]);
     assert!(out.contains("exit: 2"), "{out}");
-    let out = run(&["build", "--templates", "tests/inputs/no-such-dir", "examples/web.yaml"]);
+    let out = run(&[
+        "build",
+        "--templates",
+        "tests/inputs/no-such-dir",
+        "examples/web.yaml",
+    ]);
     assert!(out.contains("exit: 2\n"), "{out}");
-    assert!(out.contains("stsc: error: cannot read templates from tests/inputs/no-such-dir"), "{out}");
+    assert!(
+        out.contains("stsc: error: cannot read templates from tests/inputs/no-such-dir"),
+        "{out}"
+    );
 }
 
 #[test]
 fn schema_command_prints_the_committed_schema() {
-    let out = Command::new(env!("CARGO_BIN_EXE_stsc")).arg("schema").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stsc"))
+        .arg("schema")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let committed = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/stsc-spec.schema.json"),

@@ -22,7 +22,11 @@ fn contains(got: &Value, want: &Value, path: &str, errors: &mut Vec<String>) {
         }
         (Value::Array(g), Value::Array(w)) => {
             if g.len() != w.len() {
-                errors.push(format!("{path}: {} items, the seed has {}", g.len(), w.len()));
+                errors.push(format!(
+                    "{path}: {} items, the seed has {}",
+                    g.len(),
+                    w.len()
+                ));
             }
             for (i, (gv, wv)) in g.iter().zip(w).enumerate() {
                 contains(gv, wv, &format!("{path}[{i}]"), errors);
@@ -35,7 +39,10 @@ fn contains(got: &Value, want: &Value, path: &str, errors: &mut Vec<String>) {
 
 fn load(path: &str) -> Arc<SourceFile> {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    Arc::new(SourceFile::new(path, std::fs::read_to_string(full).unwrap()))
+    Arc::new(SourceFile::new(
+        path,
+        std::fs::read_to_string(full).unwrap(),
+    ))
 }
 
 #[test]
@@ -62,16 +69,32 @@ fn web_example_reproduces_the_seed_for_every_supported_version() {
                 .iter()
                 .find(|m| (&m.object["kind"], &m.object["metadata"]["name"]) == key);
             match got {
-                Some(m) => contains(&m.object, want, &format!("{}/{}", key.0, key.1), &mut errors),
+                Some(m) => contains(
+                    &m.object,
+                    want,
+                    &format!("{}/{}", key.0, key.1),
+                    &mut errors,
+                ),
                 None => errors.push(format!("{}/{}: not generated", key.0, key.1)),
             }
         }
         assert!(errors.is_empty(), "{version}:\n{}", errors.join("\n"));
         // Helm's install order.
-        let kinds: Vec<&str> = out.manifests.iter().map(|m| m.object["kind"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> = out
+            .manifests
+            .iter()
+            .map(|m| m.object["kind"].as_str().unwrap())
+            .collect();
         assert_eq!(
             kinds,
-            ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Service", "StatefulSet"]
+            [
+                "ServiceAccount",
+                "ClusterRole",
+                "ClusterRoleBinding",
+                "Service",
+                "Service",
+                "StatefulSet"
+            ]
         );
     }
 }
@@ -79,7 +102,12 @@ fn web_example_reproduces_the_seed_for_every_supported_version() {
 #[test]
 fn selectors_hold_only_the_users_labels() {
     let compiler = Compiler::new(Renderer::new(None).unwrap(), KubeVersion::NEWEST);
-    for example in ["examples/web.yaml", "examples/postgres.yaml", "examples/queue.yaml", "examples/minimal.yaml"] {
+    for example in [
+        "examples/web.yaml",
+        "examples/postgres.yaml",
+        "examples/queue.yaml",
+        "examples/minimal.yaml",
+    ] {
         let src = load(example);
         let out = compiler.compile(&[src]);
         let app = &out.apps[0];

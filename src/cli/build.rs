@@ -45,7 +45,9 @@ pub enum Format {
 
 /// Read spec files; `-` is standard input. I/O errors are `Err`; a file that is not UTF-8 text
 /// is a finding (invalid input, not an I/O failure).
-pub(crate) fn read_sources(paths: &[PathBuf]) -> Result<(Vec<Arc<SourceFile>>, Vec<Finding>), String> {
+pub(crate) fn read_sources(
+    paths: &[PathBuf],
+) -> Result<(Vec<Arc<SourceFile>>, Vec<Finding>), String> {
     let mut out = Vec::new();
     let mut findings = Vec::new();
     for p in paths {
@@ -59,7 +61,11 @@ pub(crate) fn read_sources(paths: &[PathBuf]) -> Result<(Vec<Arc<SourceFile>>, V
         } else {
             std::fs::read(p).map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?
         };
-        let name = if shown == "-" { "<stdin>".to_string() } else { shown };
+        let name = if shown == "-" {
+            "<stdin>".to_string()
+        } else {
+            shown
+        };
         match String::from_utf8(bytes) {
             Ok(text) => out.push(Arc::new(SourceFile::new(name, text))),
             Err(e) => findings.push(Finding::file_error(
@@ -108,13 +114,23 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
         }
     }
     eprint!("{}", render_text(&findings, style.snippets, style.color));
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     if errors > 0 {
         let warnings = findings.len() - errors;
         eprintln!(
             "stsc: {errors} error{}{}; nothing written",
             if errors == 1 { "" } else { "s" },
-            if warnings > 0 { format!(", {warnings} warning{}", if warnings == 1 { "" } else { "s" }) } else { String::new() }
+            if warnings > 0 {
+                format!(
+                    ", {warnings} warning{}",
+                    if warnings == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
         );
         return EXIT_INVALID;
     }

@@ -73,9 +73,18 @@ impl Style {
         let tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         match color {
-            Color::Always => Style { snippets: true, color: true },
-            Color::Never => Style { snippets: tty, color: false },
-            Color::Auto => Style { snippets: tty, color: tty && !no_color },
+            Color::Always => Style {
+                snippets: true,
+                color: true,
+            },
+            Color::Never => Style {
+                snippets: tty,
+                color: false,
+            },
+            Color::Auto => Style {
+                snippets: tty,
+                color: tty && !no_color,
+            },
         }
     }
 }

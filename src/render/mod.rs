@@ -14,12 +14,30 @@ use crate::yaml;
 
 /// Templates compiled into the binary: (file name, text).
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("serviceaccount.yaml.j2", include_str!("../../templates/serviceaccount.yaml.j2")),
-    ("clusterrole.yaml.j2", include_str!("../../templates/clusterrole.yaml.j2")),
-    ("clusterrolebinding.yaml.j2", include_str!("../../templates/clusterrolebinding.yaml.j2")),
-    ("storageclass.yaml.j2", include_str!("../../templates/storageclass.yaml.j2")),
-    ("service.yaml.j2", include_str!("../../templates/service.yaml.j2")),
-    ("statefulset.yaml.j2", include_str!("../../templates/statefulset.yaml.j2")),
+    (
+        "serviceaccount.yaml.j2",
+        include_str!("../../templates/serviceaccount.yaml.j2"),
+    ),
+    (
+        "clusterrole.yaml.j2",
+        include_str!("../../templates/clusterrole.yaml.j2"),
+    ),
+    (
+        "clusterrolebinding.yaml.j2",
+        include_str!("../../templates/clusterrolebinding.yaml.j2"),
+    ),
+    (
+        "storageclass.yaml.j2",
+        include_str!("../../templates/storageclass.yaml.j2"),
+    ),
+    (
+        "service.yaml.j2",
+        include_str!("../../templates/service.yaml.j2"),
+    ),
+    (
+        "statefulset.yaml.j2",
+        include_str!("../../templates/statefulset.yaml.j2"),
+    ),
 ];
 
 /// Instructions a template may execute per render: bounds a runaway user template.
@@ -177,7 +195,10 @@ impl Renderer {
         let mut docs = yaml::load(&src).map_err(|e| out(e.span.line, e.message))?;
         docs.retain(|d| !d.value.is_null());
         if docs.len() != 1 {
-            return Err(out(1, format!("expected one YAML object, got {}", docs.len())));
+            return Err(out(
+                1,
+                format!("expected one YAML object, got {}", docs.len()),
+            ));
         }
         let doc = docs.remove(0);
         if !doc.value.is_object() {
@@ -208,7 +229,10 @@ mod tests {
     fn undefined_is_an_error_with_template_and_line() {
         let r = Renderer::new(None).unwrap();
         let e = r
-            .render("serviceaccount.yaml.j2", minijinja::context! { app => minijinja::context!{} })
+            .render(
+                "serviceaccount.yaml.j2",
+                minijinja::context! { app => minijinja::context!{} },
+            )
             .unwrap_err();
         assert_eq!(
             e.to_string(),

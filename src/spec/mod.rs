@@ -72,7 +72,12 @@ fn backticked(s: &str) -> Vec<&str> {
 fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), *c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                *c,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -108,7 +113,11 @@ fn deserialize_error(
             .with_help(help);
     }
     if msg.starts_with("missing field `") {
-        let field = backticked(&msg).first().copied().unwrap_or_default().to_string();
+        let field = backticked(&msg)
+            .first()
+            .copied()
+            .unwrap_or_default()
+            .to_string();
         let loc = doc.locate(&pointer);
         let mut full = display_path(&pointer);
         if !full.is_empty() {
@@ -152,7 +161,10 @@ fn humanize_type_error(msg: &str) -> String {
         .replace("expected a boolean", "expected true or false")
         .replace("expected struct ", "expected a mapping: ")
         .replace("expected a sequence", "expected a list")
-        .replace("expected untagged enum TargetPort", "expected a port number or a port name")
+        .replace(
+            "expected untagged enum TargetPort",
+            "expected a port number or a port name",
+        )
         .replace("expected a map", "expected a mapping");
     match msg.strip_prefix("invalid type: ") {
         Some(rest) => format!("Invalid type: {rest}"),
@@ -211,8 +223,9 @@ pub fn load(src: Arc<SourceFile>) -> Result<Vec<LoadedApp>, Vec<Finding>> {
     }
     if apps.is_empty() && findings.is_empty() {
         findings.push(
-            Finding::file_error("empty-file", src.name(), "no app spec in file")
-                .with_help("a spec needs at least `name:` and `image:`; `stsc init NAME` writes a starter"),
+            Finding::file_error("empty-file", src.name(), "no app spec in file").with_help(
+                "a spec needs at least `name:` and `image:`; `stsc init NAME` writes a starter",
+            ),
         );
     }
     if findings.is_empty() {
@@ -236,7 +249,11 @@ mod tests {
 
     #[test]
     fn defaults_apply() {
-        let apps = load(Arc::new(SourceFile::new("s.yaml", "name: web\nimage: nginx\n"))).unwrap();
+        let apps = load(Arc::new(SourceFile::new(
+            "s.yaml",
+            "name: web\nimage: nginx\n",
+        )))
+        .unwrap();
         assert_eq!(apps[0].spec.replicas, 1);
         assert_eq!(apps[0].spec.namespace, "default");
     }

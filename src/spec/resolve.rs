@@ -190,7 +190,11 @@ pub fn resolve(s: &AppSpec) -> Resolved {
         .labels
         .clone()
         .unwrap_or_else(|| BTreeMap::from([("app".to_string(), s.name.clone())]));
-    let svc = |name: String, kind: &'static str, port: i64, target: &Option<TargetPort>, proto: Option<Protocol>| {
+    let svc = |name: String,
+               kind: &'static str,
+               port: i64,
+               target: &Option<TargetPort>,
+               proto: Option<Protocol>| {
         ResolvedService {
             name,
             kind: Some(kind),
@@ -226,7 +230,10 @@ pub fn resolve(s: &AppSpec) -> Resolved {
         service_account: s.service_account.as_ref().map(|sa| ResolvedServiceAccount {
             name: sa.name.clone(),
             pod_security_policy: sa.pod_security_policy.clone(),
-            cluster_role: sa.cluster_role.clone().unwrap_or_else(|| format!("{}-psp", sa.name)),
+            cluster_role: sa
+                .cluster_role
+                .clone()
+                .unwrap_or_else(|| format!("{}-psp", sa.name)),
             cluster_role_binding: sa
                 .cluster_role_binding
                 .clone()
@@ -241,10 +248,15 @@ pub fn resolve(s: &AppSpec) -> Resolved {
                 lb.protocol,
             )
         }),
-        service: s
-            .service
-            .as_ref()
-            .map(|c| svc(c.name.clone(), "ClusterIP", c.port, &c.target_port, c.protocol)),
+        service: s.service.as_ref().map(|c| {
+            svc(
+                c.name.clone(),
+                "ClusterIP",
+                c.port,
+                &c.target_port,
+                c.protocol,
+            )
+        }),
         pod_management_policy: s.pod_management_policy,
         update_strategy: s.update_strategy.as_ref().map(|u| ResolvedUpdateStrategy {
             kind: u.kind,
@@ -261,8 +273,16 @@ pub fn resolve(s: &AppSpec) -> Resolved {
         command: s.command.clone(),
         args: s.args.clone(),
         env: s.env.clone(),
-        requests: s.resources.as_ref().map(|r| r.requests.clone()).unwrap_or_default(),
-        limits: s.resources.as_ref().map(|r| r.limits.clone()).unwrap_or_default(),
+        requests: s
+            .resources
+            .as_ref()
+            .map(|r| r.requests.clone())
+            .unwrap_or_default(),
+        limits: s
+            .resources
+            .as_ref()
+            .map(|r| r.limits.clone())
+            .unwrap_or_default(),
         node_selector: s.node_selector.clone(),
         storage_class: s.storage_class.as_ref().map(|c| ResolvedStorageClass {
             name: c.name.clone(),

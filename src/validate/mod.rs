@@ -51,7 +51,8 @@ impl FromStr for KubeVersion {
         let t = s.strip_prefix('v').unwrap_or(s);
         let mut parts = t.split('.');
         let (major, minor) = (parts.next(), parts.next());
-        let patch_ok = parts.next().is_none_or(|p| p.parse::<u32>().is_ok()) && parts.next().is_none();
+        let patch_ok =
+            parts.next().is_none_or(|p| p.parse::<u32>().is_ok()) && parts.next().is_none();
         let range = format!(
             "supported versions are 1.{} to 1.{}",
             SUPPORTED_MINORS.0, SUPPORTED_MINORS.1
@@ -89,7 +90,12 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub(crate) fn error(rule: &'static str, pointer: String, value: Option<Value>, message: String) -> Self {
+    pub(crate) fn error(
+        rule: &'static str,
+        pointer: String,
+        value: Option<Value>,
+        message: String,
+    ) -> Self {
         Violation {
             rule,
             warning: false,
@@ -143,7 +149,9 @@ pub struct Schemas {
 
 impl fmt::Debug for Schemas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Schemas").field("version", &self.version).finish()
+        f.debug_struct("Schemas")
+            .field("version", &self.version)
+            .finish()
     }
 }
 
@@ -167,7 +175,9 @@ impl Schemas {
         let v = self.validators[i].get_or_init(|| {
             let bundle = self
                 .bundle
-                .get_or_init(|| serde_json::from_str(bundle_text(self.version)).map_err(|e| e.to_string()))
+                .get_or_init(|| {
+                    serde_json::from_str(bundle_text(self.version)).map_err(|e| e.to_string())
+                })
                 .as_ref()
                 .map_err(Clone::clone)?;
             let mut schema = bundle["kinds"][key].clone();
@@ -193,7 +203,10 @@ impl Schemas {
                     "k8s-schema",
                     "/kind".into(),
                     Some(obj["kind"].clone()),
-                    format!("no schema for apiVersion {api:?} kind {kind:?} in Kubernetes {}", self.version),
+                    format!(
+                        "no schema for apiVersion {api:?} kind {kind:?} in Kubernetes {}",
+                        self.version
+                    ),
                 )]
             }
             Some(Err(e)) => {
@@ -210,7 +223,11 @@ impl Schemas {
         for err in validator.iter_errors(obj) {
             let pointer = err.instance_path().to_string();
             let field = crate::spec::display_path(&pointer);
-            let at = if field.is_empty() { String::new() } else { format!("{field}: ") };
+            let at = if field.is_empty() {
+                String::new()
+            } else {
+                format!("{field}: ")
+            };
             let v = match err.kind() {
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
                     let names: Vec<String> = unexpected.iter().map(|u| format!("{u:?}")).collect();
@@ -272,6 +289,9 @@ mod tests {
         let v = s.validate(&obj);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].pointer, "/metadata/bogus");
-        assert_eq!(v[0].message, "metadata: unknown field \"bogus\" (not in the Kubernetes 1.37 schema)");
+        assert_eq!(
+            v[0].message,
+            "metadata: unknown field \"bogus\" (not in the Kubernetes 1.37 schema)"
+        );
     }
 }

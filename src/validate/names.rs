@@ -69,7 +69,9 @@ pub fn iana_svc_name(s: &str) -> Vec<String> {
         out.push("must be no more than 15 characters".to_string());
     }
     if !s.bytes().all(|c| alnum_lower(c) || c == b'-') {
-        out.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string());
+        out.push(
+            "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string(),
+        );
     }
     if s.contains("--") {
         out.push("must not contain consecutive hyphens".to_string());
@@ -120,7 +122,11 @@ pub fn qualified_name(s: &str) -> Vec<String> {
         if p.is_empty() {
             out.push("prefix part must be non-empty".to_string());
         } else {
-            out.extend(dns1123_subdomain(p).into_iter().map(|m| format!("prefix part {m}")));
+            out.extend(
+                dns1123_subdomain(p)
+                    .into_iter()
+                    .map(|m| format!("prefix part {m}")),
+            );
         }
     }
     if name.is_empty() {
@@ -202,7 +208,10 @@ mod tests {
         assert!(dns1123_label("web-0").is_empty());
         assert!(!dns1123_label("Web").is_empty());
         assert!(!dns1123_label("-a").is_empty());
-        assert_eq!(dns1123_label(&"a".repeat(64)), ["must be no more than 63 characters"]);
+        assert_eq!(
+            dns1123_label(&"a".repeat(64)),
+            ["must be no more than 63 characters"]
+        );
         assert!(dns1123_subdomain("a.b-c").is_empty());
         assert!(!dns1035_label("1abc").is_empty());
         assert!(iana_svc_name("web").is_empty());

@@ -59,7 +59,12 @@ impl Ctx<'_> {
         for (k, v) in m {
             let key_ptr = format!("{pointer}/{}", crate::yaml::escape_token(k));
             let problems = qualified_name(k);
-            self.invalid("invalid-label", &key_ptr, &Value::String(k.clone()), problems);
+            self.invalid(
+                "invalid-label",
+                &key_ptr,
+                &Value::String(k.clone()),
+                problems,
+            );
             if let Some(s) = v.as_str() {
                 let problems = label_value(s);
                 self.invalid("invalid-label", &key_ptr, v, problems);
@@ -74,7 +79,12 @@ impl Ctx<'_> {
         for k in m.keys() {
             let key_ptr = format!("{pointer}/{}", crate::yaml::escape_token(k));
             let problems = qualified_name(k);
-            self.invalid("invalid-label", &key_ptr, &Value::String(k.clone()), problems);
+            self.invalid(
+                "invalid-label",
+                &key_ptr,
+                &Value::String(k.clone()),
+                problems,
+            );
         }
     }
 
@@ -105,9 +115,12 @@ impl Ctx<'_> {
                 v,
                 vec!["must be greater than or equal to 0".into()],
             ),
-            Some(x) if positive && x == 0.0 => {
-                self.invalid("invalid-quantity", pointer, v, vec!["must be greater than zero".into()])
-            }
+            Some(x) if positive && x == 0.0 => self.invalid(
+                "invalid-quantity",
+                pointer,
+                v,
+                vec!["must be greater than zero".into()],
+            ),
             _ => {}
         }
     }
@@ -187,7 +200,12 @@ fn service(c: &mut Ctx<'_>, obj: &Value) {
         match p["name"].as_str() {
             Some(n) => {
                 let problems = dns1123_label(n);
-                c.invalid("invalid-port", &format!("{base}/name"), &p["name"], problems);
+                c.invalid(
+                    "invalid-port",
+                    &format!("{base}/name"),
+                    &p["name"],
+                    problems,
+                );
                 if !names.insert(n.to_string()) {
                     c.out.push(Violation::error(
                         "duplicate-port",
@@ -205,13 +223,19 @@ fn service(c: &mut Ctx<'_>, obj: &Value) {
             )),
             None => {}
         }
-        let key = (p["port"].to_string(), p["protocol"].as_str().unwrap_or("TCP").to_string());
+        let key = (
+            p["port"].to_string(),
+            p["protocol"].as_str().unwrap_or("TCP").to_string(),
+        );
         if !seen.insert(key) {
             c.out.push(Violation::error(
                 "duplicate-port",
                 format!("{base}/port"),
                 Some(p["port"].clone()),
-                format!("spec.ports[{i}]: Duplicate value: {}", json!({"port": p["port"], "protocol": p["protocol"].as_str().unwrap_or("TCP")})),
+                format!(
+                    "spec.ports[{i}]: Duplicate value: {}",
+                    json!({"port": p["port"], "protocol": p["protocol"].as_str().unwrap_or("TCP")})
+                ),
             ));
         }
         match &p["targetPort"] {
@@ -293,7 +317,11 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
                 .all(|(k, v)| tlabels.and_then(|t| t.get(k)) == Some(v));
             if !matches {
                 let shown: BTreeMap<_, _> = tlabels
-                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+                    .map(|t| {
+                        t.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let map = shown
                     .iter()
@@ -314,7 +342,12 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
     let ns = str_at(obj, "/metadata/namespace").unwrap_or("default");
     if let Some(svc) = str_at(obj, "/spec/serviceName").filter(|s| !s.is_empty()) {
         let problems = dns1123_label(svc);
-        c.invalid("invalid-name", "/spec/serviceName", &obj["spec"]["serviceName"], problems);
+        c.invalid(
+            "invalid-name",
+            "/spec/serviceName",
+            &obj["spec"]["serviceName"],
+            problems,
+        );
         let found = all.iter().find(|o| {
             o["kind"] == "Service"
                 && str_at(o, "/metadata/name") == Some(svc)
@@ -348,13 +381,21 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
         let v = &t["metadata"]["name"];
         if let Some(n) = v.as_str() {
             let problems = dns1123_label(n);
-            c.invalid("invalid-name", &format!("{base}/metadata/name"), v, problems);
+            c.invalid(
+                "invalid-name",
+                &format!("{base}/metadata/name"),
+                v,
+                problems,
+            );
             if !claim_names.insert(n.to_string()) {
                 c.out.push(Violation::error(
                     "duplicate-name",
                     format!("{base}/metadata/name"),
                     Some(v.clone()),
-                    format!("{}: Duplicate value: {n:?}", display_path(&format!("{base}/metadata/name"))),
+                    format!(
+                        "{}: Duplicate value: {n:?}",
+                        display_path(&format!("{base}/metadata/name"))
+                    ),
                 ));
             }
             // The claim `<template>-<set>-<ordinal>` must be a DNS subdomain.
@@ -363,7 +404,10 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
                     "name-too-long",
                     format!("{base}/metadata/name"),
                     Some(v.clone()),
-                    format!("{}: claim names {n}-{name}-<ordinal> would pass 253 characters", display_path(&format!("{base}/metadata/name"))),
+                    format!(
+                        "{}: claim names {n}-{name}-<ordinal> would pass 253 characters",
+                        display_path(&format!("{base}/metadata/name"))
+                    ),
                 ));
             }
         }
@@ -373,11 +417,19 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
                 "invalid-access-mode",
                 format!("{base}/spec/accessModes"),
                 None,
-                format!("{}: Required value: at least 1 access mode is required", display_path(&format!("{base}/spec/accessModes"))),
+                format!(
+                    "{}: Required value: at least 1 access mode is required",
+                    display_path(&format!("{base}/spec/accessModes"))
+                ),
             ));
         }
         for (j, m) in modes.iter().enumerate() {
-            let ok = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"];
+            let ok = [
+                "ReadWriteOnce",
+                "ReadOnlyMany",
+                "ReadWriteMany",
+                "ReadWriteOncePod",
+            ];
             if let Some(s) = m.as_str() {
                 if !ok.contains(&s) {
                     c.out.push(Violation::error(
@@ -394,7 +446,10 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
                 "invalid-access-mode",
                 format!("{base}/spec/accessModes"),
                 None,
-                format!("{}: Forbidden: may not use ReadWriteOncePod with other access modes", display_path(&format!("{base}/spec/accessModes"))),
+                format!(
+                    "{}: Forbidden: may not use ReadWriteOncePod with other access modes",
+                    display_path(&format!("{base}/spec/accessModes"))
+                ),
             ));
         }
         match t.pointer("/spec/resources/requests/storage") {
@@ -402,14 +457,22 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
                 "invalid-quantity",
                 format!("{base}/spec/resources/requests"),
                 None,
-                format!("{}: Required value", display_path(&format!("{base}/spec/resources/requests/storage"))),
+                format!(
+                    "{}: Required value",
+                    display_path(&format!("{base}/spec/resources/requests/storage"))
+                ),
             )),
             Some(q) => c.quantity(&format!("{base}/spec/resources/requests/storage"), q, true),
         }
         if let Some(sc) = t.pointer("/spec/storageClassName") {
             if let Some(s) = sc.as_str() {
                 let problems = dns1123_subdomain(s);
-                c.invalid("invalid-name", &format!("{base}/spec/storageClassName"), sc, problems);
+                c.invalid(
+                    "invalid-name",
+                    &format!("{base}/spec/storageClassName"),
+                    sc,
+                    problems,
+                );
             }
         }
     }
@@ -421,11 +484,19 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
         .collect();
     let mut mounted = HashSet::new();
     let mut container_names = HashSet::new();
-    for (ci, ctr) in arr(obj, "/spec/template/spec/containers").iter().enumerate() {
+    for (ci, ctr) in arr(obj, "/spec/template/spec/containers")
+        .iter()
+        .enumerate()
+    {
         let base = format!("/spec/template/spec/containers/{ci}");
         if let Some(n) = ctr["name"].as_str() {
             let problems = dns1123_label(n);
-            c.invalid("invalid-name", &format!("{base}/name"), &ctr["name"], problems);
+            c.invalid(
+                "invalid-name",
+                &format!("{base}/name"),
+                &ctr["name"],
+                problems,
+            );
             container_names.insert(n.to_string());
         }
         let mut port_names = HashSet::new();
@@ -440,7 +511,10 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
                         "duplicate-port",
                         format!("{pb}/name"),
                         Some(p["name"].clone()),
-                        format!("{}: Duplicate value: {n:?}", display_path(&format!("{pb}/name"))),
+                        format!(
+                            "{}: Duplicate value: {n:?}",
+                            display_path(&format!("{pb}/name"))
+                        ),
                     ));
                 }
             }
@@ -464,15 +538,25 @@ fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
                         "relative-mount-path",
                         format!("{mb}/mountPath"),
                         Some(m["mountPath"].clone()),
-                        format!("{}: Invalid value: {p:?}: must be an absolute path", display_path(&format!("{mb}/mountPath"))),
+                        format!(
+                            "{}: Invalid value: {p:?}: must be an absolute path",
+                            display_path(&format!("{mb}/mountPath"))
+                        ),
                     ));
                 }
             }
         }
         for part in ["requests", "limits"] {
-            if let Some(m) = ctr.pointer(&format!("/resources/{part}")).and_then(Value::as_object) {
+            if let Some(m) = ctr
+                .pointer(&format!("/resources/{part}"))
+                .and_then(Value::as_object)
+            {
                 for (k, q) in m {
-                    c.quantity(&format!("{base}/resources/{part}/{}", crate::yaml::escape_token(k)), q, false);
+                    c.quantity(
+                        &format!("{base}/resources/{part}/{}", crate::yaml::escape_token(k)),
+                        q,
+                        false,
+                    );
                 }
             }
         }
@@ -568,9 +652,12 @@ mod tests {
     #[test]
     fn quantities_ports_and_modes() {
         let mut s = set("web");
-        s["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] = json!("1GB");
-        s["spec"]["volumeClaimTemplates"][0]["spec"]["accessModes"] = json!(["ReadWriteOncePod", "ReadOnlyMany"]);
-        s["spec"]["template"]["spec"]["containers"][0]["ports"] = json!([{"containerPort": 70000, "name": "web"}]);
+        s["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] =
+            json!("1GB");
+        s["spec"]["volumeClaimTemplates"][0]["spec"]["accessModes"] =
+            json!(["ReadWriteOncePod", "ReadOnlyMany"]);
+        s["spec"]["template"]["spec"]["containers"][0]["ports"] =
+            json!([{"containerPort": 70000, "name": "web"}]);
         let r = rules(&[svc(), s]);
         assert_eq!(r.len(), 3, "{r:#?}");
         assert!(r[0].starts_with("invalid-access-mode"), "{r:#?}");
