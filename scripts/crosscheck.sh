@@ -19,24 +19,23 @@ KV="$VENV/bin/kubernetes-validate"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
-checked=0
+passed=0
 for ex in examples/*.yaml; do
   "$STSC" build "$ex" >"$work/out.yaml" 2>/dev/null
   for v in "${VERSIONS[@]}"; do
     if "$STSC" build --kube-version "$v" "$ex" >/dev/null 2>&1; then s=pass; else s=fail; fi
     if "$KV" --strict --quiet -k "$v.0" "$work/out.yaml" >"$work/kv.log" 2>&1; then k=pass; else k=fail; fi
-    checked=$((checked + 1))
     if [ "$s" != "$k" ]; then
       echo "DISAGREE $ex on $v: stsc $s, kubernetes-validate $k"; cat "$work/kv.log"; fail=$((fail + 1))
     else
-      echo "agree    $ex on $v: both $s"
+      echo "agree    $ex on $v: both $s"; passed=$((passed + 1))
     fi
   done
 done
 # Examples that must pass everywhere (queue.yaml uses ordinals, which 1.25 does not have).
 for ex in examples/web.yaml examples/minimal.yaml examples/postgres.yaml; do
   for v in "${VERSIONS[@]}"; do
-    "$STSC" build --kube-version "$v" "$ex" >/dev/null 2>&1 || { echo "FAIL $ex must build on $v"; fail=$((fail + 1)); }
+    if "$STSC" build --kube-version "$v" "$ex" >/dev/null 2>&1; then passed=$((passed + 1)); else echo "FAIL $ex must build on $v"; fail=$((fail + 1)); fi
   done
 done
 if command -v kubectl >/dev/null 2>&1; then
@@ -45,18 +44,20 @@ if command -v kubectl >/dev/null 2>&1; then
     "$STSC" build -o "$work/dir" "$ex" 2>/dev/null
     kubectl kustomize "$work/dir" >"$work/k.yaml"
     "$STSC" build "$ex" >"$work/s.yaml" 2>/dev/null
-    "$VENV/bin/python" - "$work/k.yaml" "$work/s.yaml" <<'PY' || fail=$((fail + 1))
+    if "$VENV/bin/python" - "$work/k.yaml" "$work/s.yaml" "$ex" <<'PY'
+
 import sys, yaml
 k = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 s = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
 key = lambda o: (o["kind"], o["metadata"]["name"])
 ok = sorted(k, key=key) == sorted(s, key=key)
-print(("kustomize same objects: " if ok else "kustomize DIFFERS: ") + sys.argv[2])
+print(("kustomize same objects: " if ok else "kustomize DIFFERS: ") + sys.argv[3])
 sys.exit(0 if ok else 1)
 PY
+    then passed=$((passed + 1)); else fail=$((fail + 1)); fi
   done
 else
   echo "kubectl not installed: kustomize check skipped"
 fi
-echo "crosscheck: $checked verdicts compared, $fail failures"
+echo "crosscheck: $passed passed, $fail failed"
 [ "$fail" -eq 0 ]

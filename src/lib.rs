@@ -10,6 +10,22 @@
 //! Modules: [`source`] and [`yaml`] (positions), [`spec`] (the format), [`render`], [`validate`],
 //! [`compile`], [`output`], [`diag`], and [`cli`] (the command line; the only place that prints).
 
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use stsc::{render::Renderer, source::SourceFile, Compiler, KubeVersion};
+//!
+//! let spec = Arc::new(SourceFile::new("app.yaml", "name: web\nimage: nginx:1.27\n"));
+//! let compiler = Compiler::new(Renderer::new(None).unwrap(), KubeVersion::NEWEST);
+//! let out = compiler.compile(&[spec]);
+//! assert!(!out.has_errors());
+//! let kinds: Vec<_> = out.manifests.iter().map(|m| m.object["kind"].as_str().unwrap()).collect();
+//! assert_eq!(kinds, ["Service", "StatefulSet"]);
+//! let yaml = stsc::output::to_yaml(&out.manifests).unwrap();
+//! assert!(yaml.contains("serviceName: web"));
+//! ```
+
 pub mod cli;
 pub mod compile;
 pub mod diag;

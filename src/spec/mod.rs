@@ -35,6 +35,11 @@ impl LoadedApp {
 }
 
 /// Turn a JSON pointer into the dotted path people read (`storage[0].size`).
+///
+/// ```
+/// assert_eq!(stsc::spec::display_path("/storage/0/size"), "storage[0].size");
+/// assert_eq!(stsc::spec::display_path("/metadata/labels/app.kubernetes.io~1name"), "metadata.labels.app.kubernetes.io/name");
+/// ```
 pub fn display_path(pointer: &str) -> String {
     let mut out = String::new();
     for tok in pointer.split('/').skip(1) {
