@@ -53,6 +53,15 @@ impl Ctx<'_> {
     }
 
     fn labels(&mut self, obj: &Value, pointer: &str) {
+        self.keys(obj, pointer, true);
+    }
+
+    fn annotations(&mut self, obj: &Value, pointer: &str) {
+        self.keys(obj, pointer, false);
+    }
+
+    /// Keys must be qualified names; label values must be valid label values.
+    fn keys(&mut self, obj: &Value, pointer: &str, values_are_labels: bool) {
         let Some(m) = obj.pointer(pointer).and_then(Value::as_object) else {
             return;
         };
@@ -65,26 +74,10 @@ impl Ctx<'_> {
                 &Value::String(k.clone()),
                 problems,
             );
-            if let Some(s) = v.as_str() {
+            if let (true, Some(s)) = (values_are_labels, v.as_str()) {
                 let problems = label_value(s);
                 self.invalid("invalid-label", &key_ptr, v, problems);
             }
-        }
-    }
-
-    fn annotations(&mut self, obj: &Value, pointer: &str) {
-        let Some(m) = obj.pointer(pointer).and_then(Value::as_object) else {
-            return;
-        };
-        for k in m.keys() {
-            let key_ptr = format!("{pointer}/{}", crate::yaml::escape_token(k));
-            let problems = qualified_name(k);
-            self.invalid(
-                "invalid-label",
-                &key_ptr,
-                &Value::String(k.clone()),
-                problems,
-            );
         }
     }
 
