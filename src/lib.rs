@@ -31,6 +31,8 @@ pub mod compile;
 pub mod diag;
 pub mod output;
 pub mod render;
+pub mod report;
+pub mod rules;
 pub mod source;
 pub mod spec;
 pub mod validate;

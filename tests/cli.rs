@@ -178,3 +178,85 @@ fn output_is_deterministic() {
     assert_eq!(a, b);
     assert!(a.contains("exit: 0"));
 }
+
+#[test]
+fn check_formats() {
+    let files = [
+        "tests/inputs/bad-port.yaml",
+        "examples/web.yaml",
+        "examples/minimal.yaml",
+    ];
+    for format in ["text", "json", "sarif", "github", "junit"] {
+        let mut args = vec!["check", "--format", format];
+        args.extend(files);
+        insta::assert_snapshot!(format!("check_{format}"), run(&args));
+    }
+    // Warnings fail only with --fail-on warning.
+    let ok = run(&["check", "examples/web.yaml"]);
+    assert!(ok.contains("exit: 0\n"), "{ok}");
+    let strict = run(&["check", "--fail-on", "warning", "examples/web.yaml"]);
+    assert!(strict.contains("exit: 1\n"), "{strict}");
+}
+
+#[test]
+fn init_writes_a_starter_that_checks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.yaml");
+    let p = path.to_str().unwrap();
+    let out = run(&["init", "demo", "-o", p]);
+    assert!(out.contains("exit: 0\n"), "{out}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("# yaml-language-server: $schema="),
+        "{text}"
+    );
+    let out = run(&["check", p]);
+    assert!(
+        out.contains("exit: 0\n") && out.contains("no problems"),
+        "{out}"
+    );
+    // Never overwrites without --force.
+    let out = run(&["init", "demo", "-o", p]);
+    assert!(out.contains("exit: 2\n") && out.contains("exists"), "{out}");
+    let out = run(&["init", "Bad_Name", "-o", "-"]);
+    assert!(out.contains("exit: 1\n"), "{out}");
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_stsc"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("build"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn every_reported_rule_is_documented() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = dir.join("docs/rules.md");
+    if std::env::var_os("STSC_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, stsc::rules::markdown()).unwrap();
+    }
+    let doc = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        doc,
+        stsc::rules::markdown(),
+        "docs/rules.md is stale: STSC_UPDATE_DOCS=1 cargo test --test cli"
+    );
+    for entry in std::fs::read_dir(dir.join("tests/snapshots")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for part in text.split("error[").chain(text.split("warning[")).skip(1) {
+            let id = part.split(']').next().unwrap();
+            if id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.is_empty() {
+                assert!(stsc::rules::rule(id).is_some(), "undocumented rule {id}");
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! `stsc build`: specs → manifests on stdout or in a directory.
 
 use std::io::{Read as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
@@ -90,21 +90,32 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// The compiler for a template directory; on failure the message is printed and the exit code
+/// returned (2 for an unreadable directory, 1 for a broken template).
+pub(crate) fn make_compiler(
+    templates: Option<&Path>,
+    version: KubeVersion,
+) -> Result<Compiler, u8> {
+    match Renderer::new(templates) {
+        Ok(r) => Ok(Compiler::new(r, version)),
+        Err(e @ RenderError::Io { .. }) => Err(fail_usage(e)),
+        Err(e) => {
+            eprintln!("stsc: error[template]: {e}");
+            Err(EXIT_INVALID)
+        }
+    }
+}
+
 /// Run `stsc build`.
 pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
     let (sources, unreadable) = match read_sources(&args.specs) {
         Ok(s) => s,
         Err(e) => return fail_usage(e),
     };
-    let renderer = match Renderer::new(args.templates.as_deref()) {
-        Ok(r) => r,
-        Err(e @ RenderError::Io { .. }) => return fail_usage(e),
-        Err(e) => {
-            eprintln!("stsc: error[template]: {e}");
-            return EXIT_INVALID;
-        }
+    let compiler = match make_compiler(args.templates.as_deref(), version) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    let compiler = Compiler::new(renderer, version);
     let compiled = compiler.compile(&sources);
     let mut findings = unreadable;
     findings.extend(compiled.findings);

@@ -5,6 +5,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod build;
+mod check;
+mod init;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -55,8 +57,17 @@ pub enum Color {
 pub enum Command {
     /// Compile specs into validated Kubernetes manifests.
     Build(build::BuildArgs),
+    /// Validate specs without writing anything; report every finding.
+    Check(check::CheckArgs),
     /// Print the JSON Schema of the spec format.
     Schema,
+    /// Write a commented starter spec NAME.yaml.
+    Init(init::InitArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How findings are shown on stderr.
@@ -101,6 +112,13 @@ pub fn main() -> ExitCode {
     let style = Style::from(cli.color);
     let code = match &cli.command {
         Command::Build(args) => build::run(args, cli.kube_version, style),
+        Command::Check(args) => check::run(args, cli.kube_version, style),
+        Command::Init(args) => init::run(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(*shell, &mut Cli::command(), "stsc", &mut std::io::stdout());
+            EXIT_OK
+        }
         Command::Schema => {
             print!("{}", crate::spec_schema());
             EXIT_OK

@@ -1,0 +1,106 @@
+//! `stsc check`: validate specs, write nothing, report every finding in the format CI wants.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::build::{make_compiler, read_sources};
+use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
+use crate::diag::{render_text, Severity};
+use crate::report;
+use crate::validate::KubeVersion;
+
+/// Arguments of `stsc check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Spec files (`-` reads standard input).
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// A directory of templates that replace the embedded ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// `--format` of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// `path:line:col: error[RULE]: message` (with snippets on a terminal).
+    Text,
+    /// One JSON document with every finding and a summary.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// JUnit XML.
+    Junit,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Errors fail.
+    Error,
+    /// Errors and warnings fail.
+    Warning,
+}
+
+/// Run `stsc check`.
+pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
+    let (sources, mut findings) = match read_sources(&args.specs) {
+        Ok(s) => s,
+        Err(e) => return fail_usage(e),
+    };
+    let compiler = match make_compiler(args.templates.as_deref(), version) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let files: Vec<String> = args
+        .specs
+        .iter()
+        .map(|p| match p.display().to_string() {
+            s if s == "-" => "<stdin>".to_string(),
+            s => s,
+        })
+        .collect();
+    // Each file stands alone: a pre-commit hook passes unrelated specs together.
+    for src in &sources {
+        findings.extend(compiler.compile(std::slice::from_ref(src)).findings);
+    }
+    let (errors, warnings) = report::counts(&findings);
+    let text = match args.format {
+        ReportFormat::Text => {
+            let mut t = render_text(&findings, style.snippets, style.color);
+            if findings.is_empty() {
+                t.push_str(&format!(
+                    "stsc: {} file{} checked, no problems\n",
+                    files.len(),
+                    if files.len() == 1 { "" } else { "s" }
+                ));
+            } else {
+                t.push_str(&format!("stsc: {errors} error(s), {warnings} warning(s)\n"));
+            }
+            t
+        }
+        ReportFormat::Json => report::json(&findings, &files),
+        ReportFormat::Sarif => report::sarif(&findings),
+        ReportFormat::Github => report::github(&findings),
+        ReportFormat::Junit => report::junit(&findings, &files),
+    };
+    print!("{text}");
+    let failing = match args.fail_on {
+        FailOn::Error => findings.iter().any(|f| f.severity == Severity::Error),
+        FailOn::Warning => !findings.is_empty(),
+    };
+    if failing {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    }
+}
