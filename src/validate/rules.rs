@@ -14,13 +14,11 @@ use crate::spec::display_path;
 /// Longest StatefulSet name whose `controller-revision-hash` label always fits in 63 characters.
 pub const MAX_STATEFULSET_NAME: usize = 52;
 
-struct Ctx<'a> {
+struct Ctx {
     out: Vec<Violation>,
-    _version: KubeVersion,
-    _all: &'a [Value],
 }
 
-impl Ctx<'_> {
+impl Ctx {
     fn invalid(&mut self, rule: &'static str, pointer: &str, value: &Value, problems: Vec<String>) {
         for p in problems {
             let shown = match value {
@@ -143,15 +141,12 @@ fn arr<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
 }
 
 /// Check every object, with knowledge of the whole set (for cross-object rules).
-/// Returns `(object index, violation)` pairs in object order.
-pub fn api_rules(objects: &[Value], version: KubeVersion) -> Vec<(usize, Violation)> {
+/// Returns `(object index, violation)` pairs in object order. `_version` is where
+/// version-dependent rules go (the set of rules is the same for 1.25–1.37 today).
+pub fn api_rules(objects: &[Value], _version: KubeVersion) -> Vec<(usize, Violation)> {
     let mut all = Vec::new();
     for (i, obj) in objects.iter().enumerate() {
-        let mut c = Ctx {
-            out: Vec::new(),
-            _version: version,
-            _all: objects,
-        };
+        let mut c = Ctx { out: Vec::new() };
         match obj["kind"].as_str().unwrap_or_default() {
             "StatefulSet" => statefulset(&mut c, obj, objects),
             "Service" => service(&mut c, obj),
@@ -171,7 +166,7 @@ pub fn api_rules(objects: &[Value], version: KubeVersion) -> Vec<(usize, Violati
     all
 }
 
-fn service(c: &mut Ctx<'_>, obj: &Value) {
+fn service(c: &mut Ctx, obj: &Value) {
     c.name(obj, dns1035_label);
     c.namespace(obj);
     c.labels(obj, "/spec/selector");
@@ -242,7 +237,7 @@ fn service(c: &mut Ctx<'_>, obj: &Value) {
     }
 }
 
-fn statefulset(c: &mut Ctx<'_>, obj: &Value, all: &[Value]) {
+fn statefulset(c: &mut Ctx, obj: &Value, all: &[Value]) {
     c.name(obj, dns1123_label);
     let name = str_at(obj, "/metadata/name").unwrap_or_default();
     if name.len() > MAX_STATEFULSET_NAME && name.len() <= 63 {
