@@ -123,12 +123,8 @@ impl Compiler {
                 let pl = prev.span("/name").line;
                 let span = locate(
                     app,
-                    &Violation::error(
-                        "",
-                        "/metadata/name".into(),
-                        Some(m.object["metadata"]["name"].clone()),
-                        String::new(),
-                    ),
+                    Some(&m.object["metadata"]["name"]),
+                    "/metadata/name",
                     m.object["kind"].as_str().unwrap_or_default(),
                 );
                 out.findings.push(
@@ -240,7 +236,7 @@ impl Compiler {
 fn violation_finding(app: &LoadedApp, m: &Manifest, v: &Violation) -> Finding {
     let kind = m.object["kind"].as_str().unwrap_or_default();
     let name = m.object["metadata"]["name"].as_str().unwrap_or_default();
-    let span = locate(app, v, kind);
+    let span = locate(app, v.value.as_ref(), &v.pointer, kind);
     let message = format!("{kind} {name:?}: {}", v.message);
     let mut f = if v.warning {
         Finding::warning(v.rule, &app.file, span, message)
@@ -253,8 +249,8 @@ fn violation_finding(app: &LoadedApp, m: &Manifest, v: &Violation) -> Finding {
 
 /// Where in the spec a problem of a generated object comes from: the spec value equal to the
 /// offending value, else the spec field that feeds the object's field, else the app's name.
-fn locate(app: &LoadedApp, v: &Violation, kind: &str) -> Span {
-    if let Some(value) = &v.value {
+fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind: &str) -> Span {
+    if let Some(value) = value {
         let text = match value {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
@@ -292,7 +288,7 @@ fn locate(app: &LoadedApp, v: &Violation, kind: &str) -> Span {
             }
         }
     }
-    let p = v.pointer.as_str();
+    let p = pointer;
     let seg = |prefix: &str| -> Option<String> {
         p.strip_prefix(prefix).map(|rest| {
             rest.split('/')

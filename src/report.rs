@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::diag::{Finding, Severity};
-use crate::rules::{rule, RULES};
+use crate::rules::RULES;
 
 fn line_col(f: &Finding) -> (usize, usize) {
     f.span.map_or((1, 1), |s| (s.line, s.col))
@@ -207,9 +207,4 @@ pub fn junit(findings: &[Finding], files: &[String]) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"stsc\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" time=\"0\">\n{suites}</testsuites>\n"
     )
-}
-
-/// Whether every rule id used by findings is in the catalogue (a guard for tests).
-pub fn all_known(findings: &[Finding]) -> bool {
-    findings.iter().all(|f| rule(f.rule).is_some())
 }

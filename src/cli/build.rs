@@ -43,6 +43,14 @@ pub enum Format {
     Json,
 }
 
+/// The name a spec file goes by in messages: as given, `<stdin>` for `-`.
+pub(crate) fn display_name(path: &Path) -> String {
+    match path.display().to_string() {
+        s if s == "-" => "<stdin>".to_string(),
+        s => s,
+    }
+}
+
 /// Read spec files; `-` is standard input. I/O errors are `Err`; a file that is not UTF-8 text
 /// is a finding (invalid input, not an I/O failure).
 pub(crate) fn read_sources(
@@ -61,11 +69,7 @@ pub(crate) fn read_sources(
         } else {
             std::fs::read(p).map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?
         };
-        let name = if shown == "-" {
-            "<stdin>".to_string()
-        } else {
-            shown
-        };
+        let name = display_name(p);
         match String::from_utf8(bytes) {
             Ok(text) => out.push(Arc::new(SourceFile::new(name, text))),
             Err(e) => findings.push(Finding::file_error(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::build::{make_compiler, read_sources};
+use super::build::{display_name, make_compiler, read_sources};
 use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
 use crate::diag::{render_text, Severity};
 use crate::report;
@@ -61,14 +61,7 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let files: Vec<String> = args
-        .specs
-        .iter()
-        .map(|p| match p.display().to_string() {
-            s if s == "-" => "<stdin>".to_string(),
-            s => s,
-        })
-        .collect();
+    let files: Vec<String> = args.specs.iter().map(|p| display_name(p)).collect();
     // Each file stands alone: a pre-commit hook passes unrelated specs together.
     for src in &sources {
         findings.extend(compiler.compile(std::slice::from_ref(src)).findings);
