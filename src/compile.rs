@@ -249,7 +249,7 @@ fn violation_finding(app: &LoadedApp, m: &Manifest, v: &Violation) -> Finding {
 
 /// Where in the spec a problem of a generated object comes from: the spec value equal to the
 /// offending value, else the spec field that feeds the object's field, else the app's name.
-fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind: &str) -> Span {
+pub(crate) fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind: &str) -> Span {
     if let Some(value) = value {
         let text = match value {
             Value::String(s) => Some(s.clone()),

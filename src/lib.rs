@@ -26,9 +26,12 @@
 //! assert!(yaml.contains("serviceName: web"));
 //! ```
 
+pub mod apiserver;
 pub mod cli;
 pub mod compile;
 pub mod diag;
+pub mod guard;
+pub mod manifests;
 pub mod output;
 pub mod render;
 pub mod report;

@@ -56,6 +56,12 @@ pub const RULES: &[Rule] = &[
     r("duplicate-object", E, "Two apps generate the same object (kind, namespace and name).", "Give each object a distinct name."),
     r("k8s-schema", E, "A generated object does not match the strict JSON Schema of the target Kubernetes version.", "Check the field against that version's API, or target another version."),
     r("template", E, "A template failed to render or rendered something that is not one YAML object.", "Fix the template named in the message."),
+    r("immutable-field", E, "With `check --against`: a change the API server refuses on update (StatefulSet spec fields other than the mutable ones of the target version, a Service gaining or losing its cluster IP).", "Delete the StatefulSet with `--cascade=orphan` and apply again (pods and claims are kept); resize claims by hand first for a storage change."),
+    r("immutable-selector", E, "With `check --against`: the StatefulSet selector (the app's labels) changed; refused on update, and the running pods would no longer match.", "Delete the StatefulSet with `--cascade=orphan`, delete its pods, then apply; the new pods reattach the same claims."),
+    r("scale-down-claims", W, "With `check --against`: replicas drop, so the named claims are left behind (whenScaled: Retain) or deleted (whenScaled: Delete).", "Retained claims come back with their old data on a later scale-up; delete them by hand if that data must not return."),
+    r("service-stays-headless", W, "With `check --against`: a headless Service loses `clusterIP: None`; the server keeps the stored value, so it stays headless.", "Delete the Service and apply again to give it a cluster IP."),
+    r("against", W, "With `check --against git:REV`: the old version of a spec does not build, so it cannot be compared.", "Nothing to fix now; the comparison is skipped for that file."),
+    r("manifest", E, "A manifest document without `apiVersion` or `kind` (in `--against` input).", "Point `--against` at built manifests."),
     r("psp-removed", W, "A PodSecurityPolicy binding on Kubernetes 1.25 or newer, where PodSecurityPolicy no longer exists.", "Use Pod Security Admission namespace labels (pod-security.kubernetes.io/enforce=...)."),
     r("feature-gate", W, "A field whose feature gate is off by default on the target version, so the API server drops it.", "Target a newer version or drop the field."),
 ];

@@ -260,3 +260,84 @@ fn every_reported_rule_is_documented() {
         }
     }
 }
+
+/// `stsc check` cases: each file's first line may carry extra arguments (`# stsc-args: ...`).
+#[test]
+fn checks() {
+    insta::glob!("checks", "*.yaml", |path| {
+        let mut args = vec!["check".to_string()];
+        args.extend(header_args(path));
+        args.push(rel(path));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        insta::assert_snapshot!(run(&args));
+    });
+}
+
+/// `--against git:REV` reads the spec as committed at REV and builds it with today's compiler.
+#[test]
+fn against_git_revision() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git runs")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    let web =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web.yaml"))
+            .expect("example");
+    let spec = dir.path().join("web.yaml");
+    std::fs::write(&spec, &web).expect("write");
+    git(&["init", "-q"]);
+    git(&["add", "web.yaml"]);
+    git(&["commit", "-qm", "web"]);
+    let check = |against: &str| {
+        Command::new(env!("CARGO_BIN_EXE_stsc"))
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--against",
+                against,
+                "web.yaml",
+            ])
+            .current_dir(dir.path())
+            .output()
+            .expect("stsc runs")
+    };
+    let same = check("git:HEAD");
+    assert_eq!(same.status.code(), Some(0));
+    std::fs::write(&spec, web.replace("size: 1Gi", "size: 5Gi")).expect("write");
+    let changed = check("git:HEAD");
+    assert_eq!(changed.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&changed.stdout).expect("json");
+    let errors: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f["line"], f["column"], f["rule"], f["message"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            r#"17:11 "immutable-field" "StatefulSet \"web\": spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden (changed spec.volumeClaimTemplates[0].spec.resources.requests.storage: \"1Gi\" → \"5Gi\")""#
+        ]
+    );
+    let bad = check("git:no-such-rev");
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr),
+        "stsc: error: --against git:no-such-rev: unknown revision (or not a git repository)\n"
+    );
+}

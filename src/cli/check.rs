@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::against;
 use super::build::{display_name, make_compiler, read_sources};
 use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
 use crate::diag::{render_text, Severity};
@@ -25,6 +26,11 @@ pub struct CheckArgs {
     /// A directory of templates that replace the embedded ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Compare with what is deployed: a directory or file of built manifests, `git:REV` (these
+    /// spec files as committed at REV) or `git:REV:DIR` (manifests under DIR at REV). Reports
+    /// updates the API server refuses and claims a scale-down leaves behind.
+    #[arg(long, value_name = "OLD")]
+    pub against: Option<String>,
 }
 
 /// `--format` of `check`.
@@ -61,10 +67,27 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let old = match &args.against {
+        Some(a) => match against::load(&against::Old::parse(a), &args.specs, &compiler) {
+            Ok((objects, problems)) => {
+                findings.extend(problems);
+                Some(objects)
+            }
+            Err(e) => return fail_usage(e),
+        },
+        None => None,
+    };
     let files: Vec<String> = args.specs.iter().map(|p| display_name(p)).collect();
     // Each file stands alone: a pre-commit hook passes unrelated specs together.
     for src in &sources {
-        findings.extend(compiler.compile(std::slice::from_ref(src)).findings);
+        let mut out = compiler.compile(std::slice::from_ref(src));
+        if let Some(old) = &old {
+            let more = crate::guard::against(old, &out, version);
+            out.findings.extend(more);
+            out.findings
+                .sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
+        }
+        findings.extend(out.findings);
     }
     let (errors, warnings) = report::counts(&findings);
     let text = match args.format {

@@ -4,6 +4,7 @@
 //! validation, 2 usage or I/O error.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod against;
 mod build;
 mod check;
 mod init;

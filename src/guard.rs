@@ -1,0 +1,205 @@
+//! `stsc check --against`: compare the objects a spec produces with the ones already deployed
+//! (or built before) and report what the API server will refuse on update, and what a scale-down
+//! leaves behind. Pure: old objects and a compilation in, findings out.
+
+use serde_json::Value;
+
+use crate::apiserver::{defaults, update};
+use crate::compile::{locate, Compiled, Manifest};
+use crate::diag::Finding;
+use crate::spec::display_path;
+use crate::validate::KubeVersion;
+
+fn identity(o: &Value) -> (String, String, String) {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    (
+        s(&o["kind"]),
+        s(&o["metadata"]["namespace"]),
+        s(&o["metadata"]["name"]),
+    )
+}
+
+/// Findings for every new StatefulSet and Service that exists in `old` under the same kind,
+/// namespace and name.
+pub fn against(old: &[Value], compiled: &Compiled, v: KubeVersion) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for m in &compiled.manifests {
+        let id = identity(&m.object);
+        let Some(prev) = old.iter().find(|o| identity(o) == id) else {
+            continue;
+        };
+        match id.0.as_str() {
+            "StatefulSet" => statefulset(prev, m, compiled, v, &mut out),
+            "Service" => service(prev, m, compiled, &mut out),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn statefulset(
+    prev: &Value,
+    m: &Manifest,
+    compiled: &Compiled,
+    v: KubeVersion,
+    out: &mut Vec<Finding>,
+) {
+    let app = &compiled.apps[m.app];
+    let name = m.object["metadata"]["name"].as_str().unwrap_or_default();
+    let (mut old, mut new) = (prev.clone(), m.object.clone());
+    defaults::statefulset(&mut old, v);
+    defaults::statefulset(&mut new, v);
+    let detail = update::statefulset_forbidden_changes(&old, &new, v);
+    for c in &detail {
+        let span = locate(app, c.new.as_ref(), &c.pointer, "StatefulSet");
+        let selector = c.pointer.starts_with("/spec/selector");
+        let rule = if selector {
+            "immutable-selector"
+        } else {
+            "immutable-field"
+        };
+        let message = format!(
+            "StatefulSet {name:?}: spec: Forbidden: {} (changed {})",
+            update::statefulset_forbidden_detail(v),
+            c.describe()
+        );
+        let orphan = format!("kubectl delete statefulset {name} --cascade=orphan");
+        let pods: Vec<String> = ordinals(&old).map(|o| format!("{name}-{o}")).collect();
+        let help = if selector {
+            format!(
+                "the running pods would not match the new selector: `{orphan}`, `kubectl delete pod {}`, then apply; the new pods take the same names and reattach the same claims",
+                pods.join(" ")
+            )
+        } else if c.pointer.ends_with("/resources/requests/storage")
+            && c.old.is_some()
+            && c.new.is_some()
+        {
+            let claim = claim_name_at(&new, &c.pointer).unwrap_or_else(|| "CLAIM".into());
+            let claims: Vec<String> = pods.iter().map(|p| format!("{claim}-{p}")).collect();
+            let size = c.new.as_ref().and_then(Value::as_str).unwrap_or_default();
+            format!(
+                "claim templates never change existing claims: resize {} first (each like `kubectl patch pvc {} -p '{{\"spec\":{{\"resources\":{{\"requests\":{{\"storage\":\"{size}\"}}}}}}}}'`, the StorageClass needs allowVolumeExpansion), then `{orphan}` and apply; pods and claims are kept and adopted",
+                claims.join(", "),
+                claims.first().map_or("CLAIM", String::as_str)
+            )
+        } else {
+            format!(
+                "`{orphan}` and apply again: the pods and claims stay and the new StatefulSet adopts them (Argo CD: sync option Replace=true)"
+            )
+        };
+        out.push(Finding::error(rule, &app.file, span, message).with_help(help));
+    }
+    scale_down(&old, &new, m, compiled, v, out);
+}
+
+/// The claim template name owning a pointer under `/spec/volumeClaimTemplates/N`.
+fn claim_name_at(set: &Value, pointer: &str) -> Option<String> {
+    let rest = pointer.strip_prefix("/spec/volumeClaimTemplates/")?;
+    let i: usize = rest.split('/').next()?.parse().ok()?;
+    set["spec"]["volumeClaimTemplates"][i]["metadata"]["name"]
+        .as_str()
+        .map(str::to_string)
+}
+
+fn ordinals(set: &Value) -> std::ops::Range<i64> {
+    let start = set["spec"]["ordinals"]["start"].as_i64().unwrap_or(0);
+    let replicas = set["spec"]["replicas"].as_i64().unwrap_or(1).max(0);
+    start..start + replicas
+}
+
+fn scale_down(
+    old: &Value,
+    new: &Value,
+    m: &Manifest,
+    compiled: &Compiled,
+    v: KubeVersion,
+    out: &mut Vec<Finding>,
+) {
+    let app = &compiled.apps[m.app];
+    let name = new["metadata"]["name"].as_str().unwrap_or_default();
+    let (was, now) = (ordinals(old), ordinals(new));
+    let condemned: Vec<i64> = was.clone().filter(|o| !now.contains(o)).collect();
+    if condemned.is_empty() {
+        return;
+    }
+    let claims: Vec<&str> = new["spec"]["volumeClaimTemplates"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["metadata"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    if claims.is_empty() {
+        return;
+    }
+    let names: Vec<String> = condemned
+        .iter()
+        .flat_map(|o| claims.iter().map(move |c| format!("{c}-{name}-{o}")))
+        .collect();
+    let delete = defaults::pvc_retention_enabled(v)
+        && new["spec"]["persistentVolumeClaimRetentionPolicy"]["whenScaled"] == "Delete";
+    let pods: Vec<String> = condemned.iter().map(|o| format!("{name}-{o}")).collect();
+    let message = if delete {
+        format!(
+            "StatefulSet {name:?}: replicas {} → {} removes pod{} {} and deletes PersistentVolumeClaim{} {} (whenScaled: Delete): their data is lost",
+            was.end - was.start,
+            now.end - now.start,
+            plural(pods.len()),
+            pods.join(", "),
+            plural(names.len()),
+            names.join(", ")
+        )
+    } else {
+        format!(
+            "StatefulSet {name:?}: replicas {} → {} removes pod{} {} and leaves PersistentVolumeClaim{} {} behind (whenScaled: Retain)",
+            was.end - was.start,
+            now.end - now.start,
+            plural(pods.len()),
+            pods.join(", "),
+            plural(names.len()),
+            names.join(", ")
+        )
+    };
+    let help = if delete {
+        "a later scale-up creates new, empty claims; back the data up first if it matters"
+    } else {
+        "the claims and their volumes stay (and are billed); a later scale-up re-attaches their old data to the new pods. Delete them by hand if that data must not come back"
+    };
+    let span = locate(app, None, "/spec/replicas", "StatefulSet");
+    out.push(Finding::warning("scale-down-claims", &app.file, span, message).with_help(help));
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn service(prev: &Value, m: &Manifest, compiled: &Compiled, out: &mut Vec<Finding>) {
+    let app = &compiled.apps[m.app];
+    let name = m.object["metadata"]["name"].as_str().unwrap_or_default();
+    for c in update::service_changes(prev, &m.object) {
+        // The spec names the Service; its address has no spec line of its own.
+        let span = locate(
+            app,
+            m.object.pointer("/metadata/name"),
+            "/metadata/name",
+            "Service",
+        );
+        let message = format!("Service {name:?}: {}", c.message);
+        let f = if c.refused {
+            Finding::error("immutable-field", &app.file, span, message).with_help(format!(
+                "a Service cannot gain or lose its cluster IP in place: `kubectl delete service {name}` and apply again"
+            ))
+        } else {
+            Finding::warning("service-stays-headless", &app.file, span, message).with_help(format!(
+                "to give it a cluster IP, `kubectl delete service {name}` and apply again ({})",
+                display_path(&c.pointer)
+            ))
+        };
+        out.push(f);
+    }
+}
