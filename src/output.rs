@@ -140,3 +140,155 @@ pub fn write_dir(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>,
     }
     Ok(written)
 }
+
+/// How one file of an output directory differs from what stsc would write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDrift {
+    /// File name inside the directory.
+    pub name: String,
+    /// Current content (`None`: missing).
+    pub old: Option<String>,
+    /// Content stsc would write (`None`: stsc would remove it, a stale file it wrote before).
+    pub new: Option<String>,
+}
+
+/// The files an earlier `-o DIR` wrote: the resources of `DIR/kustomization.yaml`.
+fn owned_files(dir: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(dir.join("kustomization.yaml")) else {
+        return Vec::new();
+    };
+    let src = crate::source::SourceFile::new("kustomization.yaml", text);
+    let Ok(docs) = crate::yaml::load(&src) else {
+        return Vec::new();
+    };
+    docs.first()
+        .and_then(|d| d.value["resources"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        // Only plain file names in DIR: never follow a path out of it.
+        .filter(|n| !n.contains('/') && !n.contains('\\') && !n.starts_with('.'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Files that differ between `dir` and `files`, plus stale files: listed by the existing
+/// `kustomization.yaml` but no longer produced. Empty when the directory is current.
+pub fn drift(dir: &Path, files: &[(String, String)]) -> Result<Vec<FileDrift>, OutputError> {
+    let read = |name: &str| -> Result<Option<String>, OutputError> {
+        let path = dir.join(name);
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(String::from_utf8_lossy(&b).into_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(OutputError::Io {
+                path: path.display().to_string(),
+                source: e,
+            }),
+        }
+    };
+    let mut out = Vec::new();
+    for (name, content) in files {
+        let old = read(name)?;
+        if old.as_deref() != Some(content.as_str()) {
+            out.push(FileDrift {
+                name: name.clone(),
+                old,
+                new: Some(content.clone()),
+            });
+        }
+    }
+    for name in stale(dir, files) {
+        if let Some(old) = read(&name)? {
+            out.push(FileDrift {
+                name,
+                old: Some(old),
+                new: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Files an earlier `-o DIR` wrote (its `kustomization.yaml` lists them) that `files` no longer
+/// has. Read this before writing: the new kustomization replaces the old list.
+pub fn stale(dir: &Path, files: &[(String, String)]) -> Vec<String> {
+    owned_files(dir)
+        .into_iter()
+        .filter(|n| !files.iter().any(|(f, _)| f == n))
+        .collect()
+}
+
+/// Remove stale files (see [`stale`]); call after the new files are in place, so a failure never
+/// leaves the directory without its objects.
+pub fn remove_stale(dir: &Path, stale: &[String]) -> Result<Vec<PathBuf>, OutputError> {
+    let mut removed = Vec::new();
+    for name in stale {
+        let path = dir.join(&name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(OutputError::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                })
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// A unified diff (as `diff -u` / `git diff` print it) from the directory's files to stsc's.
+pub fn unified_diff(dir: &str, drifts: &[FileDrift]) -> String {
+    let mut out = String::new();
+    for d in drifts {
+        let path = format!("{}/{}", dir.trim_end_matches('/'), d.name);
+        let old_name = if d.old.is_some() {
+            path.clone()
+        } else {
+            "/dev/null".into()
+        };
+        let new_name = if d.new.is_some() {
+            path.clone()
+        } else {
+            "/dev/null".into()
+        };
+        let diff = similar::TextDiff::from_lines(
+            d.old.as_deref().unwrap_or(""),
+            d.new.as_deref().unwrap_or(""),
+        );
+        out.push_str(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&old_name, &new_name)
+                .to_string(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unified_diff_looks_like_diff_u() {
+        let d = [
+            FileDrift {
+                name: "a.yaml".into(),
+                old: Some("x: 1\ny: 2\n".into()),
+                new: Some("x: 1\ny: 3\n".into()),
+            },
+            FileDrift {
+                name: "b.yaml".into(),
+                old: None,
+                new: Some("z: 1\n".into()),
+            },
+        ];
+        assert_eq!(
+            unified_diff("out/", &d),
+            "--- out/a.yaml\n+++ out/a.yaml\n@@ -1,2 +1,2 @@\n x: 1\n-y: 2\n+y: 3\n--- /dev/null\n+++ out/b.yaml\n@@ -0,0 +1 @@\n+z: 1\n"
+        );
+    }
+}

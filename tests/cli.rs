@@ -341,3 +341,71 @@ fn against_git_revision() {
         "stsc: error: --against git:no-such-rev: unknown revision (or not a git repository)\n"
     );
 }
+
+/// `build -o DIR --check`: exit 0 when current; a unified diff and exit 1 on drift, writing nothing.
+/// A rebuild removes the files an earlier build wrote that are no longer produced.
+#[test]
+fn build_check_reports_drift_and_rebuild_prunes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let out_s = out.display().to_string();
+    let stsc = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stsc"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("stsc runs")
+    };
+    assert!(stsc(&["build", "-o", &out_s, "examples/web.yaml"])
+        .status
+        .success());
+    let current = stsc(&["build", "-o", &out_s, "--check", "examples/web.yaml"]);
+    assert_eq!(current.status.code(), Some(0));
+    assert!(current.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&current.stderr)
+        .ends_with(&format!("stsc: {out_s} is up to date (7 files)\n")));
+
+    let sts = out.join("statefulset-web.yaml");
+    let edited = std::fs::read_to_string(&sts)
+        .expect("read")
+        .replace("replicas: 2", "replicas: 4");
+    std::fs::write(&sts, &edited).expect("write");
+    std::fs::remove_file(out.join("service-nginx.yaml")).expect("rm");
+    let drift = stsc(&["build", "-o", &out_s, "--check", "examples/web.yaml"]);
+    assert_eq!(drift.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&drift.stdout),
+        format!(
+            "--- /dev/null\n+++ {out_s}/service-nginx.yaml\n@@ -0,0 +1,14 @@\n+apiVersion: v1\n+kind: Service\n+metadata:\n+  labels:\n+    app: nginx\n+  name: nginx\n+  namespace: default\n+spec:\n+  clusterIP: None\n+  ports:\n+  - name: web\n+    port: 80\n+  selector:\n+    app: nginx\n--- {out_s}/statefulset-web.yaml\n+++ {out_s}/statefulset-web.yaml\n@@ -6,7 +6,7 @@\n   name: web\n   namespace: default\n spec:\n-  replicas: 4\n+  replicas: 2\n   selector:\n     matchLabels:\n       app: nginx\n"
+        )
+    );
+    assert!(String::from_utf8_lossy(&drift.stderr).ends_with(&format!(
+        "stsc: {out_s} is out of date: 2 files differ; run the same build without --check to update it\n"
+    )));
+    // --check wrote nothing.
+    assert_eq!(std::fs::read_to_string(&sts).expect("read"), edited);
+    assert!(!out.join("service-nginx.yaml").exists());
+
+    // Renaming the load balancer: the old file goes on rebuild, and --check shows it going.
+    let spec = dir.path().join("web.yaml");
+    let web =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web.yaml"))
+            .expect("read");
+    std::fs::write(&spec, web.replace("name: nginx-lb-svc", "name: nginx-lb")).expect("write");
+    let spec_s = spec.display().to_string();
+    let renamed = stsc(&["build", "-o", &out_s, "--check", &spec_s]);
+    assert!(String::from_utf8_lossy(&renamed.stdout).contains(&format!(
+        "--- {out_s}/service-nginx-lb-svc.yaml\n+++ /dev/null\n"
+    )));
+    let rebuilt = stsc(&["build", "-o", &out_s, &spec_s]);
+    assert!(String::from_utf8_lossy(&rebuilt.stderr)
+        .ends_with("removed 1 stale: service-nginx-lb-svc.yaml\n"));
+    assert!(!out.join("service-nginx-lb-svc.yaml").exists());
+    assert!(out.join("service-nginx-lb.yaml").exists());
+    assert_eq!(
+        stsc(&["build", "-o", &out_s, "--check", &spec_s])
+            .status
+            .code(),
+        Some(0)
+    );
+}

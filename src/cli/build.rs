@@ -32,6 +32,10 @@ pub struct BuildArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
+    /// With `-o DIR`: write nothing; print a unified diff and exit 1 when DIR is not what this
+    /// build would write (drift in a GitOps repository), exit 0 when it is current.
+    #[arg(long, requires = "output_dir")]
+    pub check: bool,
 }
 
 /// `--format`.
@@ -110,6 +114,31 @@ pub(crate) fn make_compiler(
     }
 }
 
+/// `build -o DIR --check`: the diff on stdout, a summary on stderr.
+fn check_dir(dir: &Path, files: &[(String, String)]) -> u8 {
+    let drifts = match output::drift(dir, files) {
+        Ok(d) => d,
+        Err(e) => return fail_usage(e),
+    };
+    let shown = dir.display().to_string();
+    if drifts.is_empty() {
+        eprintln!("stsc: {shown} is up to date ({} files)", files.len());
+        return EXIT_OK;
+    }
+    let diff = output::unified_diff(&shown, &drifts);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(diff.as_bytes())
+        .and_then(|()| stdout.flush());
+    eprintln!(
+        "stsc: {shown} is out of date: {} file{} differ{}; run the same build without --check to update it",
+        drifts.len(),
+        if drifts.len() == 1 { "" } else { "s" },
+        if drifts.len() == 1 { "s" } else { "" }
+    );
+    EXIT_INVALID
+}
+
 /// Run `stsc build`.
 pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
     let (sources, unreadable) = match read_sources(&args.specs) {
@@ -158,9 +187,31 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
                 return EXIT_INVALID;
             }
         };
-        return match output::write_dir(dir, &files) {
-            Ok(written) => {
+        if args.check {
+            return check_dir(dir, &files);
+        }
+        let stale = output::stale(dir, &files);
+        let written = match output::write_dir(dir, &files) {
+            Ok(w) => w,
+            Err(e) => return fail_usage(e),
+        };
+        return match output::remove_stale(dir, &stale) {
+            Ok(removed) if removed.is_empty() => {
                 eprintln!("stsc: wrote {} files to {}", written.len(), dir.display());
+                EXIT_OK
+            }
+            Ok(removed) => {
+                let names: Vec<String> = removed
+                    .iter()
+                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect();
+                eprintln!(
+                    "stsc: wrote {} files to {}, removed {} stale: {}",
+                    written.len(),
+                    dir.display(),
+                    removed.len(),
+                    names.join(", ")
+                );
                 EXIT_OK
             }
             Err(e) => fail_usage(e),
