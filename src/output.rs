@@ -223,7 +223,7 @@ pub fn stale(dir: &Path, files: &[(String, String)]) -> Vec<String> {
 pub fn remove_stale(dir: &Path, stale: &[String]) -> Result<Vec<PathBuf>, OutputError> {
     let mut removed = Vec::new();
     for name in stale {
-        let path = dir.join(&name);
+        let path = dir.join(name);
         match std::fs::remove_file(&path) {
             Ok(()) => removed.push(path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

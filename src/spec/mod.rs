@@ -9,6 +9,8 @@ mod resolve;
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 pub use model::*;
 pub use resolve::*;
 
@@ -88,11 +90,20 @@ fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// How to get past one deserialization error so the next one can be found.
+#[derive(Debug, Clone, PartialEq)]
+enum Fix {
+    /// Drop the value at the pointer (an unknown field), which may be a misspelling of a field.
+    Remove(String, Option<String>),
+    /// Put a well-typed stand-in at the pointer (wrong type, missing field).
+    Replace(String),
+}
+
 fn deserialize_error(
     src: &SourceFile,
     doc: &Document,
     err: serde_path_to_error::Error<serde_json::Error>,
-) -> Finding {
+) -> (Finding, Fix) {
     let pointer = pointer_of(err.path());
     let msg = err.inner().to_string();
     if msg.starts_with("unknown field `") {
@@ -110,12 +121,19 @@ fn deserialize_error(
         } else {
             format!("unknown field \"{field}\" in {parent}")
         };
-        let help = match did_you_mean(field, &expected) {
+        let suggestion = did_you_mean(field, &expected);
+        let help = match suggestion {
             Some(s) => format!("did you mean \"{s}\"?"),
             None => format!("known fields: {}", expected.join(", ")),
         };
-        return Finding::error("unknown-field", src, loc.key.unwrap_or(loc.value), message)
-            .with_help(help);
+        return (
+            Finding::error("unknown-field", src, loc.key.unwrap_or(loc.value), message)
+                .with_help(help),
+            Fix::Remove(
+                key_ptr,
+                suggestion.map(|s| format!("{parent_ptr}/{}", yaml::escape_token(s))),
+            ),
+        );
     }
     if msg.starts_with("missing field `") {
         let field = backticked(&msg)
@@ -129,11 +147,14 @@ fn deserialize_error(
             full.push('.');
         }
         full.push_str(&field);
-        return Finding::error(
-            "missing-field",
-            src,
-            loc.value,
-            format!("{full}: Required value"),
+        return (
+            Finding::error(
+                "missing-field",
+                src,
+                loc.value,
+                format!("{full}: Required value"),
+            ),
+            Fix::Replace(format!("{pointer}/{}", yaml::escape_token(&field))),
         );
     }
     let loc = doc.locate(&pointer);
@@ -154,7 +175,191 @@ fn deserialize_error(
     } else {
         ("invalid-value", msg.clone())
     };
-    Finding::error(rule, src, loc.value, format!("{field}: {detail}"))
+    (
+        Finding::error(rule, src, loc.value, format!("{field}: {detail}")),
+        Fix::Replace(pointer),
+    )
+}
+
+/// Most findings collected from one document before giving up on it.
+const MAX_DOCUMENT_ERRORS: usize = 100;
+
+/// Deserialize one document, reporting every field error: after each error the offending value
+/// is removed or replaced by a well-typed stand-in and deserialization runs again.
+fn deserialize_all(src: &SourceFile, doc: &Document) -> Result<AppSpec, Vec<Finding>> {
+    let mut value = doc.value.clone();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut fixed = std::collections::HashSet::new();
+    let mut misspelt: Vec<String> = Vec::new();
+    while findings.len() < MAX_DOCUMENT_ERRORS {
+        let err = match serde_path_to_error::deserialize::<_, AppSpec>(&value) {
+            Ok(spec) if findings.is_empty() => return Ok(spec),
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let (finding, fix) = deserialize_error(src, doc, err);
+        // A misspelt key already said "did you mean size?": its "size: Required value" is noise.
+        let explained = matches!(&fix, Fix::Replace(p) if finding.rule == "missing-field" && misspelt.contains(p));
+        // Several fields missing from one mapping: one finding at that mapping, naming them all.
+        let same_place = findings.iter_mut().find(|f| {
+            f.rule == "missing-field" && finding.rule == "missing-field" && f.span == finding.span
+        });
+        match same_place {
+            _ if explained => {}
+            Some(prev) => {
+                if let Some(field) = finding.message.strip_suffix(": Required value") {
+                    if let Some(head) = prev.message.strip_suffix(": Required value") {
+                        prev.message = format!("{head}, {field}: Required value");
+                    }
+                }
+            }
+            None => findings.push(finding),
+        }
+        let applied = match &fix {
+            Fix::Remove(p, suggests) => {
+                misspelt.extend(suggests.iter().cloned());
+                fixed.insert(p.clone()) && remove_at(&mut value, p)
+            }
+            Fix::Replace(p) => {
+                fixed.insert(p.clone())
+                    && match placeholder_at(p) {
+                        Some(v) => set_at(&mut value, p, v),
+                        None => false,
+                    }
+            }
+        };
+        if !applied {
+            break;
+        }
+    }
+    Err(findings)
+}
+
+fn split_last(pointer: &str) -> Option<(&str, String)> {
+    let i = pointer.rfind('/')?;
+    let key = pointer[i + 1..].replace("~1", "/").replace("~0", "~");
+    Some((&pointer[..i], key))
+}
+
+fn remove_at(value: &mut Value, pointer: &str) -> bool {
+    let Some((parent, key)) = split_last(pointer) else {
+        return false;
+    };
+    match value.pointer_mut(parent) {
+        Some(Value::Object(m)) => m.remove(&key).is_some(),
+        _ => false,
+    }
+}
+
+fn set_at(value: &mut Value, pointer: &str, v: Value) -> bool {
+    let Some((parent, key)) = split_last(pointer) else {
+        return false;
+    };
+    match value.pointer_mut(parent) {
+        Some(Value::Object(m)) => {
+            m.insert(key, v);
+            true
+        }
+        Some(Value::Array(a)) => match key.parse::<usize>() {
+            Ok(i) if i < a.len() => {
+                a[i] = v;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The spec format's JSON Schema as a value, for finding what type a field has.
+fn schema_value() -> &'static Value {
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| serde_json::to_value(schemars::schema_for!(AppSpec)).unwrap_or_default())
+}
+
+/// A value that deserializes at `pointer` (the schema's idea of a minimal valid value).
+fn placeholder_at(pointer: &str) -> Option<Value> {
+    let root = schema_value();
+    let mut node = root;
+    for tok in pointer.split('/').skip(1) {
+        let key = tok.replace("~1", "/").replace("~0", "~");
+        node = resolve_schema(root, node)?;
+        node = if let Some(p) = node.get("properties").and_then(|p| p.get(&key)) {
+            p
+        } else if let Some(items) = node.get("items") {
+            items
+        } else {
+            node.get("additionalProperties").filter(|a| a.is_object())?
+        };
+    }
+    Some(minimal(root, node, 0))
+}
+
+/// Follow `$ref` and pick the first non-null branch of `anyOf`/`oneOf`.
+fn resolve_schema<'a>(root: &'a Value, mut node: &'a Value) -> Option<&'a Value> {
+    for _ in 0..32 {
+        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            let path = r.strip_prefix('#')?;
+            node = root.pointer(path)?;
+        } else if let Some(Value::Array(alts)) = node.get("anyOf").or_else(|| node.get("oneOf")) {
+            node = alts
+                .iter()
+                .find(|a| a.get("type") != Some(&Value::from("null")))?;
+        } else {
+            return Some(node);
+        }
+    }
+    None
+}
+
+fn minimal(root: &Value, node: &Value, depth: usize) -> Value {
+    let Some(node) = resolve_schema(root, node) else {
+        return Value::Null;
+    };
+    if let Some(Value::Array(e)) = node.get("enum") {
+        return e.first().cloned().unwrap_or(Value::Null);
+    }
+    if let Some(c) = node.get("const") {
+        return c.clone();
+    }
+    let ty = match node.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ => "object",
+    };
+    match ty {
+        "string" => Value::from("x"),
+        "integer" | "number" => Value::from(
+            node.get("minimum")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                .max(0),
+        ),
+        "boolean" => Value::Bool(false),
+        "array" => Value::Array(Vec::new()),
+        "null" => Value::Null,
+        _ => {
+            let mut m = serde_json::Map::new();
+            if depth < 8 {
+                for req in node
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(name) = req.as_str() else { continue };
+                    if let Some(p) = node.get("properties").and_then(|p| p.get(name)) {
+                        m.insert(name.to_string(), minimal(root, p, depth + 1));
+                    }
+                }
+            }
+            Value::Object(m)
+        }
+    }
 }
 
 /// serde says "invalid type: string \"x\", expected i64"; people read "expected an integer".
@@ -164,13 +369,13 @@ fn humanize_type_error(msg: &str) -> String {
         .replace("expected u32", "expected an integer")
         .replace("expected a string", "expected a string (quote it)")
         .replace("expected a boolean", "expected true or false")
+        .replace("expected a map", "expected a mapping")
         .replace("expected struct ", "expected a mapping: ")
         .replace("expected a sequence", "expected a list")
         .replace(
             "expected untagged enum TargetPort",
             "expected a port number or a port name",
-        )
-        .replace("expected a map", "expected a mapping");
+        );
     match msg.strip_prefix("invalid type: ") {
         Some(rest) => format!("Invalid type: {rest}"),
         None => msg,
@@ -182,8 +387,8 @@ fn humanize_type_error(msg: &str) -> String {
 /// Empty documents are skipped (as kubectl does); a file with no app at all is an error.
 ///
 /// # Errors
-/// Every finding about the file: YAML errors stop at the first, type errors at the first per
-/// document.
+/// Every finding about the file: YAML errors stop at the first; field errors (unknown, missing,
+/// wrong type, bad enum) are all reported, up to 100 per document.
 pub fn load(src: Arc<SourceFile>) -> Result<Vec<LoadedApp>, Vec<Finding>> {
     let docs = match yaml::load(&src) {
         Ok(d) => d,
@@ -217,13 +422,13 @@ pub fn load(src: Arc<SourceFile>) -> Result<Vec<LoadedApp>, Vec<Finding>> {
             ));
             continue;
         }
-        match serde_path_to_error::deserialize::<_, AppSpec>(&doc.value) {
+        match deserialize_all(&src, &doc) {
             Ok(spec) => apps.push(LoadedApp {
                 spec,
                 doc: Arc::new(doc),
                 file: src.clone(),
             }),
-            Err(e) => findings.push(deserialize_error(&src, &doc, e)),
+            Err(f) => findings.extend(f),
         }
     }
     if apps.is_empty() && findings.is_empty() {
