@@ -14,6 +14,7 @@ fi
 rev="$(git -C "$root" rev-parse HEAD)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+keep_log() { cp "$work/repo/bad.log" "$root/target/precommit-bad.log" 2>/dev/null || true; }
 export PRE_COMMIT_HOME="$work/cache" PATH="$(dirname "$stsc"):$PATH"
 # Reuse this checkout's build for the language: rust hook (cargo install honours it).
 export CARGO_TARGET_DIR="$root/target"
@@ -37,11 +38,12 @@ if "$venv/bin/pre-commit" run --all-files > good.log 2>&1; then ok "good spec pa
 printf 'name: db\nimage: postgres:16\nreplicas: -1\nports:\n  - name: pg\n    port: 70000\n' > db.stsc.yaml
 git add db.stsc.yaml
 if "$venv/bin/pre-commit" run --all-files > bad.log 2>&1; then cat bad.log; bad "bad spec passed"; else ok "bad spec fails"; fi
-for hook in "stsc check\.\+Failed" "stsc check (installed binary)\.\+Failed"; do
+for hook in "^stsc check\.\+Failed" "^stsc check (installed binary)\.\+Failed"; do
   if grep -q "$hook" bad.log; then ok "hook reports failure: $hook"; else cat bad.log; bad "$hook"; fi
 done
 for want in "db.stsc.yaml:3:11: error\[out-of-range\]" "db.stsc.yaml:6:11: error\[invalid-port\]"; do
   if grep -q "$want" bad.log; then ok "shows $want"; else cat bad.log; bad "missing $want"; fi
 done
+keep_log
 echo "precommit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
