@@ -250,6 +250,7 @@ fn violation_finding(app: &LoadedApp, m: &Manifest, v: &Violation) -> Finding {
 /// Where in the spec a problem of a generated object comes from: the spec value equal to the
 /// offending value, else the spec field that feeds the object's field, else the app's name.
 pub(crate) fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind: &str) -> Span {
+    let hint = hint_for(pointer, kind);
     if let Some(value) = value {
         let text = match value {
             Value::String(s) => Some(s.clone()),
@@ -257,7 +258,9 @@ pub(crate) fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind
             _ => None,
         };
         if let Some(text) = text {
-            let mut best: Option<Span> = None;
+            // (under the hinted field, position): a value written twice (a duplicate) is
+            // reported where the field map says, else at its first occurrence.
+            let mut best: Option<(bool, Span)> = None;
             for (ptr, loc) in &app.doc.spans {
                 let leaf = app.doc.value.pointer(ptr);
                 let hit_value = match leaf {
@@ -278,17 +281,34 @@ pub(crate) fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind
                     None
                 };
                 if let Some(s) = span {
-                    if best.is_none_or(|b| s.start < b.start) {
-                        best = Some(s);
+                    let under =
+                        hint != "/name" && (ptr == &hint || ptr.starts_with(&format!("{hint}/")));
+                    let better = match best {
+                        None => true,
+                        Some((bu, bs)) => {
+                            (under, std::cmp::Reverse(s.start)) > (bu, std::cmp::Reverse(bs.start))
+                        }
+                    };
+                    if better {
+                        best = Some((under, s));
                     }
                 }
             }
-            if let Some(b) = best {
+            if let Some((_, b)) = best {
                 return b;
             }
         }
     }
-    let p = pointer;
+    let loc = app.doc.locate(&hint);
+    if app.doc.spans.contains_key(&hint) {
+        loc.key.unwrap_or(loc.value)
+    } else {
+        app.doc.locate("/name").key.unwrap_or(loc.value)
+    }
+}
+
+/// The spec field that feeds a field of a generated object.
+fn hint_for(p: &str, kind: &str) -> String {
     let seg = |prefix: &str| -> Option<String> {
         p.strip_prefix(prefix).map(|rest| {
             rest.split('/')
@@ -297,11 +317,13 @@ pub(crate) fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind
                 .to_string()
         })
     };
-    let hint = if let Some(i) = seg("/spec/volumeClaimTemplates/") {
+    if let Some(i) = seg("/spec/volumeClaimTemplates/") {
         format!("/storage/{i}")
     } else if let Some(i) = seg("/spec/template/spec/containers/0/volumeMounts/") {
         format!("/storage/{i}")
     } else if let Some(i) = seg("/spec/template/spec/containers/0/ports/") {
+        format!("/ports/{i}")
+    } else if let (Some(i), "Service") = (seg("/spec/ports/"), kind) {
         format!("/ports/{i}")
     } else if p.starts_with("/spec/selector") || p.starts_with("/spec/template/metadata/labels") {
         "/labels".to_string()
@@ -318,6 +340,8 @@ pub(crate) fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind
             "ordinals" => "/ordinals".into(),
             "replicas" => "/replicas".into(),
             "minReadySeconds" => "/minReadySeconds".into(),
+            "revisionHistoryLimit" => "/revisionHistoryLimit".into(),
+            "podManagementPolicy" => "/podManagementPolicy".into(),
             _ => "/name".into(),
         }
     } else if kind == "StorageClass" {
@@ -326,12 +350,6 @@ pub(crate) fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind
         "/serviceAccount".into()
     } else {
         "/name".into()
-    };
-    let loc = app.doc.locate(&hint);
-    if app.doc.spans.contains_key(&hint) {
-        loc.key.unwrap_or(loc.value)
-    } else {
-        app.doc.locate("/name").key.unwrap_or(loc.value)
     }
 }
 

@@ -48,13 +48,11 @@ pub fn parse(src: &SourceFile) -> Result<Vec<Value>, Finding> {
             }
             (Some(_), Some(_)) => out.push(doc.value),
             (None, _) => {
-                return Err(Finding::error(
-                    "manifest",
-                    src,
-                    at(""),
-                    "Object 'Kind' is missing",
+                return Err(
+                    Finding::error("manifest", src, at(""), "Object 'Kind' is missing").with_help(
+                        "manifests need apiVersion and kind (write them with `stsc build -o DIR`)",
+                    ),
                 )
-                .with_help("a manifest document needs apiVersion and kind (is this a stsc spec? pass it without -f)"))
             }
             (Some(_), None) => {
                 return Err(Finding::error(

@@ -250,14 +250,26 @@ fn every_reported_rule_is_documented() {
         stsc::rules::markdown(),
         "docs/rules.md is stale: STSC_UPDATE_DOCS=1 cargo test --test cli"
     );
+    let mut shown = std::fs::read_to_string(dir.join("tests/cli.rs")).unwrap();
     for entry in std::fs::read_dir(dir.join("tests/snapshots")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        shown.push_str(&text);
         for part in text.split("error[").chain(text.split("warning[")).skip(1) {
             let id = part.split(']').next().unwrap();
             if id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.is_empty() {
                 assert!(stsc::rules::rule(id).is_some(), "undocumented rule {id}");
             }
         }
+    }
+    // And the other way: every rule has a golden test showing its exact message.
+    for r in stsc::rules::RULES {
+        let level = r.level.as_str();
+        assert!(
+            shown.contains(&format!("{level}[{}]", r.id))
+                || shown.contains(&format!("f[\"rule\"] == \"{}\"", r.id)),
+            "rule {} has no test showing its message",
+            r.id
+        );
     }
 }
 
@@ -332,6 +344,26 @@ fn against_git_revision() {
         errors,
         [
             r#"17:11 "immutable-field" "StatefulSet \"web\": spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden (changed spec.volumeClaimTemplates[0].spec.resources.requests.storage: \"1Gi\" → \"5Gi\")""#
+        ]
+    );
+    // An old version that does not build is a warning, not a failure of the new one.
+    std::fs::write(&spec, web.replace("replicas: 2", "replicas: two")).expect("write");
+    git(&["commit", "-qam", "broken"]);
+    std::fs::write(&spec, &web).expect("write");
+    let skipped = check("git:HEAD");
+    assert_eq!(skipped.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&skipped.stdout).expect("json");
+    let against: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "against")
+        .map(|f| format!("{} {} {}", f["severity"], f["file"], f["message"]))
+        .collect();
+    assert_eq!(
+        against,
+        [
+            r#""warning" "git:HEAD:web.yaml" "the old version does not build (git:HEAD:web.yaml:6:11: error[invalid-type]: replicas: Invalid type: string \"two\", expected an integer); nothing to compare""#
         ]
     );
     let bad = check("git:no-such-rev");
