@@ -38,12 +38,7 @@ pub struct Manifest {
 impl Manifest {
     /// `Kind namespace/name` (or `Kind name` for cluster-scoped objects).
     pub fn key(&self) -> String {
-        let kind = self.object["kind"].as_str().unwrap_or_default();
-        let name = self.object["metadata"]["name"].as_str().unwrap_or_default();
-        match self.object["metadata"]["namespace"].as_str() {
-            Some(ns) => format!("{kind} {ns}/{name}"),
-            None => format!("{kind} {name}"),
-        }
+        object_key(&self.object)
     }
 }
 
@@ -86,77 +81,105 @@ impl Compiler {
         self.schemas.version()
     }
 
-    /// Compile every app of every source.
+    /// Compile every app of every source, keeping the apps and objects.
     pub fn compile(&self, sources: &[Arc<SourceFile>]) -> Compiled {
+        self.run(sources, true)
+    }
+
+    /// Every finding about the sources, without keeping apps or objects: memory stays flat in
+    /// the number of apps (what `stsc check` needs).
+    pub fn check(&self, sources: &[Arc<SourceFile>]) -> Vec<Finding> {
+        self.run(sources, false).findings
+    }
+
+    /// One app at a time: load, render, validate, map findings to the spec; keep the results only
+    /// when asked.
+    fn run(&self, sources: &[Arc<SourceFile>], keep: bool) -> Compiled {
+        struct First {
+            app: String,
+            file: String,
+            line: usize,
+        }
         let mut out = Compiled::default();
-        for src in sources {
-            match spec::load(src.clone()) {
-                Ok(apps) => out.apps.extend(apps),
-                Err(f) => out.findings.extend(f),
-            }
-        }
         let mut manifests = Vec::new();
-        for (i, app) in out.apps.iter().enumerate() {
-            out.findings.extend(check_app(app, self.version()));
-            let resolved = spec::resolve(&app.spec);
-            match self.render_app(&resolved) {
-                Ok(objs) => manifests.extend(objs.into_iter().map(|(template, object)| Manifest {
-                    object,
-                    app: i,
-                    template,
-                })),
-                Err(e) => out.findings.push(
-                    Finding::error("template", &app.file, app.span("/name"), e.to_string())
-                        .with_help(
-                            "the error is in the template, not in the spec; check --templates",
-                        ),
-                ),
+        // Identity: one object per kind/namespace/name, across every app.
+        let mut seen: HashMap<String, First> = HashMap::new();
+        for src in sources {
+            let apps = match spec::load(src.clone()) {
+                Ok(apps) => apps,
+                Err(f) => {
+                    out.findings.extend(f);
+                    continue;
+                }
+            };
+            for app in apps {
+                out.findings.extend(check_app(&app, self.version()));
+                let resolved = spec::resolve(&app.spec);
+                let objs = match self.render_app(&resolved) {
+                    Ok(objs) => objs,
+                    Err(e) => {
+                        out.findings.push(
+                            Finding::error("template", &app.file, app.span("/name"), e.to_string())
+                                .with_help(
+                                    "the error is in the template, not in the spec; check --templates",
+                                ),
+                        );
+                        continue;
+                    }
+                };
+                for (_, object) in &objs {
+                    let key = object_key(object);
+                    if let Some(prev) = seen.get(&key) {
+                        let span = locate(
+                            &app,
+                            Some(&object["metadata"]["name"]),
+                            "/metadata/name",
+                            object["kind"].as_str().unwrap_or_default(),
+                        );
+                        out.findings.push(
+                            Finding::error(
+                                "duplicate-object",
+                                &app.file,
+                                span,
+                                format!("{key} is generated twice"),
+                            )
+                            .with_help(format!(
+                                "the first one comes from app {:?} ({}:{}); give each object a distinct name",
+                                prev.app, prev.file, prev.line
+                            )),
+                        );
+                    } else {
+                        seen.insert(
+                            key,
+                            First {
+                                app: app.spec.name.clone(),
+                                file: app.file.name().to_string(),
+                                line: app.span("/name").line,
+                            },
+                        );
+                    }
+                }
+                // Schema, then API-server rules over the app's own objects (its StatefulSet's
+                // governing Service is one of them).
+                for (_, object) in &objs {
+                    for v in self.schemas.validate(object) {
+                        out.findings.push(violation_finding(&app, object, &v));
+                    }
+                }
+                let refs: Vec<&Value> = objs.iter().map(|(_, o)| o).collect();
+                for (i, v) in api_rules(&refs, self.version()) {
+                    out.findings.push(violation_finding(&app, refs[i], &v));
+                }
+                if keep {
+                    let index = out.apps.len();
+                    out.apps.push(app);
+                    manifests.extend(objs.into_iter().map(|(template, object)| Manifest {
+                        object,
+                        app: index,
+                        template,
+                    }));
+                }
             }
-        }
-
-        // Identity: one object per kind/namespace/name.
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for m in &manifests {
-            if let Some(&first) = seen.get(&m.key()) {
-                let app = &out.apps[m.app];
-                let prev = &out.apps[first];
-                let pl = prev.span("/name").line;
-                let span = locate(
-                    app,
-                    Some(&m.object["metadata"]["name"]),
-                    "/metadata/name",
-                    m.object["kind"].as_str().unwrap_or_default(),
-                );
-                out.findings.push(
-                    Finding::error(
-                        "duplicate-object",
-                        &app.file,
-                        span,
-                        format!("{} is generated twice", m.key()),
-                    )
-                    .with_help(format!(
-                        "the first one comes from app {:?} ({}:{pl}); give each object a distinct name",
-                        prev.spec.name,
-                        prev.file.name()
-                    )),
-                );
-            } else {
-                seen.insert(m.key(), m.app);
-            }
-        }
-
-        // Schema, then API-server rules.
-        for m in &manifests {
-            for v in self.schemas.validate(&m.object) {
-                out.findings
-                    .push(violation_finding(&out.apps[m.app], m, &v));
-            }
-        }
-        let objects: Vec<Value> = manifests.iter().map(|m| m.object.clone()).collect();
-        for (i, v) in api_rules(&objects, self.version()) {
-            let m = &manifests[i];
-            out.findings
-                .push(violation_finding(&out.apps[m.app], m, &v));
         }
         // Stable: several findings on one app stay in the order they were found.
         out.findings
@@ -233,9 +256,19 @@ impl Compiler {
     }
 }
 
-fn violation_finding(app: &LoadedApp, m: &Manifest, v: &Violation) -> Finding {
-    let kind = m.object["kind"].as_str().unwrap_or_default();
-    let name = m.object["metadata"]["name"].as_str().unwrap_or_default();
+/// `Kind namespace/name` (or `Kind name` for cluster-scoped objects).
+fn object_key(object: &Value) -> String {
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    match object["metadata"]["namespace"].as_str() {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
+fn violation_finding(app: &LoadedApp, object: &Value, v: &Violation) -> Finding {
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
     let span = locate(app, v.value.as_ref(), &v.pointer, kind);
     let message = format!("{kind} {name:?}: {}", v.message);
     let mut f = if v.warning {

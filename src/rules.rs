@@ -31,6 +31,7 @@ use Severity::{Error as E, Warning as W};
 /// Every rule stsc reports, in documentation order.
 pub const RULES: &[Rule] = &[
     r("encoding", E, "The file is not UTF-8 text.", "Save the spec as UTF-8."),
+    r("file-too-large", E, "The file is over 16 MiB, the most stsc reads from one file.", "Split the specs over several files."),
     r("yaml-syntax", E, "The file is not valid YAML (including tabs in indentation, unknown tags, nesting beyond 128 levels, more than 1,000,000 values after aliases).", "Fix the YAML at the given position."),
     r("duplicate-key", E, "A mapping has the same key twice.", "Remove one of the two keys."),
     r("empty-file", E, "The file holds no app spec.", "Add at least `name:` and `image:`."),

@@ -5,6 +5,10 @@
 
 use std::sync::Arc;
 
+/// The largest spec or manifest file stsc reads (16 MiB). Larger inputs are refused before they
+/// are read; for comparison, the API server refuses request bodies over 3 MiB.
+pub const MAX_FILE_BYTES: usize = 16 << 20;
+
 /// A file's name (as the user gave it) and its full text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {

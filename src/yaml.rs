@@ -102,9 +102,55 @@ struct Loader {
     nodes: usize,
 }
 
-fn span_of(src: &SourceFile, s: saphyr_parser::Span) -> Span {
-    let start = src.offset(s.start.line(), s.start.col());
-    let end = src.offset(s.end.line(), s.end.col()).max(start);
+/// Character index → byte offset, in amortized O(1) for positions that mostly move forward (the
+/// parser's events do). A naive per-event scan from the line start is quadratic on one long line.
+struct Cursor<'a> {
+    text: &'a str,
+    ascii: bool,
+    chars: usize,
+    bytes: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(text: &'a str) -> Self {
+        Cursor {
+            text,
+            ascii: text.is_ascii(),
+            chars: 0,
+            bytes: 0,
+        }
+    }
+
+    fn byte(&mut self, m: saphyr_parser::Marker, src: &SourceFile) -> usize {
+        let index = m.index();
+        if self.ascii {
+            return index.min(self.text.len());
+        }
+        if index < self.chars {
+            // Going back: restart from the start of the marker's line.
+            let line_start = src.offset(m.line(), 0);
+            self.bytes = line_start;
+            self.chars = index - m.col().min(index);
+        }
+        for c in self.text[self.bytes..].chars() {
+            if self.chars >= index {
+                break;
+            }
+            self.chars += 1;
+            self.bytes += c.len_utf8();
+        }
+        self.bytes
+    }
+}
+
+fn span_of(
+    src: &SourceFile,
+    s: saphyr_parser::Span,
+    starts: &mut Cursor<'_>,
+    ends: &mut Cursor<'_>,
+) -> Span {
+    let start = starts.byte(s.start, src);
+    let end = ends.byte(s.end, src).max(start);
     Span {
         start,
         end,
@@ -298,10 +344,11 @@ pub fn load(src: &SourceFile) -> Result<Vec<Document>, YamlError> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Value> = None;
     let mut doc_span = Span::default();
+    let (mut starts, mut ends) = (Cursor::new(src.text()), Cursor::new(src.text()));
 
     while let Some(ev) = parser.next_event() {
         let (event, raw_span) = ev.map_err(|e| scan_error(src, &e))?;
-        let span = span_of(src, raw_span);
+        let span = span_of(src, raw_span, &mut starts, &mut ends);
         // A finished node: (value, span, anchor)
         let mut done: Option<(Value, Span, usize)> = None;
         match event {

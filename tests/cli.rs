@@ -441,3 +441,23 @@ fn build_check_reports_drift_and_rebuild_prunes() {
         Some(0)
     );
 }
+
+/// Inputs over 16 MiB are refused before they are read (a sparse file: no disk is used).
+#[test]
+fn oversized_file_is_refused_unread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.yaml");
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(stsc::source::MAX_FILE_BYTES as u64 + 1)
+        .expect("sparse");
+    let shown = big.display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_stsc"))
+        .args(["check", &shown])
+        .output()
+        .expect("stsc runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{shown}: error[file-too-large]: larger than 16 MiB, the most stsc reads from one file\n  = help: split the specs over several files\nstsc: 1 error(s), 0 warning(s)\n")
+    );
+}

@@ -62,6 +62,19 @@ pub(crate) fn load(
                 vec![p.clone()]
             };
             for f in files {
+                if std::fs::metadata(&f)
+                    .is_ok_and(|m| m.len() > crate::source::MAX_FILE_BYTES as u64)
+                {
+                    findings.push(Finding::file_error(
+                        "file-too-large",
+                        &f.display().to_string(),
+                        format!(
+                            "larger than {} MiB, the most stsc reads from one file",
+                            crate::source::MAX_FILE_BYTES >> 20
+                        ),
+                    ));
+                    continue;
+                }
                 let bytes =
                     std::fs::read(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
                 let name = f.display().to_string();

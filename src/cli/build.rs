@@ -64,16 +64,34 @@ pub(crate) fn read_sources(
     let mut findings = Vec::new();
     for p in paths {
         let shown = p.display().to_string();
-        let bytes = if shown == "-" {
-            let mut b = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut b)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
-            b
-        } else {
-            std::fs::read(p).map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?
-        };
         let name = display_name(p);
+        let mut bytes = Vec::new();
+        // Read one byte past the limit: enough to know, never the whole of a huge input.
+        let limit = crate::source::MAX_FILE_BYTES as u64 + 1;
+        if shown == "-" {
+            std::io::stdin()
+                .take(limit)
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+        } else {
+            std::fs::File::open(p)
+                .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+                .map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?;
+        }
+        if bytes.len() > crate::source::MAX_FILE_BYTES {
+            findings.push(
+                Finding::file_error(
+                    "file-too-large",
+                    &name,
+                    format!(
+                        "larger than {} MiB, the most stsc reads from one file",
+                        crate::source::MAX_FILE_BYTES >> 20
+                    ),
+                )
+                .with_help("split the specs over several files"),
+            );
+            continue;
+        }
         match String::from_utf8(bytes) {
             Ok(text) => out.push(Arc::new(SourceFile::new(name, text))),
             Err(e) => findings.push(Finding::file_error(

@@ -80,14 +80,18 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
     let files: Vec<String> = args.specs.iter().map(|p| display_name(p)).collect();
     // Each file stands alone: a pre-commit hook passes unrelated specs together.
     for src in &sources {
-        let mut out = compiler.compile(std::slice::from_ref(src));
-        if let Some(old) = &old {
-            let more = crate::guard::against(old, &out, version);
-            out.findings.extend(more);
-            out.findings
-                .sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
+        let one = std::slice::from_ref(src);
+        match &old {
+            Some(old) => {
+                let mut out = compiler.compile(one);
+                let more = crate::guard::against(old, &out, version);
+                out.findings.extend(more);
+                out.findings
+                    .sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
+                findings.extend(out.findings);
+            }
+            None => findings.extend(compiler.check(one)),
         }
-        findings.extend(out.findings);
     }
     let (errors, warnings) = report::counts(&findings);
     let text = match args.format {

@@ -143,12 +143,20 @@ fn arr<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
 /// Check every object, with knowledge of the whole set (for cross-object rules).
 /// Returns `(object index, violation)` pairs in object order. `_version` is where
 /// version-dependent rules go (the set of rules is the same for 1.25–1.37 today).
-pub fn api_rules(objects: &[Value], _version: KubeVersion) -> Vec<(usize, Violation)> {
+pub fn api_rules(objects: &[&Value], _version: KubeVersion) -> Vec<(usize, Violation)> {
     let mut all = Vec::new();
-    for (i, obj) in objects.iter().enumerate() {
+    // Services by (namespace, name), for the governing-Service rule: one pass, not one per set.
+    let mut services: std::collections::HashMap<(&str, &str), &Value> = Default::default();
+    for o in objects.iter().copied().filter(|o| o["kind"] == "Service") {
+        let ns = o["metadata"]["namespace"].as_str().unwrap_or("default");
+        if let Some(name) = o["metadata"]["name"].as_str() {
+            services.entry((ns, name)).or_insert(o);
+        }
+    }
+    for (i, obj) in objects.iter().copied().enumerate() {
         let mut c = Ctx { out: Vec::new() };
         match obj["kind"].as_str().unwrap_or_default() {
-            "StatefulSet" => statefulset(&mut c, obj, objects),
+            "StatefulSet" => statefulset(&mut c, obj, &services),
             "Service" => service(&mut c, obj),
             "ServiceAccount" => {
                 c.name(obj, dns1123_subdomain);
@@ -237,7 +245,11 @@ fn service(c: &mut Ctx, obj: &Value) {
     }
 }
 
-fn statefulset(c: &mut Ctx, obj: &Value, all: &[Value]) {
+fn statefulset(
+    c: &mut Ctx,
+    obj: &Value,
+    services: &std::collections::HashMap<(&str, &str), &Value>,
+) {
     c.name(obj, dns1123_label);
     let name = str_at(obj, "/metadata/name").unwrap_or_default();
     if name.len() > MAX_STATEFULSET_NAME && name.len() <= 63 {
@@ -336,11 +348,7 @@ fn statefulset(c: &mut Ctx, obj: &Value, all: &[Value]) {
             &obj["spec"]["serviceName"],
             problems,
         );
-        let found = all.iter().find(|o| {
-            o["kind"] == "Service"
-                && str_at(o, "/metadata/name") == Some(svc)
-                && str_at(o, "/metadata/namespace").unwrap_or("default") == ns
-        });
+        let found = services.get(&(ns, svc));
         match found {
             None => c.out.push(
                 Violation::error(
@@ -591,7 +599,8 @@ mod tests {
     }
 
     fn rules(objs: &[Value]) -> Vec<String> {
-        api_rules(objs, KubeVersion::NEWEST)
+        let refs: Vec<&Value> = objs.iter().collect();
+        api_rules(&refs, KubeVersion::NEWEST)
             .into_iter()
             .map(|(_, v)| format!("{} {}", v.rule, v.message))
             .collect()
