@@ -36,6 +36,7 @@ pub mod output;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod runtime;
 pub mod source;
 pub mod spec;
 pub mod validate;

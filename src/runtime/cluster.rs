@@ -1,0 +1,766 @@
+//! The cluster's objects in memory and the API server's rules for writing them: metadata (uid,
+//! resourceVersion, generation, creationTimestamp), defaults, validation of updates, deletion
+//! with finalizers and cascades. Controllers read snapshots of it and write through it.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::resources::{self, Resource};
+use super::store::{Key, Meta};
+use super::time::format_rfc3339;
+use crate::apiserver::{defaults, update};
+use crate::validate::KubeVersion;
+
+/// An error as the API server reports it; kubectl prints `Error from server (REASON): MESSAGE`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Error from server ({reason}): {message}")]
+pub struct ApiError {
+    /// `NotFound`, `AlreadyExists`, `Invalid`, `BadRequest`.
+    pub reason: &'static str,
+    /// The Status message.
+    pub message: String,
+}
+
+impl ApiError {
+    /// `statefulsets.apps "web" not found`.
+    pub fn not_found(r: &Resource, name: &str) -> Self {
+        ApiError {
+            reason: "NotFound",
+            message: format!("{} {name:?} not found", r.qualified()),
+        }
+    }
+
+    fn already_exists(r: &Resource, name: &str) -> Self {
+        ApiError {
+            reason: "AlreadyExists",
+            message: format!("{} {name:?} already exists", r.qualified()),
+        }
+    }
+
+    /// `StatefulSet.apps "web" is invalid: CAUSES`.
+    pub fn invalid(r: &Resource, name: &str, causes: &[String]) -> Self {
+        let kind = if r.group.is_empty() {
+            r.kind.to_string()
+        } else {
+            format!("{}.{}", r.kind, r.group)
+        };
+        let detail = if causes.len() == 1 {
+            causes[0].clone()
+        } else {
+            format!("[{}]", causes.join(", "))
+        };
+        ApiError {
+            reason: "Invalid",
+            message: format!("{kind} {name:?} is invalid: {detail}"),
+        }
+    }
+
+    /// A request the server cannot make sense of.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError {
+            reason: "BadRequest",
+            message: message.into(),
+        }
+    }
+}
+
+/// What `apply` did to one object (kubectl prints `service/nginx created`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// New object.
+    Created,
+    /// Changed.
+    Configured,
+    /// Already as given.
+    Unchanged,
+}
+
+impl Applied {
+    /// The word kubectl prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applied::Created => "created",
+            Applied::Configured => "configured",
+            Applied::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// How dependents go when their owner is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cascade {
+    /// The garbage collector deletes dependents after the owner is gone (kubectl's default).
+    Background,
+    /// Dependents stay; their owner references to the deleted object are removed.
+    Orphan,
+}
+
+/// The objects of one state folder, with the counters, the pending changes and the clock.
+#[derive(Debug)]
+pub struct Cluster {
+    objects: BTreeMap<Key, Value>,
+    /// Counters (resourceVersion, addresses, uid seed).
+    pub meta: Meta,
+    pending: BTreeMap<Key, Option<Value>>,
+    /// Current time, seconds since the epoch.
+    pub now: i64,
+    /// The Kubernetes version whose behaviour is simulated.
+    pub version: KubeVersion,
+    /// Event lines written during this command (`create Pod web-2 in StatefulSet web successful`).
+    pub log: Vec<String>,
+}
+
+/// `metadata.<field>` as a string ("" when absent).
+pub fn meta_str<'a>(o: &'a Value, field: &str) -> &'a str {
+    o["metadata"][field].as_str().unwrap_or("")
+}
+
+/// The object's key, resolving its kind.
+pub fn key_of(o: &Value) -> Result<(&'static Resource, Key), ApiError> {
+    let kind = o["kind"].as_str().unwrap_or("");
+    let r = resources::by_kind(kind).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "the server doesn't have a resource type for kind {kind:?} (stsc runs {})",
+            resources::RESOURCES
+                .iter()
+                .filter(|r| r.kind != "Event" && r.kind != "ControllerRevision")
+                .map(|r| r.kind)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let name = meta_str(o, "name");
+    if name.is_empty() {
+        return Err(ApiError::invalid(
+            r,
+            "",
+            &["metadata.name: Required value: name or generateName is required".into()],
+        ));
+    }
+    let ns = if r.namespaced {
+        match meta_str(o, "namespace") {
+            "" => "default",
+            ns => ns,
+        }
+    } else {
+        ""
+    };
+    Ok((r, Key::new(r.plural, ns, name)))
+}
+
+fn obj_mut(v: &mut Value) -> &mut Map<String, Value> {
+    if !v.is_object() {
+        *v = json!({});
+    }
+    v.as_object_mut().expect("made an object above")
+}
+
+/// `metadata` as a mutable map (created when missing).
+pub fn metadata_mut(o: &mut Value) -> &mut Map<String, Value> {
+    obj_mut(obj_mut(o).entry("metadata").or_insert_with(|| json!({})))
+}
+
+impl Cluster {
+    /// A cluster from stored objects.
+    pub fn new(objects: BTreeMap<Key, Value>, meta: Meta, now: i64, version: KubeVersion) -> Self {
+        Cluster {
+            objects,
+            meta,
+            pending: BTreeMap::new(),
+            now,
+            version,
+            log: Vec::new(),
+        }
+    }
+
+    /// Changes since the last call, to be committed.
+    pub fn take_pending(&mut self) -> BTreeMap<Key, Option<Value>> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Whether anything changed since the last [`Self::take_pending`].
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// One object.
+    pub fn get(&self, r: &Resource, namespace: &str, name: &str) -> Option<&Value> {
+        let ns = if r.namespaced { namespace } else { "" };
+        self.objects.get(&Key::new(r.plural, ns, name))
+    }
+
+    /// One object by key.
+    pub fn get_key(&self, k: &Key) -> Option<&Value> {
+        self.objects.get(k)
+    }
+
+    /// Every object of a resource (all namespaces), in the API server's order.
+    pub fn list(&self, r: &Resource) -> impl Iterator<Item = (&Key, &Value)> {
+        let from = Key::new(r.plural, "", "");
+        let plural = r.plural;
+        self.objects
+            .range(from..)
+            .take_while(move |(k, _)| k.resource == plural)
+    }
+
+    /// Every object of a resource in one namespace.
+    pub fn list_ns<'a>(
+        &'a self,
+        r: &Resource,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = (&'a Key, &'a Value)> {
+        let from = Key::new(r.plural, namespace, "");
+        let plural = r.plural;
+        self.objects
+            .range(from..)
+            .take_while(move |(k, _)| k.resource == plural && k.namespace == namespace)
+    }
+
+    /// Number of objects.
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Whether there are no objects.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    fn next_rv(&mut self) -> String {
+        self.meta.resource_version += 1;
+        self.meta.resource_version.to_string()
+    }
+
+    /// A fresh uid, shaped like the API server's (random v4).
+    pub fn new_uid(&mut self) -> String {
+        self.meta.resource_version += 1;
+        let mut x = self.meta.uid_seed
+            ^ self
+                .meta
+                .resource_version
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut next = || {
+            // splitmix64
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let (a, b) = (next(), next());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            ((b >> 48) & 0x3fff) | 0x8000,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Now as an RFC 3339 timestamp.
+    pub fn timestamp(&self) -> String {
+        format_rfc3339(self.now)
+    }
+
+    /// Store an object as is, bumping its resourceVersion (controllers' writes).
+    pub fn put(&mut self, mut o: Value) -> Value {
+        let Ok((_, key)) = key_of(&o) else { return o };
+        let rv = self.next_rv();
+        metadata_mut(&mut o).insert("resourceVersion".into(), json!(rv));
+        self.objects.insert(key.clone(), o.clone());
+        self.pending.insert(key, Some(o.clone()));
+        o
+    }
+
+    /// Remove an object now (after finalizers and grace periods).
+    pub fn remove(&mut self, key: &Key) -> Option<Value> {
+        let old = self.objects.remove(key)?;
+        self.meta.resource_version += 1;
+        self.pending.insert(key.clone(), None);
+        Some(old)
+    }
+
+    /// Create an object as the API server does: namespace, uid, resourceVersion, generation,
+    /// creationTimestamp, defaults, allocated addresses.
+    ///
+    /// # Errors
+    /// `AlreadyExists`, or an unknown kind.
+    pub fn create(&mut self, mut o: Value) -> Result<Value, ApiError> {
+        let (r, key) = key_of(&o)?;
+        if self.objects.contains_key(&key) {
+            return Err(ApiError::already_exists(r, &key.name));
+        }
+        defaults::apply(&mut o, self.version);
+        let uid = self.new_uid();
+        let now = self.timestamp();
+        {
+            let m = metadata_mut(&mut o);
+            if r.namespaced {
+                m.insert("namespace".into(), json!(key.namespace));
+            } else {
+                m.remove("namespace");
+            }
+            m.insert("uid".into(), json!(uid));
+            m.insert("creationTimestamp".into(), json!(now));
+            m.remove("deletionTimestamp");
+            if r.kind == "StatefulSet" {
+                m.insert("generation".into(), json!(1));
+            }
+        }
+        obj_mut(&mut o).insert("apiVersion".into(), json!(r.api_version));
+        match r.kind {
+            "StatefulSet" => {
+                obj_mut(&mut o).insert(
+                    "status".into(),
+                    json!({"replicas": 0, "availableReplicas": 0}),
+                );
+            }
+            "Service" => self.allocate_service(&mut o),
+            "PersistentVolumeClaim" => {
+                add_finalizer(&mut o, "kubernetes.io/pvc-protection");
+                obj_mut(&mut o).insert("status".into(), json!({"phase": "Pending"}));
+            }
+            "PersistentVolume" => add_finalizer(&mut o, "kubernetes.io/pv-protection"),
+            "Pod" if o["status"]["phase"].is_null() => {
+                obj_mut(&mut o).insert("status".into(), json!({"phase": "Pending"}));
+            }
+            _ => {}
+        }
+        Ok(self.put(o))
+    }
+
+    fn allocate_service(&mut self, o: &mut Value) {
+        let spec = obj_mut(obj_mut(o).entry("spec").or_insert_with(|| json!({})));
+        let ip = match spec.get("clusterIP").and_then(Value::as_str) {
+            Some(ip) if !ip.is_empty() => ip.to_string(),
+            _ => {
+                self.meta.cluster_ips += 1;
+                let n = self.meta.cluster_ips;
+                format!("10.96.{}.{}", (n / 250) % 256, n % 250 + 1)
+            }
+        };
+        spec.insert("clusterIP".into(), json!(ip));
+        spec.insert("clusterIPs".into(), json!([ip]));
+        spec.insert("ipFamilies".into(), json!(["IPv4"]));
+        spec.entry("ipFamilyPolicy").or_insert(json!("SingleStack"));
+        if spec.get("type").and_then(Value::as_str) == Some("LoadBalancer") {
+            if let Some(Value::Array(ports)) = spec.get_mut("ports") {
+                for (i, p) in ports.iter_mut().enumerate() {
+                    if let Some(p) = p.as_object_mut() {
+                        let port = 30_000 + ((self.meta.cluster_ips * 7 + i as u64) % 2768);
+                        p.entry("nodePort").or_insert(json!(port));
+                    }
+                }
+            }
+        }
+        obj_mut(o).insert("status".into(), json!({"loadBalancer": {}}));
+    }
+
+    /// `kubectl apply` of one object: create it, or update what differs (labels, annotations,
+    /// spec and the other user fields), keeping server-set fields and status.
+    ///
+    /// # Errors
+    /// What the API server refuses: an update of immutable fields, an unknown kind.
+    pub fn apply(&mut self, o: Value) -> Result<(Applied, Value), ApiError> {
+        let (r, key) = key_of(&o)?;
+        let Some(old) = self.objects.get(&key).cloned() else {
+            return Ok((Applied::Created, self.create(o)?));
+        };
+        let mut new = o;
+        defaults::apply(&mut new, self.version);
+        let mut merged = old.clone();
+        {
+            let nm = obj_mut(&mut new).clone();
+            let m = obj_mut(&mut merged);
+            for (k, v) in nm {
+                match k.as_str() {
+                    "metadata" | "status" | "apiVersion" | "kind" => {}
+                    _ => {
+                        m.insert(k, v);
+                    }
+                }
+            }
+            // Fields of the old object that the new one no longer has are dropped (not spec).
+            let drop: Vec<String> = m
+                .keys()
+                .filter(|k| {
+                    !matches!(
+                        k.as_str(),
+                        "metadata" | "status" | "apiVersion" | "kind" | "spec"
+                    )
+                })
+                .filter(|k| new.get(k.as_str()).is_none())
+                .cloned()
+                .collect();
+            for k in drop {
+                m.remove(&k);
+            }
+        }
+        for field in ["labels", "annotations"] {
+            let v = new["metadata"][field].clone();
+            let m = metadata_mut(&mut merged);
+            if v.is_null() {
+                m.remove(field);
+            } else {
+                m.insert(field.into(), v);
+            }
+        }
+        match r.kind {
+            "StatefulSet" => {
+                let changes = update::statefulset_forbidden_changes(&old, &merged, self.version);
+                if !changes.is_empty() {
+                    return Err(ApiError::invalid(
+                        r,
+                        &key.name,
+                        &[format!(
+                            "spec: Forbidden: {}",
+                            update::statefulset_forbidden_detail(self.version)
+                        )],
+                    ));
+                }
+            }
+            "Service" => {
+                // Allocated addresses stay; an empty clusterIP keeps the stored one.
+                let spec = obj_mut(
+                    obj_mut(&mut merged)
+                        .entry("spec")
+                        .or_insert_with(|| json!({})),
+                );
+                let new_ip = new["spec"]["clusterIP"].as_str().unwrap_or("").to_string();
+                let old_ip = old["spec"]["clusterIP"].as_str().unwrap_or("").to_string();
+                if !new_ip.is_empty() && new_ip != old_ip {
+                    return Err(ApiError::invalid(
+                        r,
+                        &key.name,
+                        &[format!("spec.clusterIPs[0]: Invalid value: [\"{new_ip}\"]: may not change once set")],
+                    ));
+                }
+                for f in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
+                    if let Some(v) = old["spec"].get(f) {
+                        spec.insert(f.into(), v.clone());
+                    }
+                }
+                if let (Some(Value::Array(ports)), Some(old_ports)) =
+                    (spec.get_mut("ports"), old["spec"]["ports"].as_array())
+                {
+                    for p in ports.iter_mut().filter_map(Value::as_object_mut) {
+                        if let Some(np) = old_ports
+                            .iter()
+                            .find(|q| q["port"] == p["port"] && q["protocol"] == p["protocol"])
+                            .and_then(|q| q.get("nodePort"))
+                        {
+                            p.entry("nodePort").or_insert(np.clone());
+                        }
+                    }
+                }
+            }
+            "PersistentVolumeClaim" => {
+                // Claims are immutable except for a storage increase.
+                let (os, ns) = (&old["spec"], &merged["spec"]);
+                let mut a = os.clone();
+                let mut b = ns.clone();
+                for v in [&mut a, &mut b] {
+                    if let Some(m) = v.as_object_mut() {
+                        m.remove("resources");
+                        m.remove("volumeName");
+                    }
+                }
+                if a != b {
+                    return Err(ApiError::invalid(
+                        r,
+                        &key.name,
+                        &["spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims".into()],
+                    ));
+                }
+                if let Some(v) = os.get("volumeName") {
+                    obj_mut(
+                        obj_mut(&mut merged)
+                            .entry("spec")
+                            .or_insert_with(|| json!({})),
+                    )
+                    .insert("volumeName".into(), v.clone());
+                }
+            }
+            _ => {}
+        }
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("status");
+                if let Some(md) = m.get_mut("metadata").and_then(Value::as_object_mut) {
+                    md.remove("resourceVersion");
+                    md.remove("generation");
+                }
+            }
+            v
+        };
+        if strip(&old) == strip(&merged) {
+            return Ok((Applied::Unchanged, old));
+        }
+        if r.kind == "StatefulSet" && old["spec"] != merged["spec"] {
+            let g = old["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
+            metadata_mut(&mut merged).insert("generation".into(), json!(g));
+        }
+        Ok((Applied::Configured, self.put(merged)))
+    }
+
+    /// Set `spec.replicas` (the scale subresource).
+    ///
+    /// # Errors
+    /// `NotFound`, or a negative count.
+    pub fn scale(
+        &mut self,
+        r: &Resource,
+        namespace: &str,
+        name: &str,
+        replicas: i64,
+    ) -> Result<(), ApiError> {
+        let Some(mut o) = self.get(r, namespace, name).cloned() else {
+            return Err(ApiError::not_found(r, name));
+        };
+        if replicas < 0 {
+            return Err(ApiError::invalid(
+                r,
+                name,
+                &[format!(
+                    "spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0"
+                )],
+            ));
+        }
+        if o["spec"]["replicas"] != json!(replicas) {
+            obj_mut(obj_mut(&mut o).entry("spec").or_insert_with(|| json!({})))
+                .insert("replicas".into(), json!(replicas));
+            let g = o["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
+            metadata_mut(&mut o).insert("generation".into(), json!(g));
+            self.put(o);
+        }
+        Ok(())
+    }
+
+    /// Delete an object: objects with finalizers (and pods, which terminate) get a
+    /// deletionTimestamp; the rest go at once. `Orphan` strips owner references to it from its
+    /// dependents; `Background` leaves them to the garbage collector.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub fn delete(
+        &mut self,
+        r: &Resource,
+        namespace: &str,
+        name: &str,
+        cascade: Cascade,
+    ) -> Result<(), ApiError> {
+        let ns = if r.namespaced { namespace } else { "" };
+        let key = Key::new(r.plural, ns, name);
+        let Some(o) = self.objects.get(&key).cloned() else {
+            return Err(ApiError::not_found(r, name));
+        };
+        let uid = meta_str(&o, "uid").to_string();
+        if cascade == Cascade::Orphan {
+            let dependents: Vec<Key> = self
+                .objects
+                .iter()
+                .filter(|(_, d)| owner_refs(d).iter().any(|x| x["uid"] == json!(uid)))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in dependents {
+                if let Some(mut d) = self.objects.get(&k).cloned() {
+                    let m = metadata_mut(&mut d);
+                    if let Some(Value::Array(refs)) = m.get_mut("ownerReferences") {
+                        refs.retain(|x| x["uid"] != json!(uid));
+                        if refs.is_empty() {
+                            m.remove("ownerReferences");
+                        }
+                    }
+                    self.put(d);
+                }
+            }
+        }
+        let has_finalizers = o["metadata"]["finalizers"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty());
+        if r.kind == "Pod" || has_finalizers {
+            if o["metadata"]["deletionTimestamp"].is_null() {
+                let mut o = o;
+                let now = self.timestamp();
+                metadata_mut(&mut o).insert("deletionTimestamp".into(), json!(now));
+                if r.kind == "Pod" {
+                    let grace = o["spec"]["terminationGracePeriodSeconds"]
+                        .as_i64()
+                        .unwrap_or(30);
+                    metadata_mut(&mut o).insert("deletionGracePeriodSeconds".into(), json!(grace));
+                }
+                self.put(o);
+            }
+        } else {
+            self.remove(&key);
+        }
+        Ok(())
+    }
+
+    /// Record an Event about an object (and the line the command prints), aggregating repeats.
+    pub fn event(&mut self, involved: &Value, type_: &str, reason: &str, message: &str) {
+        self.log.push(message.to_string());
+        let ns = match meta_str(involved, "namespace") {
+            "" => "default".to_string(),
+            ns => ns.to_string(),
+        };
+        let Some(er) = resources::by_kind("Event") else {
+            return;
+        };
+        let iname = meta_str(involved, "name").to_string();
+        let now = self.timestamp();
+        // Same object, reason and message: count it (kubectl's "x3 over 2m").
+        let existing = self
+            .list_ns(er, &ns)
+            .find(|(_, e)| {
+                e["involvedObject"]["uid"] == involved["metadata"]["uid"]
+                    && e["reason"] == json!(reason)
+                    && e["message"] == json!(message)
+            })
+            .map(|(_, e)| e.clone());
+        if let Some(mut e) = existing {
+            let count = e["count"].as_i64().unwrap_or(1) + 1;
+            let m = obj_mut(&mut e);
+            m.insert("count".into(), json!(count));
+            m.insert("lastTimestamp".into(), json!(now));
+            self.put(e);
+            return;
+        }
+        self.meta.resource_version += 1;
+        let name = format!(
+            "{iname}.{:016x}",
+            self.meta
+                .resource_version
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ self.meta.uid_seed
+        );
+        let (group_kind, api) = (involved["kind"].clone(), involved["apiVersion"].clone());
+        let e = json!({
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": name, "namespace": ns},
+            "involvedObject": {
+                "apiVersion": api,
+                "kind": group_kind,
+                "name": iname,
+                "namespace": ns,
+                "uid": involved["metadata"]["uid"],
+                "resourceVersion": involved["metadata"]["resourceVersion"],
+            },
+            "reason": reason,
+            "message": message,
+            "type": type_,
+            "count": 1,
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "source": {"component": source_of(reason)},
+            "reportingComponent": source_of(reason),
+            "reportingInstance": "",
+        });
+        let _ = self.create(e);
+    }
+}
+
+fn source_of(reason: &str) -> &'static str {
+    match reason {
+        "ProvisioningSucceeded" | "Provisioning" | "ExternalProvisioning" | "FailedBinding" => {
+            "persistentvolume-controller"
+        }
+        "Scheduled" => "default-scheduler",
+        "Pulled" | "Created" | "Started" | "Killing" | "Unhealthy" | "Failed" => "kubelet",
+        "EnsuringLoadBalancer" | "EnsuredLoadBalancer" => "service-controller",
+        _ => "statefulset-controller",
+    }
+}
+
+/// The object's owner references.
+pub fn owner_refs(o: &Value) -> &[Value] {
+    o["metadata"]["ownerReferences"]
+        .as_array()
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Add a finalizer if absent.
+pub fn add_finalizer(o: &mut Value, f: &str) {
+    let m = metadata_mut(o);
+    let list = m.entry("finalizers").or_insert_with(|| json!([]));
+    if let Some(a) = list.as_array_mut() {
+        if !a.iter().any(|x| x == f) {
+            a.push(json!(f));
+        }
+    }
+}
+
+/// Remove a finalizer; true when it was there.
+pub fn remove_finalizer(o: &mut Value, f: &str) -> bool {
+    let m = metadata_mut(o);
+    let mut removed = false;
+    if let Some(Value::Array(a)) = m.get_mut("finalizers") {
+        let before = a.len();
+        a.retain(|x| x != f);
+        removed = a.len() != before;
+        if a.is_empty() {
+            m.remove("finalizers");
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster() -> Cluster {
+        Cluster::new(
+            BTreeMap::new(),
+            Meta {
+                uid_seed: 42,
+                ..Meta::default()
+            },
+            1_700_000_000,
+            KubeVersion::NEWEST,
+        )
+    }
+
+    #[test]
+    fn create_fills_metadata_and_refuses_duplicates() {
+        let mut c = cluster();
+        let o = c
+            .create(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nginx"}, "spec": {"clusterIP": "None", "ports": [{"port": 80}]}}))
+            .unwrap();
+        assert_eq!(o["metadata"]["namespace"], "default");
+        assert_eq!(o["spec"]["clusterIPs"], json!(["None"]));
+        assert_eq!(o["metadata"]["creationTimestamp"], "2023-11-14T22:13:20Z");
+        let uid = o["metadata"]["uid"].as_str().unwrap();
+        assert_eq!(uid.len(), 36);
+        assert_eq!(&uid[14..15], "4");
+        let e = c.create(o).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Error from server (AlreadyExists): services \"nginx\" already exists"
+        );
+    }
+
+    #[test]
+    fn apply_refuses_immutable_statefulset_changes() {
+        let mut c = cluster();
+        let set = |size: &str, replicas: i64| {
+            json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+            "spec": {"replicas": replicas, "serviceName": "nginx", "selector": {"matchLabels": {"app": "nginx"}},
+                "template": {"metadata": {"labels": {"app": "nginx"}}, "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}},
+                "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}]}})
+        };
+        assert_eq!(c.apply(set("1Gi", 2)).unwrap().0, Applied::Created);
+        assert_eq!(c.apply(set("1Gi", 2)).unwrap().0, Applied::Unchanged);
+        let (a, o) = c.apply(set("1Gi", 3)).unwrap();
+        assert_eq!(
+            (a, o["metadata"]["generation"].clone()),
+            (Applied::Configured, json!(2))
+        );
+        let e = c.apply(set("2Gi", 3)).unwrap_err();
+        assert_eq!(e.to_string(), "Error from server (Invalid): StatefulSet.apps \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+    }
+}

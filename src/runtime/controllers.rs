@@ -1,0 +1,659 @@
+//! The simulated control plane around the StatefulSet controller: a kubelet (pods Pending →
+//! Running → Ready, faults), the volume provisioner and binder, claim protection, the endpoints
+//! and load-balancer controllers and the garbage collector. Each step reads the cluster and
+//! writes through it; [`reconcile`] runs them until nothing changes.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{json, Value};
+
+use super::cluster::{meta_str, metadata_mut, owner_refs, remove_finalizer, Cascade, Cluster};
+use super::resources::{by_kind, Resource};
+use super::statefulset::{self, Action, Snapshot};
+use super::store::Key;
+
+/// Annotation through which `stsc fault` breaks a pod: `not-ready` or `fail`.
+pub const FAULT_ANNOTATION: &str = "sim.stsc.dev/fault";
+/// The simulated node every pod runs on.
+pub const NODE: &str = "stsc-node";
+
+fn res(kind: &str) -> &'static Resource {
+    by_kind(kind).expect("built-in resource")
+}
+
+/// Run every controller until nothing changes (or `max_rounds` rounds). `checkpoint` is called
+/// after each round that changed something, to commit it. Returns the number of rounds.
+///
+/// # Errors
+/// Whatever `checkpoint` returns.
+pub fn reconcile<E>(
+    c: &mut Cluster,
+    max_rounds: usize,
+    checkpoint: &mut dyn FnMut(&mut Cluster) -> Result<(), E>,
+) -> Result<usize, E> {
+    for round in 0..max_rounds {
+        let mut changed = statefulsets(c);
+        changed |= kubelet(c);
+        changed |= provisioner(c);
+        changed |= claim_protection(c);
+        changed |= garbage_collector(c);
+        if !changed {
+            // Endpoints and addresses follow once pods settle; they feed nothing above.
+            changed |= endpoints(c);
+            changed |= load_balancers(c);
+        }
+        if c.has_pending() {
+            checkpoint(c)?;
+        }
+        if !changed {
+            return Ok(round);
+        }
+    }
+    Ok(max_rounds)
+}
+
+/// One sync of every StatefulSet.
+pub fn statefulsets(c: &mut Cluster) -> bool {
+    let sets: Vec<Key> = c.list(res("StatefulSet")).map(|(k, _)| k.clone()).collect();
+    let mut changed = false;
+    for k in sets {
+        let Some(set) = c.get_key(&k).cloned() else {
+            continue;
+        };
+        let ns = k.namespace.clone();
+        let actions = {
+            let snap = Snapshot {
+                set: &set,
+                pods: c.list_ns(res("Pod"), &ns).map(|(_, v)| v).collect(),
+                claims: c
+                    .list_ns(res("PersistentVolumeClaim"), &ns)
+                    .map(|(k, v)| (k.name.as_str(), v))
+                    .collect(),
+                revisions: c
+                    .list_ns(res("ControllerRevision"), &ns)
+                    .map(|(_, v)| v)
+                    .collect(),
+                now: c.now,
+                version: c.version,
+            };
+            statefulset::sync(&snap)
+        };
+        changed |= execute(c, &set, actions);
+    }
+    changed
+}
+
+/// Apply a sync's actions; events go on the set.
+fn execute(c: &mut Cluster, set: &Value, actions: Vec<Action>) -> bool {
+    let ns = meta_str(set, "namespace").to_string();
+    let mut changed = false;
+    for a in actions {
+        changed = true;
+        match a {
+            Action::CreateClaim(o) | Action::CreatePod(o) | Action::CreateRevision(o) => {
+                if let Err(e) = c.create(o) {
+                    c.event(set, "Warning", "FailedCreate", &e.message);
+                }
+            }
+            Action::UpdateClaim(o) | Action::UpdatePod(o) | Action::UpdateRevision(o) => {
+                c.put(o);
+            }
+            Action::DeletePod(name) => {
+                let _ = c.delete(res("Pod"), &ns, &name, Cascade::Background);
+            }
+            Action::DeleteRevision(name) => {
+                let _ = c.delete(res("ControllerRevision"), &ns, &name, Cascade::Background);
+            }
+            Action::Status(st) => {
+                let mut s = set.clone();
+                if let Some(cur) = c.get_key(&Key::new("statefulsets", &ns, meta_str(set, "name")))
+                {
+                    s = cur.clone();
+                }
+                s["status"] = st;
+                c.put(s);
+            }
+            Action::Event(ty, reason, msg) => {
+                let cur = c
+                    .get_key(&Key::new("statefulsets", &ns, meta_str(set, "name")))
+                    .cloned()
+                    .unwrap_or_else(|| set.clone());
+                c.event(&cur, ty, reason, &msg);
+            }
+        }
+    }
+    changed
+}
+
+fn claims_of(pod: &Value) -> Vec<String> {
+    pod["spec"]["volumes"]
+        .as_array()
+        .map(|vs| {
+            vs.iter()
+                .filter_map(|v| {
+                    v["persistentVolumeClaim"]["claimName"]
+                        .as_str()
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn condition(ty: &str, ok: bool, at: &str) -> Value {
+    json!({"type": ty, "status": if ok { "True" } else { "False" }, "lastProbeTime": null, "lastTransitionTime": at})
+}
+
+/// The simulated kubelet: terminating pods go; pending pods whose claims are bound start;
+/// running pods follow their fault annotation.
+pub fn kubelet(c: &mut Cluster) -> bool {
+    let pods: Vec<(Key, Value)> = c
+        .list(res("Pod"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut changed = false;
+    for (k, p) in pods {
+        if !p["metadata"]["deletionTimestamp"].is_null() {
+            // Graceful termination is instant here; finalizers would hold it.
+            if p["metadata"]["finalizers"]
+                .as_array()
+                .is_none_or(Vec::is_empty)
+            {
+                c.remove(&k);
+                changed = true;
+            }
+            continue;
+        }
+        let fault = p["metadata"]["annotations"][FAULT_ANNOTATION]
+            .as_str()
+            .unwrap_or("");
+        let phase = p["status"]["phase"].as_str().unwrap_or("Pending");
+        if matches!(phase, "Failed" | "Succeeded") {
+            continue;
+        }
+        let now = c.timestamp();
+        let mut q = p.clone();
+        match phase {
+            "Pending" => {
+                let bound = claims_of(&p).iter().all(|cl| {
+                    c.get(res("PersistentVolumeClaim"), &k.namespace, cl)
+                        .is_some_and(|pvc| pvc["status"]["phase"] == "Bound")
+                });
+                if !bound {
+                    let reason = "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.";
+                    if p["status"]["conditions"][0]["message"] != json!(reason) {
+                        q["status"]["conditions"] = json!([{
+                            "type": "PodScheduled", "status": "False", "lastProbeTime": null,
+                            "lastTransitionTime": now, "reason": "Unschedulable", "message": reason,
+                        }]);
+                        c.put(q);
+                        changed = true;
+                    }
+                    continue;
+                }
+                c.meta.pod_ips += 1;
+                let n = c.meta.pod_ips;
+                let ip = format!("10.244.{}.{}", (n / 250) % 256, n % 250 + 1);
+                let ready = fault.is_empty();
+                q["spec"]["nodeName"] = json!(NODE);
+                let containers: Vec<Value> = p["spec"]["containers"]
+                    .as_array()
+                    .map(|cs| {
+                        cs.iter()
+                            .map(|ct| {
+                                json!({
+                                    "name": ct["name"], "image": ct["image"], "imageID": "",
+                                    "containerID": format!("sim://{}", ct["name"].as_str().unwrap_or("")),
+                                    "ready": ready, "restartCount": 0, "started": true,
+                                    "state": {"running": {"startedAt": now}},
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                q["status"] = json!({
+                    "phase": if fault == "fail" { "Failed" } else { "Running" },
+                    "conditions": [
+                        condition("PodReadyToStartContainers", true, &now),
+                        condition("Initialized", true, &now),
+                        condition("Ready", ready, &now),
+                        condition("ContainersReady", ready, &now),
+                        condition("PodScheduled", true, &now),
+                    ],
+                    "hostIP": "10.0.0.1",
+                    "hostIPs": [{"ip": "10.0.0.1"}],
+                    "podIP": ip,
+                    "podIPs": [{"ip": ip}],
+                    "qosClass": "BestEffort",
+                    "startTime": now,
+                    "containerStatuses": containers,
+                });
+                c.put(q);
+                changed = true;
+            }
+            _ => {
+                // Running: follow the fault.
+                if fault == "fail" {
+                    q["status"]["phase"] = json!("Failed");
+                    if let Some(cs) = q["status"]["containerStatuses"].as_array_mut() {
+                        for s in cs {
+                            s["ready"] = json!(false);
+                            s["state"] = json!({"terminated": {"exitCode": 1, "reason": "Error", "startedAt": now, "finishedAt": now}});
+                        }
+                    }
+                    set_ready(&mut q, false, &now);
+                    c.put(q);
+                    changed = true;
+                    continue;
+                }
+                let want = fault.is_empty();
+                let is = p["status"]["conditions"].as_array().is_some_and(|cs| {
+                    cs.iter()
+                        .any(|x| x["type"] == "Ready" && x["status"] == "True")
+                });
+                if want != is {
+                    set_ready(&mut q, want, &now);
+                    c.put(q);
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
+fn set_ready(p: &mut Value, ready: bool, now: &str) {
+    if let Some(cs) = p["status"]["conditions"].as_array_mut() {
+        for x in cs.iter_mut() {
+            if x["type"] == "Ready" || x["type"] == "ContainersReady" {
+                x["status"] = json!(if ready { "True" } else { "False" });
+                x["lastTransitionTime"] = json!(now);
+            }
+        }
+    }
+    if let Some(cs) = p["status"]["containerStatuses"].as_array_mut() {
+        for s in cs.iter_mut() {
+            s["ready"] = json!(ready);
+        }
+    }
+}
+
+/// The default StorageClass, if any.
+pub fn default_class(c: &Cluster) -> Option<String> {
+    c.list(res("StorageClass"))
+        .find(|(_, sc)| {
+            let a = &sc["metadata"]["annotations"];
+            a["storageclass.kubernetes.io/is-default-class"] == "true"
+                || a["storageclass.beta.kubernetes.io/is-default-class"] == "true"
+        })
+        .map(|(k, _)| k.name.clone())
+}
+
+/// Dynamic provisioning and binding; released volumes are reclaimed per their policy.
+pub fn provisioner(c: &mut Cluster) -> bool {
+    let mut changed = false;
+    let claims: Vec<(Key, Value)> = c
+        .list(res("PersistentVolumeClaim"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, pvc) in &claims {
+        if pvc["status"]["phase"] != "Pending" || !pvc["metadata"]["deletionTimestamp"].is_null() {
+            continue;
+        }
+        let mut q = pvc.clone();
+        let class = match pvc["spec"]["storageClassName"].as_str() {
+            Some(cl) => Some(cl.to_string()),
+            None => default_class(c).inspect(|d| {
+                q["spec"]["storageClassName"] = json!(d);
+            }),
+        };
+        let Some(class) = class else {
+            if pvc["metadata"]["annotations"]["sim.stsc.dev/reported"].is_null() {
+                q["metadata"]["annotations"]["sim.stsc.dev/reported"] = json!("no-class");
+                c.put(q.clone());
+                c.event(
+                    &q,
+                    "Normal",
+                    "FailedBinding",
+                    "no persistent volumes available for this claim and no storage class is set",
+                );
+                changed = true;
+            }
+            continue;
+        };
+        let Some(sc) = c.get(res("StorageClass"), "", &class).cloned() else {
+            let note = format!("missing:{class}");
+            if pvc["metadata"]["annotations"]["sim.stsc.dev/reported"] != json!(note) {
+                q["metadata"]["annotations"]["sim.stsc.dev/reported"] = json!(note);
+                c.put(q.clone());
+                c.event(
+                    &q,
+                    "Warning",
+                    "ProvisioningFailed",
+                    &format!("storageclass.storage.k8s.io {class:?} not found"),
+                );
+                changed = true;
+            }
+            continue;
+        };
+        let uid = meta_str(pvc, "uid").to_string();
+        let pv_name = format!("pvc-{uid}");
+        let size = pvc["spec"]["resources"]["requests"]["storage"].clone();
+        let provisioner = sc["provisioner"].as_str().unwrap_or("").to_string();
+        let pv = json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {
+                "name": pv_name,
+                "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
+            },
+            "spec": {
+                "accessModes": pvc["spec"]["accessModes"],
+                "capacity": {"storage": size},
+                "claimRef": {
+                    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "name": k.name, "namespace": k.namespace, "uid": uid,
+                    "resourceVersion": pvc["metadata"]["resourceVersion"],
+                },
+                "persistentVolumeReclaimPolicy": sc["reclaimPolicy"].as_str().unwrap_or("Delete"),
+                "storageClassName": class,
+                "volumeMode": pvc["spec"]["volumeMode"].as_str().unwrap_or("Filesystem"),
+                "csi": {"driver": provisioner, "volumeHandle": pv_name, "fsType": "ext4"},
+            },
+            "status": {"phase": "Bound"},
+        });
+        if let Ok(created) = c.create(pv) {
+            let mut bound = created;
+            bound["status"] = json!({"phase": "Bound"});
+            c.put(bound);
+        }
+        q["spec"]["volumeName"] = json!(pv_name);
+        let ann = metadata_mut(&mut q)
+            .entry("annotations")
+            .or_insert_with(|| json!({}));
+        if let Some(a) = ann.as_object_mut() {
+            a.remove("sim.stsc.dev/reported");
+            a.insert("pv.kubernetes.io/bind-completed".into(), json!("yes"));
+            a.insert("pv.kubernetes.io/bound-by-controller".into(), json!("yes"));
+            a.insert(
+                "volume.beta.kubernetes.io/storage-provisioner".into(),
+                json!(provisioner),
+            );
+            a.insert(
+                "volume.kubernetes.io/storage-provisioner".into(),
+                json!(provisioner),
+            );
+        }
+        q["status"] = json!({"phase": "Bound", "accessModes": pvc["spec"]["accessModes"], "capacity": {"storage": size}});
+        c.put(q.clone());
+        c.event(
+            &q,
+            "Normal",
+            "ProvisioningSucceeded",
+            &format!("Successfully provisioned volume {pv_name}"),
+        );
+        changed = true;
+    }
+    // Volumes whose claim is gone.
+    let claim_uids: HashSet<String> = c
+        .list(res("PersistentVolumeClaim"))
+        .map(|(_, v)| meta_str(v, "uid").to_string())
+        .collect();
+    let pvs: Vec<(Key, Value)> = c
+        .list(res("PersistentVolume"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, pv) in pvs {
+        let claim_uid = pv["spec"]["claimRef"]["uid"].as_str().unwrap_or("");
+        if claim_uid.is_empty() || claim_uids.contains(claim_uid) {
+            continue;
+        }
+        if pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete" {
+            let mut q = pv.clone();
+            remove_finalizer(&mut q, "kubernetes.io/pv-protection");
+            c.remove(&k);
+            changed = true;
+        } else if pv["status"]["phase"] != "Released" {
+            let mut q = pv.clone();
+            q["status"] = json!({"phase": "Released"});
+            c.put(q);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// `kubernetes.io/pvc-protection`: a deleted claim goes once no pod uses it.
+pub fn claim_protection(c: &mut Cluster) -> bool {
+    let mut changed = false;
+    let deleting: Vec<(Key, Value)> = c
+        .list(res("PersistentVolumeClaim"))
+        .filter(|(_, v)| !v["metadata"]["deletionTimestamp"].is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, pvc) in deleting {
+        let used = c.list_ns(res("Pod"), &k.namespace).any(|(_, p)| {
+            !matches!(p["status"]["phase"].as_str(), Some("Failed" | "Succeeded"))
+                && claims_of(p).contains(&k.name)
+        });
+        if used {
+            continue;
+        }
+        let mut q = pvc;
+        remove_finalizer(&mut q, "kubernetes.io/pvc-protection");
+        if q["metadata"]["finalizers"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+        {
+            c.remove(&k);
+        } else {
+            c.put(q);
+        }
+        changed = true;
+    }
+    changed
+}
+
+/// Delete objects all of whose owners are gone (background propagation).
+pub fn garbage_collector(c: &mut Cluster) -> bool {
+    let mut uids: HashSet<String> = HashSet::new();
+    for r in super::resources::RESOURCES {
+        for (_, v) in c.list(r) {
+            uids.insert(meta_str(v, "uid").to_string());
+        }
+    }
+    let mut orphans: Vec<(&'static Resource, Key)> = Vec::new();
+    for r in super::resources::RESOURCES {
+        for (k, v) in c.list(r) {
+            let refs = owner_refs(v);
+            if refs.is_empty() || !v["metadata"]["deletionTimestamp"].is_null() {
+                continue;
+            }
+            if refs
+                .iter()
+                .all(|x| !uids.contains(x["uid"].as_str().unwrap_or("")))
+            {
+                orphans.push((r, k.clone()));
+            }
+        }
+    }
+    let changed = !orphans.is_empty();
+    for (r, k) in orphans {
+        let _ = c.delete(r, &k.namespace, &k.name, Cascade::Background);
+    }
+    changed
+}
+
+/// Endpoints of every Service with a selector: ready pods as addresses, the others as
+/// notReadyAddresses, IPs sorted as strings (as the seed's transcript shows them).
+pub fn endpoints(c: &mut Cluster) -> bool {
+    let services: Vec<(Key, Value)> = c
+        .list(res("Service"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut changed = false;
+    for (k, svc) in services {
+        let Some(sel) = svc["spec"]["selector"]
+            .as_object()
+            .filter(|s| !s.is_empty())
+        else {
+            continue;
+        };
+        let mut ready: Vec<Value> = Vec::new();
+        let mut not_ready: Vec<Value> = Vec::new();
+        let mut ports_for: HashMap<String, Value> = HashMap::new();
+        for (_, p) in c.list_ns(res("Pod"), &k.namespace) {
+            if !sel
+                .iter()
+                .all(|(lk, lv)| p["metadata"]["labels"][lk] == *lv)
+            {
+                continue;
+            }
+            let Some(ip) = p["status"]["podIPs"][0]["ip"].as_str() else {
+                continue;
+            };
+            if matches!(p["status"]["phase"].as_str(), Some("Failed" | "Succeeded")) {
+                continue;
+            }
+            let terminating = !p["metadata"]["deletionTimestamp"].is_null();
+            let is_ready = p["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|x| x["type"] == "Ready" && x["status"] == "True")
+            });
+            let mut addr = json!({
+                "ip": ip,
+                "nodeName": p["spec"]["nodeName"],
+                "targetRef": {"kind": "Pod", "name": meta_str(p, "name"), "namespace": k.namespace, "uid": p["metadata"]["uid"]},
+            });
+            if p["spec"]["subdomain"] == json!(k.name) && !p["spec"]["hostname"].is_null() {
+                addr["hostname"] = p["spec"]["hostname"].clone();
+            }
+            if is_ready && !terminating {
+                ready.push(addr);
+            } else if !terminating || svc["spec"]["publishNotReadyAddresses"] == true {
+                not_ready.push(addr);
+            }
+            // Named target ports resolve per pod; the simulated pods share one template.
+            for sp in svc["spec"]["ports"].as_array().into_iter().flatten() {
+                let target = &sp["targetPort"];
+                let port = match target {
+                    Value::String(name) => p["spec"]["containers"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|ct| ct["ports"].as_array().into_iter().flatten())
+                        .find(|cp| cp["name"] == json!(name))
+                        .map(|cp| cp["containerPort"].clone()),
+                    Value::Null => Some(sp["port"].clone()),
+                    v => Some(v.clone()),
+                };
+                if let Some(port) = port {
+                    let mut ep =
+                        json!({"port": port, "protocol": sp["protocol"].as_str().unwrap_or("TCP")});
+                    if let Some(n) = sp["name"].as_str() {
+                        ep["name"] = json!(n);
+                    }
+                    ports_for.entry(sp["port"].to_string()).or_insert(ep);
+                }
+            }
+        }
+        let key_ip = |a: &Value| a["ip"].as_str().unwrap_or("").to_string();
+        ready.sort_by_key(key_ip);
+        not_ready.sort_by_key(key_ip);
+        let mut ports: Vec<Value> = ports_for.into_values().collect();
+        ports.sort_by_key(|p| {
+            (
+                p["name"].as_str().unwrap_or("").to_string(),
+                p["port"].as_i64().unwrap_or(0),
+            )
+        });
+        // No addresses: no `subsets` field at all.
+        let subsets = if ready.is_empty() && not_ready.is_empty() {
+            Value::Null
+        } else {
+            let mut s = json!({});
+            if !ready.is_empty() {
+                s["addresses"] = json!(ready);
+            }
+            if !not_ready.is_empty() {
+                s["notReadyAddresses"] = json!(not_ready);
+            }
+            if !ports.is_empty() {
+                s["ports"] = json!(ports);
+            }
+            json!([s])
+        };
+        let mut labels = svc["metadata"]["labels"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        if svc["spec"]["clusterIP"] == "None" {
+            labels.insert("service.kubernetes.io/headless".into(), json!(""));
+        }
+        let labels = Value::Object(labels);
+        let mut e = match c.get(res("Endpoints"), &k.namespace, &k.name) {
+            Some(e) if e["subsets"] == subsets && e["metadata"]["labels"] == labels => continue,
+            Some(e) => e.clone(),
+            None => json!({
+                "apiVersion": "v1",
+                "kind": "Endpoints",
+                "metadata": {"name": k.name, "namespace": k.namespace},
+            }),
+        };
+        e["metadata"]["labels"] = labels;
+        if let Some(m) = e.as_object_mut() {
+            if subsets.is_null() {
+                m.remove("subsets");
+            } else {
+                m.insert("subsets".into(), subsets);
+            }
+        }
+        if e["metadata"]["uid"].is_null() {
+            let _ = c.create(e);
+        } else {
+            c.put(e);
+        }
+        changed = true;
+    }
+    // Endpoints of deleted Services go with them.
+    let stale: Vec<Key> = c
+        .list(res("Endpoints"))
+        .filter(|(k, _)| c.get(res("Service"), &k.namespace, &k.name).is_none())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in stale {
+        c.remove(&k);
+        changed = true;
+    }
+    changed
+}
+
+/// Give every LoadBalancer Service an ingress address.
+pub fn load_balancers(c: &mut Cluster) -> bool {
+    let pending: Vec<Value> = c
+        .list(res("Service"))
+        .filter(|(_, s)| {
+            s["spec"]["type"] == "LoadBalancer" && s["status"]["loadBalancer"]["ingress"].is_null()
+        })
+        .map(|(_, s)| s.clone())
+        .collect();
+    let changed = !pending.is_empty();
+    for mut s in pending {
+        c.meta.lb_ips += 1;
+        let ip = format!("192.168.123.{}", c.meta.lb_ips % 250 + 2);
+        let mut ingress = json!({"ip": ip});
+        if c.version.minor >= 30 {
+            ingress["ipMode"] = json!("VIP");
+        }
+        s["status"] = json!({"loadBalancer": {"ingress": [ingress]}});
+        let s = c.put(s);
+        c.event(
+            &s,
+            "Normal",
+            "EnsuringLoadBalancer",
+            "Ensuring load balancer",
+        );
+        c.event(&s, "Normal", "EnsuredLoadBalancer", "Ensured load balancer");
+    }
+    changed
+}

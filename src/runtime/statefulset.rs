@@ -1,0 +1,784 @@
+//! The StatefulSet controller's decision for one sync, as a pure function: a snapshot of the set,
+//! its pods, claims and revisions in, the writes to make out. Follows upstream
+//! `pkg/controller/statefulset` (research: statefulset-semantics §4): revisions, adoption,
+//! Phase A (create/recreate in-range pods, claims first), Phase B/C (condemned pods, highest
+//! ordinal first), Phase D (rolling update, reverse ordinal, partition), status, history.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Value};
+
+use super::cluster::{meta_str, owner_refs};
+use super::time::parse_rfc3339;
+use crate::apiserver::defaults;
+use crate::validate::KubeVersion;
+
+/// One write the controller wants.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Create a claim (before its pod).
+    CreateClaim(Value),
+    /// Replace a claim (owner references).
+    UpdateClaim(Value),
+    /// Create a pod.
+    CreatePod(Value),
+    /// Replace a pod (adoption, identity repair).
+    UpdatePod(Value),
+    /// Delete a pod by name.
+    DeletePod(String),
+    /// Create a ControllerRevision.
+    CreateRevision(Value),
+    /// Replace a ControllerRevision (a rollback bumps its number).
+    UpdateRevision(Value),
+    /// Delete a ControllerRevision by name.
+    DeleteRevision(String),
+    /// Write the set's status.
+    Status(Value),
+    /// Record an event on the set: (type, reason, message).
+    Event(&'static str, &'static str, String),
+}
+
+/// What one sync sees.
+#[derive(Debug)]
+pub struct Snapshot<'a> {
+    /// The set (defaulted as stored).
+    pub set: &'a Value,
+    /// Every pod of the set's namespace.
+    pub pods: Vec<&'a Value>,
+    /// Claims of the namespace by name.
+    pub claims: HashMap<&'a str, &'a Value>,
+    /// ControllerRevisions of the namespace.
+    pub revisions: Vec<&'a Value>,
+    /// Current time (seconds).
+    pub now: i64,
+    /// Simulated version.
+    pub version: KubeVersion,
+}
+
+/// `<parent>-<ordinal>` → (parent, ordinal); ordinal −1 when the name does not parse.
+pub fn parent_and_ordinal(name: &str) -> (&str, i64) {
+    match name.rsplit_once('-') {
+        Some((p, o)) if !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()) => {
+            match o.parse::<i32>() {
+                Ok(n) => (p, i64::from(n)),
+                Err(_) => ("", -1),
+            }
+        }
+        _ => ("", -1),
+    }
+}
+
+/// A pod's readiness as the controller sees it.
+#[derive(Debug, Clone)]
+struct PodState<'a> {
+    obj: &'a Value,
+    name: &'a str,
+    ordinal: i64,
+    created: bool,
+    revision: String,
+}
+
+impl PodState<'_> {
+    fn phase(&self) -> &str {
+        self.obj["status"]["phase"].as_str().unwrap_or("")
+    }
+    fn terminating(&self) -> bool {
+        !self.obj["metadata"]["deletionTimestamp"].is_null()
+    }
+    fn ready_since(&self) -> Option<i64> {
+        let conds = self.obj["status"]["conditions"].as_array()?;
+        let c = conds
+            .iter()
+            .find(|c| c["type"] == "Ready" && c["status"] == "True")?;
+        Some(
+            c["lastTransitionTime"]
+                .as_str()
+                .and_then(parse_rfc3339)
+                .unwrap_or(0),
+        )
+    }
+    fn running_ready(&self) -> bool {
+        self.phase() == "Running" && self.ready_since().is_some()
+    }
+    fn available(&self, min_ready: i64, now: i64) -> bool {
+        self.running_ready()
+            && self
+                .ready_since()
+                .is_some_and(|t| min_ready <= 0 || now - t >= min_ready)
+    }
+    fn healthy(&self, min_ready: i64, now: i64, v: KubeVersion) -> bool {
+        // 1.34+: availability gates scaling; before, Running ∧ Ready.
+        !self.terminating()
+            && if v.minor >= 34 {
+                self.available(min_ready, now)
+            } else {
+                self.running_ready()
+            }
+    }
+}
+
+/// FNV-1 32-bit.
+fn fnv1_32(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in bytes {
+        h = h.wrapping_mul(0x0100_0193);
+        h ^= u32::from(*b);
+    }
+    h
+}
+
+/// apimachinery's `rand.SafeEncodeString` of the decimal hash: no vowels, no look-alikes.
+fn safe_encode(s: &str) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    s.bytes()
+        .map(|b| ALPHABET[b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// The revision data of a set: its defaulted pod template as a replace patch.
+pub fn revision_data(set: &Value) -> Value {
+    let mut t = set["spec"]["template"].clone();
+    if let Some(m) = t.as_object_mut() {
+        m.insert("$patch".into(), json!("replace"));
+        let md = m.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(md) = md.as_object_mut() {
+            md.insert("creationTimestamp".into(), Value::Null);
+        }
+    }
+    json!({"spec": {"template": t}})
+}
+
+fn revision_hash(data: &Value, collisions: i64) -> String {
+    let mut bytes = serde_json::to_vec(data).unwrap_or_default();
+    if collisions > 0 {
+        bytes.extend(collisions.to_string().bytes());
+    }
+    safe_encode(&fnv1_32(&bytes).to_string())
+}
+
+fn controller_ref(set: &Value) -> Value {
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "name": meta_str(set, "name"),
+        "uid": set["metadata"]["uid"],
+        "controller": true,
+        "blockOwnerDeletion": true,
+    })
+}
+
+fn pod_ref(pod: &Value) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "name": meta_str(pod, "name"),
+        "uid": pod["metadata"]["uid"],
+        "controller": true,
+        "blockOwnerDeletion": true,
+    })
+}
+
+fn is_controlled_by(o: &Value, uid: &Value) -> bool {
+    owner_refs(o)
+        .iter()
+        .any(|r| r["controller"] == true && r["uid"] == *uid)
+}
+
+fn controller_of(o: &Value) -> Option<&Value> {
+    owner_refs(o).iter().find(|r| r["controller"] == true)
+}
+
+fn selector_matches(set: &Value, o: &Value) -> bool {
+    let Some(sel) = set["spec"]["selector"]["matchLabels"].as_object() else {
+        return false;
+    };
+    !sel.is_empty() && sel.iter().all(|(k, v)| o["metadata"]["labels"][k] == *v)
+}
+
+/// Claim name of a template for an ordinal.
+pub fn claim_name(template: &Value, set: &str, ordinal: i64) -> String {
+    format!("{}-{set}-{ordinal}", meta_str(template, "name"))
+}
+
+/// Decide one sync.
+pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
+    let set = s.set;
+    let name = meta_str(set, "name");
+    let ns = meta_str(set, "namespace");
+    let uid = &set["metadata"]["uid"];
+    let spec = &set["spec"];
+    let replicas = spec["replicas"].as_i64().unwrap_or(1).max(0);
+    let start = if s.version.minor >= 27 || s.version.minor == 26 {
+        spec["ordinals"]["start"].as_i64().unwrap_or(0)
+    } else {
+        0
+    };
+    let min_ready = spec["minReadySeconds"].as_i64().unwrap_or(0);
+    let monotonic = spec["podManagementPolicy"].as_str() != Some("Parallel");
+    let mut out = Vec::new();
+
+    // Revisions (§4.3).
+    let mut revs: Vec<&Value> = s
+        .revisions
+        .iter()
+        .copied()
+        .filter(|r| is_controlled_by(r, uid))
+        .collect();
+    revs.sort_by_key(|r| {
+        (
+            r["revision"].as_i64().unwrap_or(0),
+            meta_str(r, "name").to_string(),
+        )
+    });
+    let max_rev = revs
+        .last()
+        .and_then(|r| r["revision"].as_i64())
+        .unwrap_or(0);
+    let data = revision_data(set);
+    let collisions = set["status"]["collisionCount"].as_i64().unwrap_or(0);
+    let update_rev: String = match revs.iter().find(|r| r["data"] == data) {
+        Some(r) if r["revision"].as_i64() == Some(max_rev) => meta_str(r, "name").to_string(),
+        Some(r) => {
+            // Rollback: the old revision gets the next number.
+            let mut r = (*r).clone();
+            r["revision"] = json!(max_rev + 1);
+            let n = meta_str(&r, "name").to_string();
+            out.push(Action::UpdateRevision(r));
+            n
+        }
+        None => {
+            let hash = revision_hash(&data, collisions);
+            let rname = format!("{name}-{hash}");
+            let mut labels = set["spec"]["template"]["metadata"]["labels"].clone();
+            if !labels.is_object() {
+                labels = json!({});
+            }
+            labels["controller.kubernetes.io/hash"] = json!(hash);
+            let mut meta = json!({
+                "name": rname,
+                "namespace": ns,
+                "labels": labels,
+                "ownerReferences": [controller_ref(set)],
+            });
+            if let Some(a) = set["metadata"]["annotations"].as_object() {
+                meta["annotations"] = json!(a);
+            }
+            out.push(Action::CreateRevision(json!({
+                "apiVersion": "apps/v1",
+                "kind": "ControllerRevision",
+                "metadata": meta,
+                "data": data,
+                "revision": max_rev + 1,
+            })));
+            rname
+        }
+    };
+    let status_current = set["status"]["currentRevision"].as_str().unwrap_or("");
+    let current_rev = if status_current.is_empty()
+        || !revs.iter().any(|r| meta_str(r, "name") == status_current)
+    {
+        update_rev.clone()
+    } else {
+        status_current.to_string()
+    };
+    let template_of = |rev: &str| -> Value {
+        revs.iter()
+            .find(|r| meta_str(r, "name") == rev)
+            .map(|r| {
+                let mut t = r["data"]["spec"]["template"].clone();
+                if let Some(m) = t.as_object_mut() {
+                    m.remove("$patch");
+                    if let Some(md) = m.get_mut("metadata").and_then(Value::as_object_mut) {
+                        md.remove("creationTimestamp");
+                    }
+                }
+                t
+            })
+            .unwrap_or_else(|| set["spec"]["template"].clone())
+    };
+
+    // Adoption and release (§4.2).
+    let mut mine: Vec<PodState<'_>> = Vec::new();
+    for p in &s.pods {
+        let pname = meta_str(p, "name");
+        let (parent, ordinal) = parent_and_ordinal(pname);
+        let member = parent == name && ordinal >= 0;
+        let matches = member && selector_matches(set, p);
+        match controller_of(p) {
+            Some(r) if r["uid"] == *uid => {
+                if !matches {
+                    let mut q = (*p).clone();
+                    if let Some(refs) = q["metadata"]["ownerReferences"].as_array_mut() {
+                        refs.retain(|r| r["uid"] != *uid);
+                    }
+                    out.push(Action::UpdatePod(q));
+                    continue;
+                }
+            }
+            Some(_) => continue,
+            None if matches && set["metadata"]["deletionTimestamp"].is_null() => {
+                let mut q = (*p).clone();
+                let refs = q["metadata"]
+                    .as_object_mut()
+                    .map(|m| m.entry("ownerReferences").or_insert_with(|| json!([])));
+                if let Some(Value::Array(a)) = refs {
+                    a.push(controller_ref(set));
+                }
+                out.push(Action::UpdatePod(q));
+            }
+            None => continue,
+        }
+        mine.push(PodState {
+            obj: p,
+            name: pname,
+            ordinal,
+            created: true,
+            revision: p["metadata"]["labels"]["controller-revision-hash"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        });
+    }
+
+    // Partition (§4.4).
+    let in_range = |o: i64| o >= start && o < start + replicas;
+    let mut slots: Vec<Option<PodState<'_>>> = (0..replicas).map(|_| None).collect();
+    let mut condemned: Vec<PodState<'_>> = Vec::new();
+    for p in mine {
+        if in_range(p.ordinal) {
+            let i = (p.ordinal - start) as usize;
+            slots[i] = Some(p);
+        } else {
+            condemned.push(p);
+        }
+    }
+    condemned.sort_by_key(|p| std::cmp::Reverse(p.ordinal));
+
+    let rolling = spec["updateStrategy"]["type"]
+        .as_str()
+        .unwrap_or("RollingUpdate")
+        == "RollingUpdate";
+    let rolling_update = spec["updateStrategy"]
+        .get("rollingUpdate")
+        .filter(|r| r.is_object());
+    let partition = rolling_update
+        .and_then(|r| r["partition"].as_i64())
+        .unwrap_or(0);
+    let current_replicas_status = set["status"]["currentReplicas"].as_i64().unwrap_or(0);
+    let retention = |field: &str| -> &str {
+        if s.version.minor >= 27 {
+            spec["persistentVolumeClaimRetentionPolicy"][field]
+                .as_str()
+                .unwrap_or("Retain")
+        } else {
+            "Retain"
+        }
+    };
+    let (when_deleted, when_scaled) = (retention("whenDeleted"), retention("whenScaled"));
+    let claim_templates: Vec<&Value> = spec["volumeClaimTemplates"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+
+    let new_pod = |ordinal: i64, rev: &str| -> Value {
+        let t = template_of(rev);
+        let pname = format!("{name}-{ordinal}");
+        let mut labels = t["metadata"]["labels"].clone();
+        if !labels.is_object() {
+            labels = json!({});
+        }
+        labels["controller-revision-hash"] = json!(rev);
+        labels["statefulset.kubernetes.io/pod-name"] = json!(pname);
+        if s.version.minor >= 28 {
+            labels["apps.kubernetes.io/pod-index"] = json!(ordinal.to_string());
+        }
+        let mut meta = json!({
+            "name": pname,
+            "generateName": format!("{name}-"),
+            "namespace": ns,
+            "labels": labels,
+            "ownerReferences": [controller_ref(set)],
+        });
+        if let Some(a) = t["metadata"]["annotations"].as_object() {
+            meta["annotations"] = json!(a);
+        }
+        let mut pspec = t["spec"].clone();
+        defaults::pod_spec(&mut pspec);
+        pspec["hostname"] = json!(pname);
+        pspec["subdomain"] = json!(spec["serviceName"].as_str().unwrap_or(""));
+        let mut volumes: Vec<Value> = pspec["volumes"].as_array().cloned().unwrap_or_default();
+        for ct in &claim_templates {
+            let vname = meta_str(ct, "name");
+            volumes.retain(|v| v["name"] != json!(vname));
+            volumes.push(json!({"name": vname, "persistentVolumeClaim": {"claimName": claim_name(ct, name, ordinal)}}));
+        }
+        if !volumes.is_empty() {
+            pspec["volumes"] = json!(volumes);
+        }
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pspec})
+    };
+    let new_claim = |ct: &Value, ordinal: i64| -> Value {
+        let mut c = json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": claim_name(ct, name, ordinal), "namespace": ns},
+            "spec": ct["spec"].clone(),
+        });
+        let mut labels = ct["metadata"]["labels"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(sel) = spec["selector"]["matchLabels"].as_object() {
+            for (k, v) in sel {
+                labels.insert(k.clone(), v.clone());
+            }
+        }
+        if !labels.is_empty() {
+            c["metadata"]["labels"] = json!(labels);
+        }
+        if let Some(a) = ct["metadata"]["annotations"].as_object() {
+            c["metadata"]["annotations"] = json!(a);
+        }
+        c
+    };
+    // The owner references a claim should carry (§4.9), given its pod (if it exists).
+    let desired_refs = |ordinal: i64, pod: Option<&Value>| -> Vec<Value> {
+        let condemned = !in_range(ordinal);
+        let mut refs = Vec::new();
+        if when_deleted == "Delete" && !(condemned && when_scaled == "Delete") {
+            refs.push(controller_ref(set));
+        }
+        if condemned && when_scaled == "Delete" {
+            if let Some(p) = pod {
+                refs.push(pod_ref(p));
+            }
+        }
+        refs
+    };
+    let fix_claim_refs = |ordinal: i64, pod: Option<&Value>, out: &mut Vec<Action>| {
+        if s.version.minor < 27 {
+            return;
+        }
+        for ct in &claim_templates {
+            let cname = claim_name(ct, name, ordinal);
+            let Some(c) = s.claims.get(cname.as_str()) else {
+                continue;
+            };
+            // Another controller owns it: leave it alone.
+            if let Some(r) = controller_of(c) {
+                if r["uid"] != *uid
+                    && pod.is_none_or(|p| r["uid"] != p["metadata"]["uid"])
+                    && r["kind"] != "Pod"
+                {
+                    continue;
+                }
+            }
+            let mut refs: Vec<Value> = owner_refs(c)
+                .iter()
+                .filter(|r| {
+                    !(r["uid"] == *uid
+                        || (r["kind"] == "Pod" && r["name"] == json!(format!("{name}-{ordinal}"))))
+                })
+                .cloned()
+                .collect();
+            refs.extend(desired_refs(ordinal, pod));
+            if refs.as_slice() != owner_refs(c) {
+                let mut c = (*c).clone();
+                if refs.is_empty() {
+                    if let Some(m) = c["metadata"].as_object_mut() {
+                        m.remove("ownerReferences");
+                    }
+                } else {
+                    c["metadata"]["ownerReferences"] = json!(refs);
+                }
+                out.push(Action::UpdateClaim(c));
+            }
+        }
+    };
+
+    // First unavailable pod (§4.4).
+    let unhealthy = |p: &PodState<'_>| !p.healthy(min_ready, s.now, s.version);
+    let first_unhealthy: Option<String> = slots
+        .iter()
+        .flatten()
+        .find(|p| unhealthy(p))
+        .or_else(|| condemned.iter().rev().find(|p| unhealthy(p)))
+        .map(|p| p.name.to_string());
+
+    let deleting = !set["metadata"]["deletionTimestamp"].is_null();
+    let mut stopped = deleting;
+    let mut deleted_for_update = 0;
+
+    // Phase A (§4.5).
+    if !stopped {
+        for (i, slot) in slots.iter().enumerate() {
+            let ordinal = start + i as i64;
+            match slot.clone() {
+                Some(p) if matches!(p.phase(), "Failed" | "Succeeded") => {
+                    if !p.terminating() {
+                        out.push(Action::DeletePod(p.name.to_string()));
+                        out.push(Action::Event(
+                            "Normal",
+                            "SuccessfulDelete",
+                            format!("delete Pod {} in StatefulSet {name} successful", p.name),
+                        ));
+                    }
+                    if monotonic {
+                        stopped = true;
+                        break;
+                    }
+                    continue;
+                }
+                None => {
+                    let rev = if (rolling
+                        && rolling_update.is_none()
+                        && ordinal < start + current_replicas_status)
+                        || (rolling_update.is_some() && ordinal < start + partition)
+                    {
+                        current_rev.clone()
+                    } else {
+                        update_rev.clone()
+                    };
+                    let pod = new_pod(ordinal, &rev);
+                    let pname = format!("{name}-{ordinal}");
+                    // Stale claim guard under whenScaled: Delete.
+                    let stale = when_scaled == "Delete"
+                        && claim_templates.iter().any(|ct| {
+                            s.claims
+                                .get(claim_name(ct, name, ordinal).as_str())
+                                .is_some_and(|c| {
+                                    owner_refs(c)
+                                        .iter()
+                                        .any(|r| r["kind"] == "Pod" && r["name"] == json!(pname))
+                                })
+                        });
+                    if stale {
+                        stopped = monotonic;
+                        if monotonic {
+                            break;
+                        }
+                        continue;
+                    }
+                    let mut claim_failed = false;
+                    for ct in &claim_templates {
+                        let cname = claim_name(ct, name, ordinal);
+                        match s.claims.get(cname.as_str()) {
+                            None => {
+                                let mut c = new_claim(ct, ordinal);
+                                let refs = desired_refs(ordinal, None);
+                                if !refs.is_empty() && s.version.minor >= 27 {
+                                    c["metadata"]["ownerReferences"] = json!(refs);
+                                }
+                                out.push(Action::CreateClaim(c));
+                                out.push(Action::Event("Normal", "SuccessfulCreate", format!("create Claim {cname} Pod {pname} in StatefulSet {name} success")));
+                            }
+                            Some(c) if !c["metadata"]["deletionTimestamp"].is_null() => {
+                                out.push(Action::Event("Warning", "FailedCreate", format!("create Pod {pname} in StatefulSet {name} failed error: pvc {cname} is being deleted")));
+                                claim_failed = true;
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    if !claim_failed {
+                        out.push(Action::CreatePod(pod));
+                        out.push(Action::Event(
+                            "Normal",
+                            "SuccessfulCreate",
+                            format!("create Pod {pname} in StatefulSet {name} successful"),
+                        ));
+                    }
+                    if monotonic {
+                        stopped = true;
+                        break;
+                    }
+                    continue;
+                }
+                Some(p) => {
+                    if p.phase() == "Pending" {
+                        // Recreate claims deleted while the pod waited.
+                        for ct in &claim_templates {
+                            let cname = claim_name(ct, name, ordinal);
+                            if !s.claims.contains_key(cname.as_str()) {
+                                out.push(Action::CreateClaim(new_claim(ct, ordinal)));
+                                out.push(Action::Event(
+                                    "Normal",
+                                    "SuccessfulCreate",
+                                    format!(
+                                        "create Claim {cname} Pod {} in StatefulSet {name} success",
+                                        p.name
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    if monotonic
+                        && (p.terminating() || !p.running_ready() || !p.available(min_ready, s.now))
+                    {
+                        stopped = true;
+                        break;
+                    }
+                    fix_claim_refs(ordinal, Some(p.obj), &mut out);
+                    // Identity repair: labels the controller owns.
+                    let want_index = s.version.minor >= 28;
+                    let labels = &p.obj["metadata"]["labels"];
+                    if labels["statefulset.kubernetes.io/pod-name"] != json!(p.name)
+                        || (want_index && labels["apps.kubernetes.io/pod-index"].is_null())
+                    {
+                        let mut q = p.obj.clone();
+                        q["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"] =
+                            json!(p.name);
+                        if want_index {
+                            q["metadata"]["labels"]["apps.kubernetes.io/pod-index"] =
+                                json!(ordinal.to_string());
+                        }
+                        out.push(Action::UpdatePod(q));
+                    }
+                }
+            }
+        }
+    }
+
+    // Phase B/C (§4.8).
+    if !stopped {
+        for p in &condemned {
+            fix_claim_refs(p.ordinal, Some(p.obj), &mut out);
+        }
+        for p in &condemned {
+            if p.terminating() {
+                if monotonic {
+                    stopped = true;
+                    break;
+                }
+                continue;
+            }
+            if monotonic && unhealthy(p) && first_unhealthy.as_deref() != Some(p.name) {
+                stopped = true;
+                break;
+            }
+            out.push(Action::DeletePod(p.name.to_string()));
+            out.push(Action::Event(
+                "Normal",
+                "SuccessfulDelete",
+                format!("delete Pod {} in StatefulSet {name} successful", p.name),
+            ));
+            if monotonic {
+                stopped = true;
+                break;
+            }
+        }
+    }
+
+    // Phase D (§4.10): classic rolling update, highest ordinal first, down to the partition.
+    if !stopped && rolling {
+        let floor = partition.max(0) as usize;
+        for i in (floor..slots.len()).rev() {
+            let Some(p) = &slots[i] else { break };
+            if p.revision != update_rev && !p.terminating() {
+                out.push(Action::DeletePod(p.name.to_string()));
+                out.push(Action::Event(
+                    "Normal",
+                    "SuccessfulDelete",
+                    format!("delete Pod {} in StatefulSet {name} successful", p.name),
+                ));
+                deleted_for_update += 1;
+                break;
+            }
+            if !p.healthy(min_ready, s.now, s.version) {
+                break;
+            }
+        }
+    }
+
+    // Status (§4.11).
+    let all: Vec<&PodState<'_>> = slots
+        .iter()
+        .flatten()
+        .chain(condemned.iter())
+        .filter(|p| p.created)
+        .collect();
+    let count = |f: &dyn Fn(&PodState<'_>) -> bool| all.iter().filter(|p| f(p)).count() as i64;
+    let ready = count(&|p| p.running_ready());
+    let available = count(&|p| p.available(min_ready, s.now));
+    let mut current =
+        count(&|p| !p.terminating() && p.revision == current_rev) - deleted_for_update;
+    let updated = count(&|p| !p.terminating() && p.revision == update_rev);
+    let total = all.len() as i64;
+    let mut current_revision = current_rev.clone();
+    if rolling && updated == replicas && ready == replicas && total == replicas {
+        current_revision = update_rev.clone();
+        current = updated;
+    }
+    let mut status = json!({
+        "observedGeneration": set["metadata"]["generation"],
+        "replicas": total,
+        "readyReplicas": ready,
+        "currentReplicas": current.max(0),
+        "updatedReplicas": updated,
+        "availableReplicas": available,
+        "currentRevision": current_revision,
+        "updateRevision": update_rev,
+        "collisionCount": collisions,
+    });
+    if let Some(m) = status.as_object_mut() {
+        for k in ["readyReplicas", "currentReplicas", "updatedReplicas"] {
+            if m[k] == json!(0) {
+                m.remove(k);
+            }
+        }
+    }
+    if status != set["status"] {
+        out.push(Action::Status(status));
+    }
+
+    // History (§4.12).
+    let limit = spec["revisionHistoryLimit"].as_i64().unwrap_or(10);
+    if limit >= 0 {
+        let live: Vec<String> = [current_revision, update_rev]
+            .into_iter()
+            .chain(all.iter().map(|p| p.revision.clone()))
+            .collect();
+        let dead: Vec<&&Value> = revs
+            .iter()
+            .filter(|r| !live.iter().any(|l| l == meta_str(r, "name")))
+            .collect();
+        let excess = dead.len() as i64 - limit;
+        for r in dead.iter().take(excess.max(0) as usize) {
+            out.push(Action::DeleteRevision(meta_str(r, "name").to_string()));
+        }
+    }
+    out
+}
+
+/// Pods of a set by ordinal (for the executor and tests).
+pub fn pods_by_ordinal<'a>(set: &str, pods: &[&'a Value]) -> BTreeMap<i64, &'a Value> {
+    pods.iter()
+        .filter_map(|p| {
+            let (parent, o) = parent_and_ordinal(meta_str(p, "name"));
+            (parent == set && o >= 0).then_some((o, *p))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_like_upstream() {
+        assert_eq!(parent_and_ordinal("web-0"), ("web", 0));
+        assert_eq!(parent_and_ordinal("a-b-3"), ("a-b", 3));
+        assert_eq!(parent_and_ordinal("1-bar"), ("", -1));
+        assert_eq!(parent_and_ordinal("web-99999999999"), ("", -1));
+        assert_eq!(parent_and_ordinal("web"), ("", -1));
+    }
+
+    #[test]
+    fn revision_names_use_the_safe_alphabet() {
+        let h = revision_hash(&json!({"spec": {}}), 0);
+        assert!(!h.is_empty() && h.len() <= 10);
+        assert!(h
+            .bytes()
+            .all(|b| b"bcdfghjklmnpqrstvwxz2456789".contains(&b)));
+        assert_ne!(h, revision_hash(&json!({"spec": {}}), 1));
+    }
+}
