@@ -7,6 +7,7 @@
 mod against;
 mod build;
 mod check;
+mod cluster;
 mod init;
 
 use std::io::IsTerminal as _;
@@ -64,6 +65,18 @@ pub enum Command {
     Schema,
     /// Write a commented starter spec NAME.yaml.
     Init(init::InitArgs),
+    /// Apply specs (or manifests with -f) to the local cluster state and reconcile.
+    Apply(cluster::ApplyArgs),
+    /// Show objects of the local cluster state as kubectl does.
+    Get(cluster::GetArgs),
+    /// Set the replicas of a StatefulSet and reconcile.
+    Scale(cluster::ScaleArgs),
+    /// Delete objects and reconcile.
+    Delete(cluster::DeleteArgs),
+    /// Break or heal a simulated pod (--not-ready, --fail, --clear).
+    Fault(cluster::FaultArgs),
+    /// List events of the local cluster state.
+    Events(cluster::EventsArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -115,6 +128,12 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args, cli.kube_version, style),
         Command::Check(args) => check::run(args, cli.kube_version, style),
         Command::Init(args) => init::run(args),
+        Command::Apply(args) => cluster::apply(args, cli.kube_version, style),
+        Command::Get(args) => cluster::get(args, cli.kube_version),
+        Command::Scale(args) => cluster::scale(args, cli.kube_version),
+        Command::Delete(args) => cluster::delete(args, cli.kube_version),
+        Command::Fault(args) => cluster::fault(args, cli.kube_version),
+        Command::Events(args) => cluster::events(args, cli.kube_version),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(*shell, &mut Cli::command(), "stsc", &mut std::io::stdout());

@@ -8,6 +8,8 @@
 pub mod cluster;
 pub mod controllers;
 pub mod resources;
+pub mod session;
 pub mod statefulset;
 pub mod store;
+pub mod table;
 pub mod time;

@@ -1,0 +1,641 @@
+//! The embedded runtime's commands, shaped like kubectl's: apply, get, scale, delete, fault,
+//! events. Every command locks the state folder, works in memory, runs the controllers to a fixed
+//! point (each round committed) and prints what kubectl would, then the events it caused.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
+
+use super::build::{make_compiler, read_sources};
+use super::{Style, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::diag::{render_text, Severity};
+use crate::manifests;
+use crate::runtime::cluster::{meta_str, ApiError, Cascade, Cluster};
+use crate::runtime::controllers::FAULT_ANNOTATION;
+use crate::runtime::resources::{self, lookup, Resource};
+use crate::runtime::session::{Session, PROVISIONER};
+use crate::runtime::table::{self, PrintOptions};
+use crate::runtime::time::parse_rfc3339;
+use crate::source::SourceFile;
+use crate::validate::KubeVersion;
+
+/// Where the state lives (all runtime commands).
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// The state folder.
+    #[arg(
+        long,
+        global = true,
+        env = "STSC_STATE",
+        default_value = ".stsc",
+        value_name = "DIR"
+    )]
+    pub state: PathBuf,
+}
+
+/// `stsc apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Spec files to compile and apply.
+    #[arg(value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+    /// Manifest files or directories (as written by `build -o`) to apply as they are.
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// `-o` of `get`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GetOutput {
+    /// Extra columns.
+    Wide,
+    /// YAML (a `v1` `List` for several objects).
+    Yaml,
+    /// JSON (a `v1` `List` for several objects).
+    Json,
+    /// `kind/name` lines.
+    Name,
+}
+
+/// `stsc get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Types, comma-separated (`statefulset,pod,pvc`), or `TYPE/NAME`.
+    #[arg(value_name = "TYPE[,TYPE...]")]
+    pub types: String,
+    /// Names.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<GetOutput>,
+    /// Label selector (`app=nginx,tier!=db`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Add a LABELS column.
+    #[arg(long)]
+    pub show_labels: bool,
+    /// Namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    /// Every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// `stsc scale`.
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// `statefulset NAME` or `statefulset/NAME`.
+    #[arg(value_name = "TYPE[/NAME]", num_args = 1..=2, required = true)]
+    pub target: Vec<String>,
+    /// New replica count.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub replicas: i64,
+    /// Namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// `--cascade`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CascadeArg {
+    /// Dependents are garbage-collected.
+    Background,
+    /// Dependents stay.
+    Orphan,
+}
+
+/// `stsc delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// `TYPE NAME...` or `TYPE/NAME`.
+    #[arg(value_name = "TYPE[/NAME]", num_args = 1.., required = true)]
+    pub target: Vec<String>,
+    /// What happens to dependents.
+    #[arg(long, value_enum, default_value_t = CascadeArg::Background)]
+    pub cascade: CascadeArg,
+    /// Namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// `stsc fault`.
+#[derive(Debug, Args)]
+pub struct FaultArgs {
+    /// `pod NAME` or `pod/NAME`.
+    #[arg(value_name = "pod NAME", num_args = 1..=2, required = true)]
+    pub target: Vec<String>,
+    /// The pod runs but fails its readiness checks.
+    #[arg(long, group = "fault")]
+    pub not_ready: bool,
+    /// The pod's container exits with an error (phase Failed).
+    #[arg(long, group = "fault")]
+    pub fail: bool,
+    /// Heal the pod.
+    #[arg(long, group = "fault")]
+    pub clear: bool,
+    /// Namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// `stsc events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// Now: `STSC_NOW` (RFC 3339, for reproducible output) or the system clock.
+fn now() -> i64 {
+    if let Some(t) = std::env::var("STSC_NOW")
+        .ok()
+        .and_then(|s| parse_rfc3339(&s))
+    {
+        return t;
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn open(state: &Path, version: KubeVersion) -> Result<Session, u8> {
+    Session::open(state, now(), version).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_INVALID
+    })
+}
+
+/// Reconcile, commit, print the events; the exit code.
+fn settle(mut s: Session, printed: &mut String, show_events: bool) -> u8 {
+    if let Err(e) = s.reconcile() {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
+    }
+    if show_events {
+        for line in &s.cluster.log {
+            printed.push_str(line);
+            printed.push('\n');
+        }
+    }
+    print!("{printed}");
+    EXIT_OK
+}
+
+fn fail(e: &ApiError) -> u8 {
+    eprintln!("{e}");
+    EXIT_INVALID
+}
+
+/// `TYPE NAME` or `TYPE/NAME` → (resource, names).
+fn target(words: &[String]) -> Result<(&'static Resource, Vec<String>), String> {
+    let first = &words[0];
+    let (ty, mut names) = match first.split_once('/') {
+        Some((t, n)) => (t.to_string(), vec![n.to_string()]),
+        None => (first.clone(), Vec::new()),
+    };
+    names.extend(words[1..].iter().cloned());
+    let r = lookup(&ty)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{ty}\""))?;
+    Ok((r, names))
+}
+
+/// Run `stsc apply`.
+pub fn apply(args: &ApplyArgs, version: KubeVersion, style: Style) -> u8 {
+    if args.specs.is_empty() && args.files.is_empty() {
+        eprintln!("error: must specify one of SPEC or -f FILE");
+        return EXIT_USAGE;
+    }
+    let mut objects: Vec<Value> = Vec::new();
+    if !args.specs.is_empty() {
+        let (sources, mut findings) = match read_sources(&args.specs) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("stsc: error: {e}");
+                return EXIT_USAGE;
+            }
+        };
+        let compiler = match make_compiler(None, version) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let out = compiler.compile(&sources);
+        findings.extend(out.findings);
+        let errors = findings.iter().any(|f| f.severity == Severity::Error);
+        if errors {
+            eprint!("{}", render_text(&findings, style.snippets, style.color));
+            eprintln!("stsc: nothing applied");
+            return EXIT_INVALID;
+        }
+        objects.extend(out.manifests.into_iter().map(|m| m.object));
+    }
+    for f in &args.files {
+        match read_manifests(f) {
+            Ok(o) => objects.extend(o),
+            Err(msg) => {
+                eprintln!("{msg}");
+                return EXIT_INVALID;
+            }
+        }
+    }
+    // Manifests get the same strict schema and API checks as compiled specs.
+    let schemas = crate::validate::Schemas::new(version);
+    for o in &objects {
+        if let Some(v) = schemas.validate(o).into_iter().next() {
+            let r = resources::by_kind(o["kind"].as_str().unwrap_or(""));
+            let kind = r.map_or(o["kind"].as_str().unwrap_or("").to_string(), |r| {
+                r.kind.to_string()
+            });
+            eprintln!(
+                "error: {kind} {:?} is invalid: {}",
+                meta_str(o, "name"),
+                v.message
+            );
+            return EXIT_INVALID;
+        }
+    }
+    let Ok(mut s) = open(&args.state.state, version) else {
+        return EXIT_INVALID;
+    };
+    let mut printed = String::new();
+    // The seed's "create storageclass if needed": a class named by a claim but absent is made.
+    let sc = resources::by_kind("StorageClass").expect("built-in");
+    for o in &objects {
+        for ct in o["spec"]["volumeClaimTemplates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(class) = ct["spec"]["storageClassName"].as_str() {
+                let given = objects
+                    .iter()
+                    .any(|x| x["kind"] == "StorageClass" && meta_str(x, "name") == class);
+                if !given && s.cluster.get(sc, "", class).is_none() {
+                    let made = s.cluster.create(json!({
+                        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                        "metadata": {"name": class}, "provisioner": PROVISIONER,
+                        "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate",
+                    }));
+                    if made.is_ok() {
+                        printed.push_str(&format!("storageclass.storage.k8s.io/{class} created\n"));
+                    }
+                }
+            }
+        }
+    }
+    for o in objects {
+        let r = match crate::runtime::cluster::key_of(&o) {
+            Ok((r, _)) => r,
+            Err(e) => return fail(&e),
+        };
+        let name = meta_str(&o, "name").to_string();
+        match s.cluster.apply(o) {
+            Ok((what, _)) => {
+                printed.push_str(&format!("{}/{name} {}\n", r.prefix(), what.as_str()))
+            }
+            // Nothing is committed: the state stays as it was.
+            Err(e) => {
+                print!("{printed}");
+                return fail(&e);
+            }
+        }
+    }
+    settle(s, &mut printed, true)
+}
+
+fn read_manifests(path: &Path) -> Result<Vec<Value>, String> {
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("error: {}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                (n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+                    && !n.starts_with("kustomization.")
+            })
+            .collect();
+        entries.sort();
+        files.extend(entries);
+    } else {
+        files.push(path.to_path_buf());
+    }
+    let (sources, findings) = read_sources(&files).map_err(|e| format!("error: {e}"))?;
+    if let Some(f) = findings.first() {
+        return Err(format!("error: {}", f.headline()));
+    }
+    let mut out = Vec::new();
+    for src in sources {
+        let src: Arc<SourceFile> = src;
+        match manifests::parse(&src) {
+            Ok(o) => out.extend(o),
+            Err(f) => return Err(format!("error: {}", f.headline())),
+        }
+    }
+    Ok(out)
+}
+
+fn selector_matches(sel: &str, labels: &Value) -> bool {
+    sel.split(',').filter(|t| !t.is_empty()).all(|term| {
+        if let Some((k, v)) = term.split_once("!=") {
+            labels[k.trim()].as_str() != Some(v.trim())
+        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+            labels[k.trim()].as_str() == Some(v.trim())
+        } else if let Some(k) = term.strip_prefix('!') {
+            labels[k.trim()].is_null()
+        } else {
+            !labels[term.trim()].is_null()
+        }
+    })
+}
+
+/// Run `stsc get`.
+pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
+    let mut requested: Vec<&'static Resource> = Vec::new();
+    let mut names = args.names.clone();
+    for word in args.types.split(',').filter(|w| !w.is_empty()) {
+        let (ty, name) = match word.split_once('/') {
+            Some((t, n)) => (t, Some(n)),
+            None => (word, None),
+        };
+        match lookup(ty) {
+            Some(r) => {
+                if !requested.contains(&r) {
+                    requested.push(r);
+                }
+                if let Some(n) = name {
+                    names.push(n.to_string());
+                }
+            }
+            None => {
+                eprintln!("error: the server doesn't have a resource type \"{ty}\"");
+                return EXIT_INVALID;
+            }
+        }
+    }
+    let Ok(mut s) = open(&args.state.state, version) else {
+        return EXIT_INVALID;
+    };
+    if let Err(e) = s.reconcile() {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
+    }
+    let c: &Cluster = &s.cluster;
+    let ns = args.namespace.as_str();
+    let mut blocks = Vec::new();
+    let mut all: Vec<Value> = Vec::new();
+    let mut code = EXIT_OK;
+    for r in &requested {
+        let mut objs: Vec<&Value> = if !r.namespaced || args.all_namespaces {
+            c.list(r).map(|(_, v)| v).collect()
+        } else {
+            c.list_ns(r, ns).map(|(_, v)| v).collect()
+        };
+        if let Some(sel) = &args.selector {
+            objs.retain(|o| selector_matches(sel, &o["metadata"]["labels"]));
+        }
+        if !names.is_empty() {
+            let mut picked = Vec::new();
+            for n in &names {
+                match objs.iter().find(|o| meta_str(o, "name") == n) {
+                    Some(o) => picked.push(*o),
+                    None => {
+                        eprintln!("{}", ApiError::not_found(r, n));
+                        code = EXIT_INVALID;
+                    }
+                }
+            }
+            objs = picked;
+        }
+        all.extend(objs.iter().map(|o| (*o).clone()));
+        blocks.push((*r, table::table(r, &objs, c.now, version)));
+    }
+    let single = names.len() == 1 && requested.len() == 1 && all.len() == 1;
+    let out = match args.output {
+        Some(GetOutput::Json) | Some(GetOutput::Yaml) => {
+            if all.is_empty() && !single {
+                // kubectl prints an empty List.
+            }
+            let doc = if single {
+                all[0].clone()
+            } else {
+                json!({"apiVersion": "v1", "items": all, "kind": "List", "metadata": {"resourceVersion": ""}})
+            };
+            if args.output == Some(GetOutput::Json) {
+                json_4(&doc)
+            } else {
+                crate::output::object_yaml(&doc).unwrap_or_default()
+            }
+        }
+        Some(GetOutput::Name) => all
+            .iter()
+            .filter_map(|o| {
+                resources::by_kind(o["kind"].as_str().unwrap_or(""))
+                    .map(|r| format!("{}/{}\n", r.prefix(), meta_str(o, "name")))
+            })
+            .collect(),
+        _ => table::print(
+            &blocks,
+            PrintOptions {
+                wide: args.output == Some(GetOutput::Wide),
+                show_labels: args.show_labels,
+                with_kind: requested.len() > 1,
+            },
+        ),
+    };
+    if all.is_empty() && names.is_empty() && matches!(args.output, None | Some(GetOutput::Wide)) {
+        if requested.iter().all(|r| r.namespaced) && !args.all_namespaces {
+            eprintln!("No resources found in {ns} namespace.");
+        } else {
+            eprintln!("No resources found");
+        }
+        return code;
+    }
+    print!("{out}");
+    code
+}
+
+fn json_4(v: &Value) -> String {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    let _ = serde::Serialize::serialize(v, &mut ser);
+    let mut s = String::from_utf8(buf).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Run `stsc scale`.
+pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
+    let (r, names) = match target(&args.target) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INVALID;
+        }
+    };
+    if r.kind != "StatefulSet" {
+        eprintln!(
+            "error: no scaler has been implemented for {{\"\" \"{}\"}}",
+            r.kind
+        );
+        return EXIT_INVALID;
+    }
+    let Some(name) = names.first() else {
+        eprintln!("error: resource(s) were provided, but no name was specified");
+        return EXIT_USAGE;
+    };
+    let Ok(mut s) = open(&args.state.state, version) else {
+        return EXIT_INVALID;
+    };
+    if let Err(e) = s.cluster.scale(r, &args.namespace, name, args.replicas) {
+        return fail(&e);
+    }
+    let mut printed = format!("{}/{name} scaled\n", r.prefix());
+    settle(s, &mut printed, true)
+}
+
+/// Run `stsc delete`.
+pub fn delete(args: &DeleteArgs, version: KubeVersion) -> u8 {
+    let (r, names) = match target(&args.target) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INVALID;
+        }
+    };
+    if names.is_empty() {
+        eprintln!("error: resource(s) were provided, but no name was specified");
+        return EXIT_USAGE;
+    }
+    let Ok(mut s) = open(&args.state.state, version) else {
+        return EXIT_INVALID;
+    };
+    let cascade = match args.cascade {
+        CascadeArg::Background => Cascade::Background,
+        CascadeArg::Orphan => Cascade::Orphan,
+    };
+    let mut printed = String::new();
+    let mut code = EXIT_OK;
+    for n in &names {
+        match s.cluster.delete(r, &args.namespace, n, cascade) {
+            Ok(()) => printed.push_str(&format!("{} {n:?} deleted\n", r.qualified())),
+            Err(e) => {
+                eprintln!("{e}");
+                code = EXIT_INVALID;
+            }
+        }
+    }
+    let c = settle(s, &mut printed, true);
+    if code == EXIT_OK {
+        c
+    } else {
+        code
+    }
+}
+
+/// Run `stsc fault`.
+pub fn fault(args: &FaultArgs, version: KubeVersion) -> u8 {
+    let (r, names) = match target(&args.target) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INVALID;
+        }
+    };
+    if r.kind != "Pod" {
+        eprintln!("error: faults apply to pods, not {}", r.plural);
+        return EXIT_USAGE;
+    }
+    let Some(name) = names.first() else {
+        eprintln!("error: a pod name is required");
+        return EXIT_USAGE;
+    };
+    let what = if args.fail {
+        Some("fail")
+    } else if args.not_ready {
+        Some("not-ready")
+    } else if args.clear {
+        None
+    } else {
+        eprintln!("error: one of --not-ready, --fail or --clear is required");
+        return EXIT_USAGE;
+    };
+    let Ok(mut s) = open(&args.state.state, version) else {
+        return EXIT_INVALID;
+    };
+    let Some(mut pod) = s.cluster.get(r, &args.namespace, name).cloned() else {
+        return fail(&ApiError::not_found(r, name));
+    };
+    let ann = crate::runtime::cluster::metadata_mut(&mut pod)
+        .entry("annotations")
+        .or_insert_with(|| json!({}));
+    if let Some(a) = ann.as_object_mut() {
+        match what {
+            Some(w) => {
+                a.insert(FAULT_ANNOTATION.into(), json!(w));
+            }
+            None => {
+                a.remove(FAULT_ANNOTATION);
+            }
+        }
+    }
+    s.cluster.put(pod);
+    let mut printed = format!(
+        "pod/{name} {}\n",
+        what.map_or("healed".to_string(), |w| format!("fault {w}"))
+    );
+    settle(s, &mut printed, true)
+}
+
+/// Run `stsc events`.
+pub fn events(args: &EventsArgs, version: KubeVersion) -> u8 {
+    let Ok(mut s) = open(&args.state.state, version) else {
+        return EXIT_INVALID;
+    };
+    if let Err(e) = s.reconcile() {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
+    }
+    let r = resources::by_kind("Event").expect("built-in");
+    let mut evs: Vec<&Value> = s
+        .cluster
+        .list_ns(r, &args.namespace)
+        .map(|(_, v)| v)
+        .collect();
+    evs.sort_by_key(|e| {
+        (
+            e["lastTimestamp"]
+                .as_str()
+                .and_then(parse_rfc3339)
+                .unwrap_or(0),
+            e["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0),
+        )
+    });
+    if evs.is_empty() {
+        eprintln!("No events found in {} namespace.", args.namespace);
+        return EXIT_OK;
+    }
+    let t = table::table(r, &evs, s.cluster.now, version);
+    print!("{}", table::print(&[(r, t)], PrintOptions::default()));
+    EXIT_OK
+}

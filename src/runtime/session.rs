@@ -1,0 +1,101 @@
+//! One command's use of a state folder: open and lock it, load the cluster, bootstrap a fresh
+//! one, run the controllers to a fixed point with each round committed, and commit the end.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::cluster::Cluster;
+use super::controllers;
+use super::store::{Store, StoreError};
+use crate::validate::KubeVersion;
+
+/// Provisioner of the StorageClasses the runtime creates.
+pub const PROVISIONER: &str = "sim.stsc.dev/hostpath";
+/// Name of the default StorageClass of a fresh state.
+pub const DEFAULT_CLASS: &str = "standard";
+
+/// An open state folder and its cluster.
+#[derive(Debug)]
+pub struct Session {
+    store: Store,
+    /// The cluster.
+    pub cluster: Cluster,
+}
+
+impl Session {
+    /// Open (or create) the state in `dir`; waits while another stsc holds it.
+    ///
+    /// # Errors
+    /// The store could not be opened or read.
+    pub fn open(dir: &Path, now: i64, version: KubeVersion) -> Result<Session, StoreError> {
+        let store = Store::open(dir)?;
+        let (objects, mut meta) = store.load()?;
+        let fresh = store.fresh;
+        if fresh {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            meta.uid_seed = nanos ^ (u64::from(std::process::id()) << 32);
+        }
+        let mut cluster = Cluster::new(objects, meta, now, version);
+        if fresh {
+            let _ = cluster.create(json!({
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {
+                    "name": DEFAULT_CLASS,
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                },
+                "provisioner": PROVISIONER,
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "Immediate",
+            }));
+            let _ = cluster.create(json!({
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": "default", "namespace": "default"},
+            }));
+        }
+        let mut s = Session { store, cluster };
+        if fresh {
+            s.commit()?;
+        }
+        Ok(s)
+    }
+
+    /// Commit pending changes durably.
+    ///
+    /// # Errors
+    /// The database refused the transaction; nothing of it is visible.
+    pub fn commit(&mut self) -> Result<(), StoreError> {
+        let changes = self.cluster.take_pending();
+        self.store.commit(&changes, &self.cluster.meta, true)
+    }
+
+    /// Run the controllers until nothing changes. Each round is one transaction, so a kill at
+    /// any moment leaves the last committed round, and the next command carries on from it.
+    ///
+    /// # Errors
+    /// A commit failed.
+    pub fn reconcile(&mut self) -> Result<usize, StoreError> {
+        // Enough rounds for OrderedReady over every pod the sets could ask for, and a margin.
+        let replicas: i64 = self
+            .cluster
+            .list(super::resources::by_kind("StatefulSet").expect("built-in"))
+            .map(|(_, s)| {
+                s["spec"]["replicas"].as_i64().unwrap_or(1).max(0)
+                    + s["status"]["replicas"].as_i64().unwrap_or(0)
+            })
+            .sum();
+        let max_rounds = 4 * usize::try_from(replicas).unwrap_or(0) + 64;
+        let store = &self.store;
+        let rounds =
+            controllers::reconcile(&mut self.cluster, max_rounds, &mut |c: &mut Cluster| {
+                let changes = c.take_pending();
+                store.commit(&changes, &c.meta, false)
+            })?;
+        self.commit()?;
+        Ok(rounds)
+    }
+}
