@@ -176,7 +176,9 @@ fn now() -> i64 {
 }
 
 fn open(state: &Path, version: KubeVersion) -> Result<Session, u8> {
-    Session::open(state, now(), version).map_err(|e| {
+    // STSC_SEED: reproducible uids in a fresh state (tests, docs).
+    let seed = std::env::var("STSC_SEED").ok().and_then(|s| s.parse().ok());
+    Session::open(state, now(), version, seed).map_err(|e| {
         eprintln!("error: {e}");
         EXIT_INVALID
     })

@@ -28,7 +28,14 @@ impl Session {
     ///
     /// # Errors
     /// The store could not be opened or read.
-    pub fn open(dir: &Path, now: i64, version: KubeVersion) -> Result<Session, StoreError> {
+    /// `seed` fixes the uids a fresh state hands out (for reproducible output); by default they
+    /// are random.
+    pub fn open(
+        dir: &Path,
+        now: i64,
+        version: KubeVersion,
+        seed: Option<u64>,
+    ) -> Result<Session, StoreError> {
         let store = Store::open(dir)?;
         let (objects, mut meta) = store.load()?;
         let fresh = store.fresh;
@@ -36,7 +43,7 @@ impl Session {
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos() as u64);
-            meta.uid_seed = nanos ^ (u64::from(std::process::id()) << 32);
+            meta.uid_seed = seed.unwrap_or(nanos ^ (u64::from(std::process::id()) << 32));
         }
         let mut cluster = Cluster::new(objects, meta, now, version);
         if fresh {

@@ -1,0 +1,249 @@
+//! The seed's walk-through on the embedded runtime: every command of the transcript, with the
+//! clock moved as in the transcript, compared with a golden copy and checked fact by fact.
+
+use std::collections::HashMap;
+use std::process::Command;
+
+struct Cluster {
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn new() -> Self {
+        Cluster {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// Run stsc at a given time (`2026-11-23T00:00:00Z` + `secs`), returning (stdout, stderr, code).
+    fn run(&self, secs: i64, args: &[&str]) -> (String, String, i32) {
+        let t = 1_795_392_000 + secs; // 2026-11-23T00:00:00Z
+        let now = stsc::runtime::time::format_rfc3339(t);
+        let out = Command::new(env!("CARGO_BIN_EXE_stsc"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("STSC_STATE", self.dir.path())
+            .env("STSC_NOW", now)
+            .env("STSC_SEED", "1")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("stsc runs");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code().unwrap_or(-1),
+        )
+    }
+}
+
+/// Replace generated uids by `<uid-N>` in order of appearance, so volumes can be followed.
+fn normalize(text: &str, seen: &mut HashMap<String, usize>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("pvc-") {
+        out.push_str(&rest[..i + 4]);
+        let tail = &rest[i + 4..];
+        let uid: String = tail.chars().take(36).collect();
+        let is_uid = uid.len() == 36 && uid.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        if is_uid {
+            let n = seen.len() + 1;
+            let id = *seen.entry(uid.clone()).or_insert(n);
+            let shown = format!("<uid-{id}>");
+            out.push_str(&shown);
+            // Keep the table aligned as it was.
+            out.extend(std::iter::repeat_n(
+                ' ',
+                36usize.saturating_sub(shown.len()),
+            ));
+            rest = &tail[36..];
+        } else {
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn seed_transcript() {
+    let c = Cluster::new();
+    let mut seen = HashMap::new();
+    let mut transcript = String::new();
+    let steps: &[(i64, &[&str])] = &[
+        (0, &["apply", "examples/web.yaml"]),
+        (13 * 60, &["get", "statefulset,pod,pv,pvc,storageclass"]),
+        (17 * 3600, &["scale", "statefulset", "web", "--replicas=3"]),
+        (17 * 3600 + 50, &["get", "pods,pvc,pv"]),
+        (
+            17 * 3600 + 60,
+            &["scale", "statefulset", "web", "--replicas=0"],
+        ),
+        (17 * 3600 + 259, &["get", "pods,pvc,pv"]),
+        (
+            17 * 3600 + 300,
+            &["scale", "statefulset", "web", "--replicas=3"],
+        ),
+        (17 * 3600 + 384, &["get", "pods,pvc,pv"]),
+        (17 * 3600 + 400, &["get", "svc", "nginx", "-o", "wide"]),
+        (
+            17 * 3600 + 400,
+            &["get", "endpoints", "nginx", "-o", "wide"],
+        ),
+        (17 * 3600 + 400, &["get", "pods", "-o", "wide"]),
+        (17 * 3600 + 400, &["get", "svc", "nginx-lb-svc"]),
+    ];
+    let mut outputs = Vec::new();
+    for (t, args) in steps {
+        let mut a = vec!["--kube-version", "1.28"];
+        a.extend_from_slice(args);
+        let (out, err, code) = c.run(*t, &a);
+        assert_eq!(code, 0, "stsc {args:?}: {err}");
+        let out = normalize(&out, &mut seen);
+        transcript.push_str(&format!("$ stsc {}\n{out}\n", args.join(" ")));
+        outputs.push(out);
+    }
+    insta::assert_snapshot!(transcript);
+
+    // The facts of the seed, one by one.
+    let get1 = &outputs[1];
+    assert!(
+        get1.contains("statefulset.apps/web   2/2     13m\n"),
+        "{get1}"
+    );
+    assert!(get1.contains("pod/web-0   1/1     Running   0          13m\n"));
+    assert!(get1.contains("pod/web-1   1/1     Running   0          13m\n"));
+    for claim in ["www-web-0", "www-web-1"] {
+        let row = get1
+            .lines()
+            .find(|l| l.starts_with(&format!("persistentvolumeclaim/{claim} ")))
+            .expect("claim row");
+        assert!(
+            row.contains(" Bound ")
+                && row.contains(" pvc-<uid-")
+                && row.contains(" 1Gi ")
+                && row.contains(" RWO "),
+            "{row}"
+        );
+    }
+    assert_eq!(
+        get1.lines()
+            .filter(|l| l.starts_with("persistentvolume/pvc-")
+                && l.contains(" Delete ")
+                && l.contains(" Bound "))
+            .count(),
+        2
+    );
+    // Scale to 3: a third pod and claim.
+    assert!(outputs[2].contains("create Pod web-2 in StatefulSet web successful"));
+    assert!(outputs[3].contains("pod/web-2   1/1     Running   0          50s"));
+    assert!(outputs[3].contains("persistentvolumeclaim/www-web-2 "));
+    // Scale to 0: highest ordinal first, no pods, claims and volumes kept and Bound.
+    let deletes: Vec<&str> = outputs[4]
+        .lines()
+        .filter(|l| l.starts_with("delete Pod"))
+        .collect();
+    assert_eq!(
+        deletes,
+        [
+            "delete Pod web-2 in StatefulSet web successful",
+            "delete Pod web-1 in StatefulSet web successful",
+            "delete Pod web-0 in StatefulSet web successful"
+        ]
+    );
+    assert!(!outputs[5].contains("pod/"));
+    assert_eq!(
+        outputs[5]
+            .lines()
+            .filter(|l| l.starts_with("persistentvolumeclaim/") && l.contains(" Bound "))
+            .count(),
+        3
+    );
+    assert_eq!(
+        outputs[5]
+            .lines()
+            .filter(|l| l.starts_with("persistentvolume/") && l.contains(" Bound "))
+            .count(),
+        3
+    );
+    // Scale back to 3: the same claims on the same volumes, no new claim.
+    let claims = |s: &str| -> Vec<String> {
+        let mut v: Vec<String> = s
+            .lines()
+            .filter(|l| l.starts_with("persistentvolumeclaim/"))
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(claims(&outputs[7]), claims(&outputs[3]));
+    assert!(!outputs[6].contains("create Claim"));
+    // Endpoints of the headless Service: three addresses; the LB has an address.
+    let ep = outputs[9].lines().nth(1).expect("endpoints row");
+    assert_eq!(
+        ep.split_whitespace().nth(1).map(|e| e.split(',').count()),
+        Some(3),
+        "{ep}"
+    );
+    assert!(
+        outputs[8].contains("nginx   ClusterIP   None         <none>        80/TCP"),
+        "{}",
+        outputs[8]
+    );
+    let lb = outputs[11].lines().nth(1).expect("lb row");
+    assert!(
+        !lb.contains("<pending>") && lb.contains("LoadBalancer"),
+        "{lb}"
+    );
+}
+
+#[test]
+fn errors_are_kubectl_style_and_leave_state_alone() {
+    let c = Cluster::new();
+    assert_eq!(c.run(0, &["apply", "examples/web.yaml"]).2, 0);
+    let (_, err, code) = c.run(1, &["get", "statefulset", "nosuch"]);
+    assert_eq!(
+        (err.as_str(), code),
+        (
+            "Error from server (NotFound): statefulsets.apps \"nosuch\" not found\n",
+            1
+        )
+    );
+    let (_, err, code) = c.run(1, &["get", "widgets"]);
+    assert_eq!(
+        (err.as_str(), code),
+        (
+            "error: the server doesn't have a resource type \"widgets\"\n",
+            1
+        )
+    );
+    let (_, err, code) = c.run(1, &["scale", "statefulset", "nosuch", "--replicas=1"]);
+    assert_eq!(
+        (err.as_str(), code),
+        (
+            "Error from server (NotFound): statefulsets.apps \"nosuch\" not found\n",
+            1
+        )
+    );
+    // An immutable change is refused whole: nothing of the file is applied.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("web.yaml");
+    let web = std::fs::read_to_string(format!("{}/examples/web.yaml", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
+    std::fs::write(
+        &spec,
+        web.replace("size: 1Gi", "size: 2Gi")
+            .replace("replicas: 2", "replicas: 5"),
+    )
+    .unwrap();
+    let (_, err, code) = c.run(2, &["apply", spec.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.ends_with("Error from server (Invalid): StatefulSet.apps \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden\n"), "{err}");
+    let (out, _, _) = c.run(3, &["get", "sts"]);
+    assert!(out.contains("web    2/2"), "{out}");
+    // Empty results.
+    let (out, err, code) = c.run(3, &["get", "pods", "-l", "app=nothing"]);
+    assert_eq!(
+        (out.as_str(), err.as_str(), code),
+        ("", "No resources found in default namespace.\n", 0)
+    );
+}
