@@ -218,12 +218,28 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     let mut out = Vec::new();
 
     // Revisions (§4.3).
+    // Orphaned revisions that match the selector are adopted (TestAdoptOrphanRevisions).
+    let mut adopted: Vec<Value> = Vec::new();
+    for r in s.revisions.iter().copied() {
+        if controller_of(r).is_none()
+            && selector_matches(set, r)
+            && set["metadata"]["deletionTimestamp"].is_null()
+        {
+            let mut q = r.clone();
+            if let Some(m) = q["metadata"].as_object_mut() {
+                m.insert("ownerReferences".into(), json!([controller_ref(set)]));
+            }
+            adopted.push(q);
+        }
+    }
     let mut revs: Vec<&Value> = s
         .revisions
         .iter()
         .copied()
         .filter(|r| is_controlled_by(r, uid))
+        .chain(adopted.iter())
         .collect();
+    out.extend(adopted.iter().cloned().map(Action::UpdateRevision));
     revs.sort_by_key(|r| {
         (
             r["revision"].as_i64().unwrap_or(0),
