@@ -109,6 +109,9 @@ pub struct Cluster {
     pub version: KubeVersion,
     /// Event lines written during this command (`create Pod web-2 in StatefulSet web successful`).
     pub log: Vec<String>,
+    /// Every key written or removed, in order (controllers keep a cursor into it, as informers
+    /// would), with the uid of removed objects.
+    pub changes: Vec<(Key, Option<String>)>,
 }
 
 /// `metadata.<field>` as a string ("" when absent).
@@ -171,6 +174,7 @@ impl Cluster {
             now,
             version,
             log: Vec::new(),
+            changes: Vec::new(),
         }
     }
 
@@ -270,7 +274,8 @@ impl Cluster {
         let rv = self.next_rv();
         metadata_mut(&mut o).insert("resourceVersion".into(), json!(rv));
         self.objects.insert(key.clone(), o.clone());
-        self.pending.insert(key, Some(o.clone()));
+        self.pending.insert(key.clone(), Some(o.clone()));
+        self.changes.push((key, None));
         o
     }
 
@@ -279,6 +284,7 @@ impl Cluster {
         let old = self.objects.remove(key)?;
         self.meta.resource_version += 1;
         self.pending.insert(key.clone(), None);
+        self.changes.push((key.clone(), Some(meta_str(&old, "uid").to_string())));
         Some(old)
     }
 

@@ -3,13 +3,13 @@
 //! and load-balancer controllers and the garbage collector. Each step reads the cluster and
 //! writes through it; [`reconcile`] runs them until nothing changes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Value};
 
 use super::cluster::{meta_str, metadata_mut, owner_refs, remove_finalizer, Cascade, Cluster};
 use super::resources::{by_kind, Resource};
-use super::statefulset::{self, Action, Snapshot};
+use super::statefulset::{self, Action, PodSummary, Snapshot};
 use super::store::Key;
 
 /// Annotation through which `stsc fault` breaks a pod: `not-ready` or `fail`.
@@ -19,6 +19,96 @@ pub const NODE: &str = "stsc-node";
 
 fn res(kind: &str) -> &'static Resource {
     by_kind(kind).expect("built-in resource")
+}
+
+/// What the controllers remember between rounds of one command, as informers would: a cursor
+/// into the cluster's change log per controller, pod summaries, and an owner index. Each round
+/// looks only at what changed, so a round costs what changed, not the size of the cluster.
+#[derive(Debug, Default)]
+pub struct Informers {
+    primed: bool,
+    sts: usize,
+    kubelet: usize,
+    provisioner: usize,
+    protection: usize,
+    gc: usize,
+    /// Pod summaries by (namespace, parent, ordinal, name).
+    pods: BTreeMap<(String, String, i64, String), PodSummary>,
+    pod_keys: HashMap<Key, (String, String, i64, String)>,
+    /// Objects by the uid of each of their owners.
+    owners: HashMap<String, Vec<Key>>,
+    /// Volumes by the uid of their claim.
+    volumes: HashMap<String, Key>,
+    /// Claims waiting for their pods to go.
+    deleting_claims: BTreeSet<Key>,
+    /// Every key, for the first round.
+    initial: Vec<Key>,
+    /// Pending pods waiting for their claims.
+    waiting: BTreeSet<Key>,
+}
+
+impl Informers {
+    /// Keys changed since `cursor` (deduplicated, in order), advancing it; every key on the
+    /// first call.
+    fn since(&self, c: &Cluster, cursor: usize) -> Vec<Key> {
+        let mut seen = HashSet::new();
+        c.changes[cursor.min(c.changes.len())..]
+            .iter()
+            .filter(|(k, _)| seen.insert(k.clone()))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    fn prime(&mut self, c: &Cluster) {
+        if self.primed {
+            return;
+        }
+        self.primed = true;
+        for r in super::resources::RESOURCES {
+            for (k, v) in c.list(r) {
+                self.observe(k, Some(v));
+            }
+        }
+        // Everything is new to the controllers on the first round.
+        let all: Vec<Key> = super::resources::RESOURCES
+            .iter()
+            .flat_map(|r| c.list(r).map(|(k, _)| k.clone()).collect::<Vec<_>>())
+            .collect();
+        self.initial = all;
+    }
+
+    /// Update the caches for one key.
+    fn observe(&mut self, k: &Key, v: Option<&Value>) {
+        if k.resource == "pods" {
+            if let Some(old) = self.pod_keys.remove(k) {
+                self.pods.remove(&old);
+            }
+            if let Some(v) = v {
+                let sum = PodSummary::of(v);
+                let idx = (k.namespace.clone(), sum.parent.clone(), sum.ordinal, k.name.clone());
+                self.pod_keys.insert(k.clone(), idx.clone());
+                self.pods.insert(idx, sum);
+            }
+        }
+        if let Some(v) = v {
+            for r in owner_refs(v) {
+                if let Some(u) = r["uid"].as_str() {
+                    let e = self.owners.entry(u.to_string()).or_default();
+                    if !e.contains(k) {
+                        e.push(k.clone());
+                    }
+                }
+            }
+            if k.resource == "persistentvolumes" {
+                if let Some(u) = v["spec"]["claimRef"]["uid"].as_str() {
+                    self.volumes.insert(u.to_string(), k.clone());
+                }
+            }
+            if k.resource == "persistentvolumeclaims" && !v["metadata"]["deletionTimestamp"].is_null() {
+                self.deleting_claims.insert(k.clone());
+            }
+        }
+    }
 }
 
 /// Run every controller until nothing changes (or `max_rounds` rounds). `checkpoint` is called
@@ -31,16 +121,36 @@ pub fn reconcile<E>(
     max_rounds: usize,
     checkpoint: &mut dyn FnMut(&mut Cluster) -> Result<(), E>,
 ) -> Result<usize, E> {
+    let mut inf = Informers::default();
+    reconcile_with(c, &mut inf, max_rounds, checkpoint)
+}
+
+/// [`reconcile`] with caches kept by the caller (to step round by round).
+///
+/// # Errors
+/// Whatever `checkpoint` returns.
+pub fn reconcile_with<E>(
+    c: &mut Cluster,
+    inf: &mut Informers,
+    max_rounds: usize,
+    checkpoint: &mut dyn FnMut(&mut Cluster) -> Result<(), E>,
+) -> Result<usize, E> {
+    let first = !inf.primed;
+    inf.prime(c);
     for round in 0..max_rounds {
-        let mut changed = statefulsets(c);
-        changed |= kubelet(c);
-        changed |= provisioner(c);
-        changed |= claim_protection(c);
-        changed |= garbage_collector(c);
+        let start = c.changes.len();
+        let initial = if first && round == 0 { std::mem::take(&mut inf.initial) } else { Vec::new() };
+        statefulsets(c, inf, &initial);
+        provisioner(c, inf, &initial);
+        kubelet(c, inf, &initial);
+        claim_protection(c, inf);
+        garbage_collector(c, inf, &initial);
+        let mut changed = c.changes.len() > start;
         if !changed {
             // Endpoints and addresses follow once pods settle; they feed nothing above.
-            changed |= endpoints(c);
-            changed |= load_balancers(c);
+            endpoints(c);
+            load_balancers(c);
+            changed = c.changes.len() > start;
         }
         if c.has_pending() {
             checkpoint(c)?;
@@ -52,43 +162,54 @@ pub fn reconcile<E>(
     Ok(max_rounds)
 }
 
-/// One sync of every StatefulSet.
-pub fn statefulsets(c: &mut Cluster) -> bool {
-    let sets: Vec<Key> = c.list(res("StatefulSet")).map(|(k, _)| k.clone()).collect();
-    let mut changed = false;
+/// Sync every StatefulSet whose namespace saw a change to a set, pod, claim or revision.
+fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
+    let mut changed = inf.since(c, inf.sts);
+    inf.sts = c.changes.len();
+    changed.extend(initial.iter().cloned());
+    for k in &changed {
+        let v = c.get_key(k).cloned();
+        inf.observe(k, v.as_ref());
+    }
+    let namespaces: BTreeSet<String> = changed
+        .iter()
+        .filter(|k| matches!(k.resource.as_str(), "statefulsets" | "pods" | "persistentvolumeclaims" | "controllerrevisions"))
+        .map(|k| k.namespace.clone())
+        .collect();
+    let mut sets: Vec<Key> = Vec::new();
+    for ns in &namespaces {
+        sets.extend(c.list_ns(res("StatefulSet"), ns).map(|(k, _)| k.clone()));
+    }
     for k in sets {
-        let Some(set) = c.get_key(&k).cloned() else {
-            continue;
-        };
+        let Some(set) = c.get_key(&k).cloned() else { continue };
         let ns = k.namespace.clone();
+        let name = k.name.clone();
         let actions = {
+            let lo = (ns.clone(), name.clone(), i64::MIN, String::new());
+            let hi = (ns.clone(), name.clone(), i64::MAX, String::new());
+            let pods: Vec<&PodSummary> = inf.pods.range(lo..hi).map(|(_, s)| s).collect();
+            let cl: &Cluster = c;
+            let pod_fn = |n: &str| cl.get(res("Pod"), &ns, n);
+            let claim_fn = |n: &str| cl.get(res("PersistentVolumeClaim"), &ns, n);
             let snap = Snapshot {
                 set: &set,
-                pods: c.list_ns(res("Pod"), &ns).map(|(_, v)| v).collect(),
-                claims: c
-                    .list_ns(res("PersistentVolumeClaim"), &ns)
-                    .map(|(k, v)| (k.name.as_str(), v))
-                    .collect(),
-                revisions: c
-                    .list_ns(res("ControllerRevision"), &ns)
-                    .map(|(_, v)| v)
-                    .collect(),
-                now: c.now,
-                version: c.version,
+                pods,
+                pod: &pod_fn,
+                claims: &claim_fn,
+                revisions: cl.list_ns(res("ControllerRevision"), &ns).map(|(_, v)| v).collect(),
+                now: cl.now,
+                version: cl.version,
             };
             statefulset::sync(&snap)
         };
-        changed |= execute(c, &set, actions);
+        execute(c, &set, actions);
     }
-    changed
 }
 
 /// Apply a sync's actions; events go on the set.
-fn execute(c: &mut Cluster, set: &Value, actions: Vec<Action>) -> bool {
+fn execute(c: &mut Cluster, set: &Value, actions: Vec<Action>) {
     let ns = meta_str(set, "namespace").to_string();
-    let mut changed = false;
     for a in actions {
-        changed = true;
         match a {
             Action::CreateClaim(o) | Action::CreatePod(o) | Action::CreateRevision(o) => {
                 if let Err(e) = c.create(o) {
@@ -122,7 +243,6 @@ fn execute(c: &mut Cluster, set: &Value, actions: Vec<Action>) -> bool {
             }
         }
     }
-    changed
 }
 
 fn claims_of(pod: &Value) -> Vec<String> {
@@ -146,13 +266,23 @@ fn condition(ty: &str, ok: bool, at: &str) -> Value {
 
 /// The simulated kubelet: terminating pods go; pending pods whose claims are bound start;
 /// running pods follow their fault annotation.
-pub fn kubelet(c: &mut Cluster) -> bool {
-    let pods: Vec<(Key, Value)> = c
-        .list(res("Pod"))
-        .map(|(k, v)| (k.clone(), v.clone()))
+fn kubelet(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
+    let mut keys = inf.since(c, inf.kubelet);
+    inf.kubelet = c.changes.len();
+    keys.extend(initial.iter().cloned());
+    // A claim that changed may unblock the pods waiting for it.
+    if keys.iter().any(|k| k.resource == "persistentvolumeclaims") {
+        keys.extend(inf.waiting.iter().cloned());
+    }
+    let mut seen = HashSet::new();
+    let pods: Vec<(Key, Value)> = keys
+        .into_iter()
+        .filter(|k| k.resource == "pods" && seen.insert(k.clone()))
+        .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
         .collect();
     let mut changed = false;
     for (k, p) in pods {
+        inf.waiting.remove(&k);
         if !p["metadata"]["deletionTimestamp"].is_null() {
             // Graceful termination is instant here; finalizers would hold it.
             if p["metadata"]["finalizers"]
@@ -180,6 +310,7 @@ pub fn kubelet(c: &mut Cluster) -> bool {
                         .is_some_and(|pvc| pvc["status"]["phase"] == "Bound")
                 });
                 if !bound {
+                    inf.waiting.insert(k.clone());
                     let reason = "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.";
                     if p["status"]["conditions"][0]["message"] != json!(reason) {
                         q["status"]["conditions"] = json!([{
@@ -290,11 +421,22 @@ pub fn default_class(c: &Cluster) -> Option<String> {
 }
 
 /// Dynamic provisioning and binding; released volumes are reclaimed per their policy.
-pub fn provisioner(c: &mut Cluster) -> bool {
+fn provisioner(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
     let mut changed = false;
-    let claims: Vec<(Key, Value)> = c
-        .list(res("PersistentVolumeClaim"))
-        .map(|(k, v)| (k.clone(), v.clone()))
+    let from = inf.provisioner.min(c.changes.len());
+    let removed: Vec<String> = c.changes[from..]
+        .iter()
+        .filter(|(k, uid)| k.resource == "persistentvolumeclaims" && uid.is_some())
+        .filter_map(|(_, uid)| uid.clone())
+        .collect();
+    let mut keys = inf.since(c, inf.provisioner);
+    inf.provisioner = c.changes.len();
+    keys.extend(initial.iter().cloned());
+    let mut seen = HashSet::new();
+    let claims: Vec<(Key, Value)> = keys
+        .into_iter()
+        .filter(|k| k.resource == "persistentvolumeclaims" && seen.insert(k.clone()))
+        .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
         .collect();
     for (k, pvc) in &claims {
         if pvc["status"]["phase"] != "Pending" || !pvc["metadata"]["deletionTimestamp"].is_null() {
@@ -394,27 +536,23 @@ pub fn provisioner(c: &mut Cluster) -> bool {
         );
         changed = true;
     }
-    // Volumes whose claim is gone.
-    let claim_uids: HashSet<String> = c
-        .list(res("PersistentVolumeClaim"))
-        .map(|(_, v)| meta_str(v, "uid").to_string())
-        .collect();
-    let pvs: Vec<(Key, Value)> = c
-        .list(res("PersistentVolume"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (k, pv) in pvs {
-        let claim_uid = pv["spec"]["claimRef"]["uid"].as_str().unwrap_or("");
-        if claim_uid.is_empty() || claim_uids.contains(claim_uid) {
-            continue;
-        }
+    // Volumes whose claim is gone (on the first round: every volume whose claim is missing).
+    let mut gone: Vec<Key> = removed.iter().filter_map(|u| inf.volumes.get(u).cloned()).collect();
+    if !initial.is_empty() {
+        let claim_uids: HashSet<&str> = c.list(res("PersistentVolumeClaim")).map(|(_, v)| meta_str(v, "uid")).collect();
+        gone.extend(
+            c.list(res("PersistentVolume"))
+                .filter(|(_, pv)| pv["spec"]["claimRef"]["uid"].as_str().is_some_and(|u| !claim_uids.contains(u)))
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    for k in gone {
+        let Some(pv) = c.get_key(&k).cloned() else { continue };
         if pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete" {
-            let mut q = pv.clone();
-            remove_finalizer(&mut q, "kubernetes.io/pv-protection");
             c.remove(&k);
             changed = true;
         } else if pv["status"]["phase"] != "Released" {
-            let mut q = pv.clone();
+            let mut q = pv;
             q["status"] = json!({"phase": "Released"});
             c.put(q);
             changed = true;
@@ -424,19 +562,30 @@ pub fn provisioner(c: &mut Cluster) -> bool {
 }
 
 /// `kubernetes.io/pvc-protection`: a deleted claim goes once no pod uses it.
-pub fn claim_protection(c: &mut Cluster) -> bool {
+fn claim_protection(c: &mut Cluster, inf: &mut Informers) -> bool {
     let mut changed = false;
-    let deleting: Vec<(Key, Value)> = c
-        .list(res("PersistentVolumeClaim"))
-        .filter(|(_, v)| !v["metadata"]["deletionTimestamp"].is_null())
-        .map(|(k, v)| (k.clone(), v.clone()))
+    // Claims marked for deletion since the last look.
+    for (k, _) in &c.changes[inf.protection.min(c.changes.len())..] {
+        if k.resource == "persistentvolumeclaims"
+            && c.get_key(k).is_some_and(|v| !v["metadata"]["deletionTimestamp"].is_null())
+        {
+            inf.deleting_claims.insert(k.clone());
+        }
+    }
+    inf.protection = c.changes.len();
+    let deleting: Vec<(Key, Value)> = std::mem::take(&mut inf.deleting_claims)
+        .into_iter()
+        .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
         .collect();
     for (k, pvc) in deleting {
-        let used = c.list_ns(res("Pod"), &k.namespace).any(|(_, p)| {
-            !matches!(p["status"]["phase"].as_str(), Some("Failed" | "Succeeded"))
-                && claims_of(p).contains(&k.name)
-        });
+        let lo = (k.namespace.clone(), String::new(), i64::MIN, String::new());
+        let used = inf
+            .pods
+            .range(lo..)
+            .take_while(|((ns, ..), _)| *ns == k.namespace)
+            .any(|(_, p)| !matches!(p.phase.as_str(), "Failed" | "Succeeded") && p.claims.contains(&k.name));
         if used {
+            inf.deleting_claims.insert(k.clone());
             continue;
         }
         let mut q = pvc;
@@ -455,31 +604,56 @@ pub fn claim_protection(c: &mut Cluster) -> bool {
 }
 
 /// Delete objects all of whose owners are gone (background propagation).
-pub fn garbage_collector(c: &mut Cluster) -> bool {
-    let mut uids: HashSet<String> = HashSet::new();
-    for r in super::resources::RESOURCES {
-        for (_, v) in c.list(r) {
-            uids.insert(meta_str(v, "uid").to_string());
+fn garbage_collector(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
+    let from = inf.gc.min(c.changes.len());
+    let mut candidates: Vec<Key> = Vec::new();
+    for (k, uid) in &c.changes[from..] {
+        match uid {
+            Some(u) => candidates.extend(inf.owners.get(u).cloned().unwrap_or_default()),
+            None => {
+                // New or changed objects: their owners may already be gone.
+                if c.get_key(k).is_some_and(|v| !owner_refs(v).is_empty()) {
+                    candidates.push(k.clone());
+                }
+            }
         }
     }
-    let mut orphans: Vec<(&'static Resource, Key)> = Vec::new();
-    for r in super::resources::RESOURCES {
-        for (k, v) in c.list(r) {
-            let refs = owner_refs(v);
-            if refs.is_empty() || !v["metadata"]["deletionTimestamp"].is_null() {
-                continue;
+    inf.gc = c.changes.len();
+    for k in initial {
+        if let Some(v) = c.get_key(k) {
+            inf.observe(k, Some(v));
+            if !owner_refs(v).is_empty() {
+                candidates.push(k.clone());
             }
-            if refs
-                .iter()
-                .all(|x| !uids.contains(x["uid"].as_str().unwrap_or("")))
-            {
-                orphans.push((r, k.clone()));
-            }
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut orphans: Vec<Key> = Vec::new();
+    for k in candidates {
+        if !seen.insert(k.clone()) {
+            continue;
+        }
+        let Some(v) = c.get_key(&k) else { continue };
+        let refs = owner_refs(v);
+        if refs.is_empty() || !v["metadata"]["deletionTimestamp"].is_null() {
+            continue;
+        }
+        let alive = refs.iter().any(|r| {
+            let kind = r["kind"].as_str().unwrap_or("");
+            let name = r["name"].as_str().unwrap_or("");
+            by_kind(kind).is_some_and(|rr| {
+                c.get(rr, &k.namespace, name).is_some_and(|o| o["metadata"]["uid"] == r["uid"])
+            })
+        });
+        if !alive {
+            orphans.push(k);
         }
     }
     let changed = !orphans.is_empty();
-    for (r, k) in orphans {
-        let _ = c.delete(r, &k.namespace, &k.name, Cascade::Background);
+    for k in orphans {
+        if let Some(r) = super::resources::RESOURCES.iter().find(|r| r.plural == k.resource) {
+            let _ = c.delete(r, &k.namespace, &k.name, Cascade::Background);
+        }
     }
     changed
 }

@@ -4,7 +4,7 @@
 //! Phase A (create/recreate in-range pods, claims first), Phase B/C (condemned pods, highest
 //! ordinal first), Phase D (rolling update, reverse ordinal, partition), status, history.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
@@ -39,20 +39,81 @@ pub enum Action {
 }
 
 /// What one sync sees.
-#[derive(Debug)]
 pub struct Snapshot<'a> {
     /// The set (defaulted as stored).
     pub set: &'a Value,
-    /// Every pod of the set's namespace.
-    pub pods: Vec<&'a Value>,
-    /// Claims of the namespace by name.
-    pub claims: HashMap<&'a str, &'a Value>,
+    /// Summaries of the pods whose names make them members (`<set>-<n>`), any order.
+    pub pods: Vec<&'a PodSummary>,
+    /// A pod object by name (for adoption and repairs).
+    pub pod: &'a dyn Fn(&str) -> Option<&'a Value>,
+    /// A claim of the set's namespace by name.
+    pub claims: &'a dyn Fn(&str) -> Option<&'a Value>,
     /// ControllerRevisions of the namespace.
     pub revisions: Vec<&'a Value>,
     /// Current time (seconds).
     pub now: i64,
     /// Simulated version.
     pub version: KubeVersion,
+}
+
+impl std::fmt::Debug for Snapshot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").field("set", &meta_str(self.set, "name")).field("pods", &self.pods.len()).finish()
+    }
+}
+
+/// What the controller needs of a pod; computed once each time the pod changes, so a sync over
+/// thousands of pods reads plain fields instead of JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodSummary {
+    /// Pod name.
+    pub name: String,
+    /// Set name parsed from the pod name ("" when it does not parse).
+    pub parent: String,
+    /// Ordinal parsed from the name (−1 when it does not parse).
+    pub ordinal: i64,
+    /// `status.phase`.
+    pub phase: String,
+    /// Has a deletionTimestamp.
+    pub terminating: bool,
+    /// When the Ready condition became True (None: not ready).
+    pub ready_since: Option<i64>,
+    /// `controller-revision-hash` label.
+    pub revision: String,
+    /// uid of the controlling owner, if any.
+    pub controller_uid: Option<String>,
+    /// The pod's labels.
+    pub labels: Value,
+    /// Names of the claims its volumes use.
+    pub claims: Vec<String>,
+}
+
+impl PodSummary {
+    /// Summarize a pod.
+    pub fn of(p: &Value) -> PodSummary {
+        let name = meta_str(p, "name").to_string();
+        let (parent, ordinal) = parent_and_ordinal(&name);
+        let ready_since = p["status"]["conditions"].as_array().and_then(|cs| {
+            cs.iter()
+                .find(|c| c["type"] == "Ready" && c["status"] == "True")
+                .map(|c| c["lastTransitionTime"].as_str().and_then(parse_rfc3339).unwrap_or(0))
+        });
+        PodSummary {
+            parent: parent.to_string(),
+            ordinal,
+            phase: p["status"]["phase"].as_str().unwrap_or("").to_string(),
+            terminating: !p["metadata"]["deletionTimestamp"].is_null(),
+            ready_since,
+            revision: p["metadata"]["labels"]["controller-revision-hash"].as_str().unwrap_or("").to_string(),
+            controller_uid: controller_of(p).and_then(|r| r["uid"].as_str()).map(str::to_string),
+            labels: p["metadata"]["labels"].clone(),
+            claims: p["spec"]["volumes"]
+                .as_array()
+                .map(|vs| vs.iter().filter_map(|v| v["persistentVolumeClaim"]["claimName"].as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+            name,
+        }
+    }
 }
 
 /// `<parent>-<ordinal>` → (parent, ordinal); ordinal −1 when the name does not parse.
@@ -68,43 +129,31 @@ pub fn parent_and_ordinal(name: &str) -> (&str, i64) {
     }
 }
 
-/// A pod's readiness as the controller sees it.
+/// A member pod during one sync.
 #[derive(Debug, Clone)]
 struct PodState<'a> {
-    obj: &'a Value,
+    sum: &'a PodSummary,
     name: &'a str,
     ordinal: i64,
     created: bool,
-    revision: String,
+    revision: &'a str,
 }
 
 impl PodState<'_> {
     fn phase(&self) -> &str {
-        self.obj["status"]["phase"].as_str().unwrap_or("")
+        &self.sum.phase
     }
     fn terminating(&self) -> bool {
-        !self.obj["metadata"]["deletionTimestamp"].is_null()
+        self.sum.terminating
     }
     fn ready_since(&self) -> Option<i64> {
-        let conds = self.obj["status"]["conditions"].as_array()?;
-        let c = conds
-            .iter()
-            .find(|c| c["type"] == "Ready" && c["status"] == "True")?;
-        Some(
-            c["lastTransitionTime"]
-                .as_str()
-                .and_then(parse_rfc3339)
-                .unwrap_or(0),
-        )
+        self.sum.ready_since
     }
     fn running_ready(&self) -> bool {
         self.phase() == "Running" && self.ready_since().is_some()
     }
     fn available(&self, min_ready: i64, now: i64) -> bool {
-        self.running_ready()
-            && self
-                .ready_since()
-                .is_some_and(|t| min_ready <= 0 || now - t >= min_ready)
+        self.running_ready() && self.ready_since().is_some_and(|t| min_ready <= 0 || now - t >= min_ready)
     }
     fn healthy(&self, min_ready: i64, now: i64, v: KubeVersion) -> bool {
         // 1.34+: availability gates scaling; before, Running ∧ Ready.
@@ -189,10 +238,14 @@ fn controller_of(o: &Value) -> Option<&Value> {
 }
 
 fn selector_matches(set: &Value, o: &Value) -> bool {
+    labels_match(set, &o["metadata"]["labels"])
+}
+
+fn labels_match(set: &Value, labels: &Value) -> bool {
     let Some(sel) = set["spec"]["selector"]["matchLabels"].as_object() else {
         return false;
     };
-    !sel.is_empty() && sel.iter().all(|(k, v)| o["metadata"]["labels"][k] == *v)
+    !sel.is_empty() && sel.iter().all(|(k, v)| labels[k] == *v)
 }
 
 /// Claim name of a template for an ordinal.
@@ -315,44 +368,47 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
 
     // Adoption and release (§4.2).
     let mut mine: Vec<PodState<'_>> = Vec::new();
-    for p in &s.pods {
-        let pname = meta_str(p, "name");
-        let (parent, ordinal) = parent_and_ordinal(pname);
-        let member = parent == name && ordinal >= 0;
-        let matches = member && selector_matches(set, p);
-        match controller_of(p) {
-            Some(r) if r["uid"] == *uid => {
+    let my_uid = uid.as_str().unwrap_or("");
+    for sum in &s.pods {
+        let member = sum.parent == name && sum.ordinal >= 0;
+        if !member {
+            continue;
+        }
+        let matches = labels_match(set, &sum.labels);
+        match sum.controller_uid.as_deref() {
+            Some(u) if u == my_uid => {
                 if !matches {
-                    let mut q = (*p).clone();
-                    if let Some(refs) = q["metadata"]["ownerReferences"].as_array_mut() {
-                        refs.retain(|r| r["uid"] != *uid);
+                    if let Some(p) = (s.pod)(&sum.name) {
+                        let mut q = p.clone();
+                        if let Some(refs) = q["metadata"]["ownerReferences"].as_array_mut() {
+                            refs.retain(|r| r["uid"] != *uid);
+                        }
+                        out.push(Action::UpdatePod(q));
                     }
-                    out.push(Action::UpdatePod(q));
                     continue;
                 }
             }
             Some(_) => continue,
             None if matches && set["metadata"]["deletionTimestamp"].is_null() => {
-                let mut q = (*p).clone();
-                let refs = q["metadata"]
-                    .as_object_mut()
-                    .map(|m| m.entry("ownerReferences").or_insert_with(|| json!([])));
-                if let Some(Value::Array(a)) = refs {
-                    a.push(controller_ref(set));
+                if let Some(p) = (s.pod)(&sum.name) {
+                    let mut q = p.clone();
+                    let refs = q["metadata"]
+                        .as_object_mut()
+                        .map(|m| m.entry("ownerReferences").or_insert_with(|| json!([])));
+                    if let Some(Value::Array(a)) = refs {
+                        a.push(controller_ref(set));
+                    }
+                    out.push(Action::UpdatePod(q));
                 }
-                out.push(Action::UpdatePod(q));
             }
             None => continue,
         }
         mine.push(PodState {
-            obj: p,
-            name: pname,
-            ordinal,
+            sum,
+            name: &sum.name,
+            ordinal: sum.ordinal,
             created: true,
-            revision: p["metadata"]["labels"]["controller-revision-hash"]
-                .as_str()
-                .unwrap_or("")
-                .to_string(),
+            revision: &sum.revision,
         });
     }
 
@@ -477,7 +533,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
         }
         for ct in &claim_templates {
             let cname = claim_name(ct, name, ordinal);
-            let Some(c) = s.claims.get(cname.as_str()) else {
+            let Some(c) = (s.claims)(cname.as_str()) else {
                 continue;
             };
             // Another controller owns it: leave it alone.
@@ -560,8 +616,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                     // Stale claim guard under whenScaled: Delete.
                     let stale = when_scaled == "Delete"
                         && claim_templates.iter().any(|ct| {
-                            s.claims
-                                .get(claim_name(ct, name, ordinal).as_str())
+                            (s.claims)(claim_name(ct, name, ordinal).as_str())
                                 .is_some_and(|c| {
                                     owner_refs(c)
                                         .iter()
@@ -578,7 +633,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                     let mut claim_failed = false;
                     for ct in &claim_templates {
                         let cname = claim_name(ct, name, ordinal);
-                        match s.claims.get(cname.as_str()) {
+                        match (s.claims)(cname.as_str()) {
                             None => {
                                 let mut c = new_claim(ct, ordinal);
                                 let refs = desired_refs(ordinal, None);
@@ -614,7 +669,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                         // Recreate claims deleted while the pod waited.
                         for ct in &claim_templates {
                             let cname = claim_name(ct, name, ordinal);
-                            if !s.claims.contains_key(cname.as_str()) {
+                            if (s.claims)(cname.as_str()).is_none() {
                                 out.push(Action::CreateClaim(new_claim(ct, ordinal)));
                                 out.push(Action::Event(
                                     "Normal",
@@ -633,14 +688,14 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                         stopped = true;
                         break;
                     }
-                    fix_claim_refs(ordinal, Some(p.obj), &mut out);
+                    fix_claim_refs(ordinal, (s.pod)(p.name), &mut out);
                     // Identity repair: labels the controller owns.
                     let want_index = s.version.minor >= 28;
-                    let labels = &p.obj["metadata"]["labels"];
-                    if labels["statefulset.kubernetes.io/pod-name"] != json!(p.name)
-                        || (want_index && labels["apps.kubernetes.io/pod-index"].is_null())
-                    {
-                        let mut q = p.obj.clone();
+                    let labels = &p.sum.labels;
+                    let repair = labels["statefulset.kubernetes.io/pod-name"] != json!(p.name)
+                        || (want_index && labels["apps.kubernetes.io/pod-index"].is_null());
+                    if let (true, Some(obj)) = (repair, (s.pod)(p.name)) {
+                        let mut q = obj.clone();
                         q["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"] =
                             json!(p.name);
                         if want_index {
@@ -657,7 +712,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     // Phase B/C (§4.8).
     if !stopped {
         for p in &condemned {
-            fix_claim_refs(p.ordinal, Some(p.obj), &mut out);
+            fix_claim_refs(p.ordinal, (s.pod)(p.name), &mut out);
         }
         for p in &condemned {
             if p.terminating() {
@@ -751,7 +806,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     if limit >= 0 {
         let live: Vec<String> = [current_revision, update_rev]
             .into_iter()
-            .chain(all.iter().map(|p| p.revision.clone()))
+            .chain(all.iter().map(|p| p.revision.to_string()))
             .collect();
         let dead: Vec<&&Value> = revs
             .iter()
