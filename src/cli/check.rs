@@ -113,7 +113,7 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
         ReportFormat::Github => report::github(&findings),
         ReportFormat::Junit => report::junit(&findings, &files),
     };
-    print!("{text}");
+    super::emit(&text);
     let failing = match args.fail_on {
         FailOn::Error => findings.iter().any(|f| f.severity == Severity::Error),
         FailOn::Warning => !findings.is_empty(),

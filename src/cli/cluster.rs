@@ -196,7 +196,7 @@ fn settle(mut s: Session, printed: &mut String, show_events: bool) -> u8 {
             printed.push('\n');
         }
     }
-    print!("{printed}");
+    super::emit(printed);
     EXIT_OK
 }
 
@@ -313,7 +313,7 @@ pub fn apply(args: &ApplyArgs, version: KubeVersion, style: Style) -> u8 {
             }
             // Nothing is committed: the state stays as it was.
             Err(e) => {
-                print!("{printed}");
+                super::emit(&printed);
                 return fail(&e);
             }
         }
@@ -469,7 +469,7 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
         }
         return code;
     }
-    print!("{out}");
+    super::emit(&out);
     code
 }
 
@@ -638,6 +638,6 @@ pub fn events(args: &EventsArgs, version: KubeVersion) -> u8 {
         return EXIT_OK;
     }
     let t = table::table(r, &evs, s.cluster.now, version);
-    print!("{}", table::print(&[(r, t)], PrintOptions::default()));
+    super::emit(&table::print(&[(r, t)], PrintOptions::default()));
     EXIT_OK
 }

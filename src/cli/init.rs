@@ -70,7 +70,7 @@ pub fn run(args: &InitArgs) -> u8 {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}.yaml", args.name)));
     if path.as_os_str() == "-" {
-        print!("{text}");
+        super::emit(&text);
         return EXIT_OK;
     }
     let mut opts = std::fs::OpenOptions::new();

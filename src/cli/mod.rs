@@ -140,11 +140,18 @@ pub fn main() -> ExitCode {
             EXIT_OK
         }
         Command::Schema => {
-            print!("{}", crate::spec_schema());
+            emit(&crate::spec_schema());
             EXIT_OK
         }
     };
     ExitCode::from(code)
+}
+
+/// Write to stdout; a closed pipe (`stsc get pods | head`) is not an error.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// Print a usage or I/O error and return exit code 2.

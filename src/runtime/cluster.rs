@@ -112,6 +112,8 @@ pub struct Cluster {
     /// Every key written or removed, in order (controllers keep a cursor into it, as informers
     /// would), with the uid of removed objects.
     pub changes: Vec<(Key, Option<String>)>,
+    /// Events by (involved uid, reason, message), built on first use.
+    event_index: Option<std::collections::HashMap<(String, String, String), Key>>,
 }
 
 /// `metadata.<field>` as a string ("" when absent).
@@ -175,6 +177,7 @@ impl Cluster {
             version,
             log: Vec::new(),
             changes: Vec::new(),
+            event_index: None,
         }
     }
 
@@ -619,14 +622,27 @@ impl Cluster {
         let iname = meta_str(involved, "name").to_string();
         let now = self.timestamp();
         // Same object, reason and message: count it (kubectl's "x3 over 2m").
+        if self.event_index.is_none() {
+            let idx = self
+                .list(er)
+                .map(|(k, e)| {
+                    let id = (
+                        e["involvedObject"]["uid"].as_str().unwrap_or("").to_string(),
+                        e["reason"].as_str().unwrap_or("").to_string(),
+                        e["message"].as_str().unwrap_or("").to_string(),
+                    );
+                    (id, k.clone())
+                })
+                .collect();
+            self.event_index = Some(idx);
+        }
+        let id = (meta_str(involved, "uid").to_string(), reason.to_string(), message.to_string());
         let existing = self
-            .list_ns(er, &ns)
-            .find(|(_, e)| {
-                e["involvedObject"]["uid"] == involved["metadata"]["uid"]
-                    && e["reason"] == json!(reason)
-                    && e["message"] == json!(message)
-            })
-            .map(|(_, e)| e.clone());
+            .event_index
+            .as_ref()
+            .and_then(|i| i.get(&id))
+            .and_then(|k| self.objects.get(k))
+            .cloned();
         if let Some(mut e) = existing {
             let count = e["count"].as_i64().unwrap_or(1) + 1;
             let m = obj_mut(&mut e);
@@ -666,7 +682,11 @@ impl Cluster {
             "reportingComponent": source_of(reason),
             "reportingInstance": "",
         });
-        let _ = self.create(e);
+        if let Ok(made) = self.create(e) {
+            if let (Some(idx), Ok((_, k))) = (self.event_index.as_mut(), key_of(&made)) {
+                idx.insert(id, k);
+            }
+        }
     }
 }
 

@@ -45,6 +45,8 @@ pub struct Informers {
     initial: Vec<Key>,
     /// Pending pods waiting for their claims.
     waiting: BTreeSet<Key>,
+    /// Claims that carry owner references.
+    claims_with_owners: BTreeSet<Key>,
 }
 
 impl Informers {
@@ -88,6 +90,13 @@ impl Informers {
                 let idx = (k.namespace.clone(), sum.parent.clone(), sum.ordinal, k.name.clone());
                 self.pod_keys.insert(k.clone(), idx.clone());
                 self.pods.insert(idx, sum);
+            }
+        }
+        if k.resource == "persistentvolumeclaims" {
+            if v.is_some_and(|v| !owner_refs(v).is_empty()) {
+                self.claims_with_owners.insert(k.clone());
+            } else {
+                self.claims_with_owners.remove(k);
             }
         }
         if let Some(v) = v {
@@ -197,6 +206,7 @@ fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
                 pod: &pod_fn,
                 claims: &claim_fn,
                 revisions: cl.list_ns(res("ControllerRevision"), &ns).map(|(_, v)| v).collect(),
+                claims_have_owners: inf.claims_with_owners.iter().any(|k| k.namespace == ns),
                 now: cl.now,
                 version: cl.version,
             };
