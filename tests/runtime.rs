@@ -247,3 +247,53 @@ fn errors_are_kubectl_style_and_leave_state_alone() {
         ("", "No resources found in default namespace.\n", 0)
     );
 }
+
+/// `stsc fault` breaks a pod; OrderedReady halts behind it; `rollout status` says so; healing it
+/// lets the set finish. `describe` shows the set's events.
+#[test]
+fn faults_halt_ordered_scaling_until_healed() {
+    let c = Cluster::new();
+    assert_eq!(c.run(0, &["apply", "examples/web.yaml"]).2, 0);
+    let (out, _, code) = c.run(10, &["fault", "pod", "web-1", "--not-ready"]);
+    assert_eq!((out.as_str(), code), ("pod/web-1 fault not-ready\n", 0));
+    let (out, _, code) = c.run(20, &["rollout", "status", "statefulset", "web"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("Waiting for 1 pods to be ready...\n", 1)
+    );
+    let (out, _, _) = c.run(30, &["scale", "statefulset/web", "--replicas=3"]);
+    assert_eq!(
+        out, "statefulset.apps/web scaled\n",
+        "nothing is created behind an unready pod"
+    );
+    let (out, _, _) = c.run(40, &["get", "pods"]);
+    assert_eq!(out, "NAME    READY   STATUS    RESTARTS   AGE\nweb-0   1/1     Running   0          40s\nweb-1   0/1     Running   0          40s\n");
+    let (out, _, _) = c.run(50, &["fault", "pod", "web-1", "--clear"]);
+    assert!(out.starts_with("pod/web-1 healed\ncreate Claim www-web-2 Pod web-2 in StatefulSet web success\ncreate Pod web-2 in StatefulSet web successful\n"), "{out}");
+    let (out, _, code) = c.run(60, &["rollout", "status", "sts/web"]);
+    assert_eq!(
+        (out.as_str(), code),
+        (
+            "partitioned roll out complete: 3 new pods have been updated...\n",
+            0
+        )
+    );
+    // A failed pod is deleted and recreated.
+    let (out, _, _) = c.run(70, &["fault", "pod", "web-2", "--fail"]);
+    assert!(out.contains("delete Pod web-2 in StatefulSet web successful\ncreate Pod web-2 in StatefulSet web successful"), "{out}");
+    let (out, _, code) = c.run(80, &["describe", "statefulset", "web"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("Name:               web\nNamespace:          default\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Pods Status:        3 Running / 0 Waiting / 0 Succeeded / 0 Failed\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SuccessfulCreate")
+            && out.contains("create Pod web-2 in StatefulSet web successful"),
+        "{out}"
+    );
+}

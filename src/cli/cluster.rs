@@ -641,3 +641,138 @@ pub fn events(args: &EventsArgs, version: KubeVersion) -> u8 {
     super::emit(&table::print(&[(r, t)], PrintOptions::default()));
     EXIT_OK
 }
+
+/// `stsc describe`.
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// `TYPE NAME` or `TYPE/NAME`.
+    #[arg(value_name = "TYPE[/NAME]", num_args = 1..=2, required = true)]
+    pub target: Vec<String>,
+    /// Namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// `stsc rollout status`.
+#[derive(Debug, Args)]
+pub struct RolloutArgs {
+    /// `status`.
+    #[arg(value_parser = ["status"])]
+    pub action: String,
+    /// `statefulset NAME` or `statefulset/NAME`.
+    #[arg(value_name = "TYPE[/NAME]", num_args = 1..=2, required = true)]
+    pub target: Vec<String>,
+    /// Namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// Run `stsc describe`.
+pub fn describe(args: &DescribeArgs, version: KubeVersion) -> u8 {
+    let (r, names) = match target(&args.target) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INVALID;
+        }
+    };
+    let Some(name) = names.first() else {
+        eprintln!("error: resource(s) were provided, but no name was specified");
+        return EXIT_USAGE;
+    };
+    let Ok(mut s) = open(&args.state.state, version) else {
+        return EXIT_INVALID;
+    };
+    if let Err(e) = s.reconcile() {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
+    }
+    let c = &s.cluster;
+    let Some(o) = c.get(r, &args.namespace, name) else {
+        return fail(&ApiError::not_found(r, name));
+    };
+    let er = resources::by_kind("Event").expect("built-in");
+    let ns = if r.namespaced {
+        args.namespace.as_str()
+    } else {
+        "default"
+    };
+    let mut events: Vec<&Value> = c
+        .list_ns(er, ns)
+        .map(|(_, e)| e)
+        .filter(|e| e["involvedObject"]["uid"] == o["metadata"]["uid"])
+        .collect();
+    events.sort_by_key(|e| {
+        e["metadata"]["resourceVersion"]
+            .as_str()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    });
+    let pr = resources::by_kind("Pod").expect("built-in");
+    let pods: Vec<&Value> = c
+        .list_ns(pr, &args.namespace)
+        .map(|(_, p)| p)
+        .filter(|p| {
+            r.kind != "StatefulSet"
+                || p["metadata"]["ownerReferences"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x["uid"] == o["metadata"]["uid"]))
+        })
+        .collect();
+    super::emit(&crate::runtime::describe::describe(
+        o, &events, &pods, c.now,
+    ));
+    EXIT_OK
+}
+
+/// Run `stsc rollout status`: exit 0 when the rollout is complete, 1 with kubectl's waiting
+/// message when it is not (the local cluster does not move on its own, so there is nothing to
+/// wait for).
+pub fn rollout(args: &RolloutArgs, version: KubeVersion) -> u8 {
+    let (r, names) = match target(&args.target) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INVALID;
+        }
+    };
+    if r.kind != "StatefulSet" {
+        eprintln!(
+            "error: no status viewer has been implemented for {}",
+            r.kind
+        );
+        return EXIT_INVALID;
+    }
+    let Some(name) = names.first() else {
+        eprintln!("error: resource(s) were provided, but no name was specified");
+        return EXIT_USAGE;
+    };
+    let Ok(mut s) = open(&args.state.state, version) else {
+        return EXIT_INVALID;
+    };
+    if let Err(e) = s.reconcile() {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
+    }
+    let Some(o) = s.cluster.get(r, &args.namespace, name) else {
+        return fail(&ApiError::not_found(r, name));
+    };
+    match crate::runtime::describe::rollout_status(o) {
+        Ok((msg, done)) => {
+            super::emit(&msg);
+            if done {
+                EXIT_OK
+            } else {
+                EXIT_INVALID
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_INVALID
+        }
+    }
+}

@@ -77,6 +77,10 @@ pub enum Command {
     Fault(cluster::FaultArgs),
     /// List events of the local cluster state.
     Events(cluster::EventsArgs),
+    /// Show one object in detail, with its events.
+    Describe(cluster::DescribeArgs),
+    /// `rollout status statefulset NAME`: whether the rollout is complete.
+    Rollout(cluster::RolloutArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -134,6 +138,8 @@ pub fn main() -> ExitCode {
         Command::Delete(args) => cluster::delete(args, cli.kube_version),
         Command::Fault(args) => cluster::fault(args, cli.kube_version),
         Command::Events(args) => cluster::events(args, cli.kube_version),
+        Command::Describe(args) => cluster::describe(args, cli.kube_version),
+        Command::Rollout(args) => cluster::rollout(args, cli.kube_version),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(*shell, &mut Cli::command(), "stsc", &mut std::io::stdout());

@@ -287,7 +287,8 @@ impl Cluster {
         let old = self.objects.remove(key)?;
         self.meta.resource_version += 1;
         self.pending.insert(key.clone(), None);
-        self.changes.push((key.clone(), Some(meta_str(&old, "uid").to_string())));
+        self.changes
+            .push((key.clone(), Some(meta_str(&old, "uid").to_string())));
         Some(old)
     }
 
@@ -627,7 +628,10 @@ impl Cluster {
                 .list(er)
                 .map(|(k, e)| {
                     let id = (
-                        e["involvedObject"]["uid"].as_str().unwrap_or("").to_string(),
+                        e["involvedObject"]["uid"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_string(),
                         e["reason"].as_str().unwrap_or("").to_string(),
                         e["message"].as_str().unwrap_or("").to_string(),
                     );
@@ -636,7 +640,11 @@ impl Cluster {
                 .collect();
             self.event_index = Some(idx);
         }
-        let id = (meta_str(involved, "uid").to_string(), reason.to_string(), message.to_string());
+        let id = (
+            meta_str(involved, "uid").to_string(),
+            reason.to_string(),
+            message.to_string(),
+        );
         let existing = self
             .event_index
             .as_ref()

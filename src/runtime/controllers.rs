@@ -87,7 +87,12 @@ impl Informers {
             }
             if let Some(v) = v {
                 let sum = PodSummary::of(v);
-                let idx = (k.namespace.clone(), sum.parent.clone(), sum.ordinal, k.name.clone());
+                let idx = (
+                    k.namespace.clone(),
+                    sum.parent.clone(),
+                    sum.ordinal,
+                    k.name.clone(),
+                );
                 self.pod_keys.insert(k.clone(), idx.clone());
                 self.pods.insert(idx, sum);
             }
@@ -113,7 +118,9 @@ impl Informers {
                     self.volumes.insert(u.to_string(), k.clone());
                 }
             }
-            if k.resource == "persistentvolumeclaims" && !v["metadata"]["deletionTimestamp"].is_null() {
+            if k.resource == "persistentvolumeclaims"
+                && !v["metadata"]["deletionTimestamp"].is_null()
+            {
                 self.deleting_claims.insert(k.clone());
             }
         }
@@ -148,7 +155,11 @@ pub fn reconcile_with<E>(
     inf.prime(c);
     for round in 0..max_rounds {
         let start = c.changes.len();
-        let initial = if first && round == 0 { std::mem::take(&mut inf.initial) } else { Vec::new() };
+        let initial = if first && round == 0 {
+            std::mem::take(&mut inf.initial)
+        } else {
+            Vec::new()
+        };
         statefulsets(c, inf, &initial);
         provisioner(c, inf, &initial);
         kubelet(c, inf, &initial);
@@ -182,7 +193,12 @@ fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
     }
     let namespaces: BTreeSet<String> = changed
         .iter()
-        .filter(|k| matches!(k.resource.as_str(), "statefulsets" | "pods" | "persistentvolumeclaims" | "controllerrevisions"))
+        .filter(|k| {
+            matches!(
+                k.resource.as_str(),
+                "statefulsets" | "pods" | "persistentvolumeclaims" | "controllerrevisions"
+            )
+        })
         .map(|k| k.namespace.clone())
         .collect();
     let mut sets: Vec<Key> = Vec::new();
@@ -190,7 +206,9 @@ fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
         sets.extend(c.list_ns(res("StatefulSet"), ns).map(|(k, _)| k.clone()));
     }
     for k in sets {
-        let Some(set) = c.get_key(&k).cloned() else { continue };
+        let Some(set) = c.get_key(&k).cloned() else {
+            continue;
+        };
         let ns = k.namespace.clone();
         let name = k.name.clone();
         let actions = {
@@ -205,7 +223,10 @@ fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
                 pods,
                 pod: &pod_fn,
                 claims: &claim_fn,
-                revisions: cl.list_ns(res("ControllerRevision"), &ns).map(|(_, v)| v).collect(),
+                revisions: cl
+                    .list_ns(res("ControllerRevision"), &ns)
+                    .map(|(_, v)| v)
+                    .collect(),
                 claims_have_owners: inf.claims_with_owners.iter().any(|k| k.namespace == ns),
                 now: cl.now,
                 version: cl.version,
@@ -547,17 +568,29 @@ fn provisioner(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
         changed = true;
     }
     // Volumes whose claim is gone (on the first round: every volume whose claim is missing).
-    let mut gone: Vec<Key> = removed.iter().filter_map(|u| inf.volumes.get(u).cloned()).collect();
+    let mut gone: Vec<Key> = removed
+        .iter()
+        .filter_map(|u| inf.volumes.get(u).cloned())
+        .collect();
     if !initial.is_empty() {
-        let claim_uids: HashSet<&str> = c.list(res("PersistentVolumeClaim")).map(|(_, v)| meta_str(v, "uid")).collect();
+        let claim_uids: HashSet<&str> = c
+            .list(res("PersistentVolumeClaim"))
+            .map(|(_, v)| meta_str(v, "uid"))
+            .collect();
         gone.extend(
             c.list(res("PersistentVolume"))
-                .filter(|(_, pv)| pv["spec"]["claimRef"]["uid"].as_str().is_some_and(|u| !claim_uids.contains(u)))
+                .filter(|(_, pv)| {
+                    pv["spec"]["claimRef"]["uid"]
+                        .as_str()
+                        .is_some_and(|u| !claim_uids.contains(u))
+                })
                 .map(|(k, _)| k.clone()),
         );
     }
     for k in gone {
-        let Some(pv) = c.get_key(&k).cloned() else { continue };
+        let Some(pv) = c.get_key(&k).cloned() else {
+            continue;
+        };
         if pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete" {
             c.remove(&k);
             changed = true;
@@ -577,7 +610,8 @@ fn claim_protection(c: &mut Cluster, inf: &mut Informers) -> bool {
     // Claims marked for deletion since the last look.
     for (k, _) in &c.changes[inf.protection.min(c.changes.len())..] {
         if k.resource == "persistentvolumeclaims"
-            && c.get_key(k).is_some_and(|v| !v["metadata"]["deletionTimestamp"].is_null())
+            && c.get_key(k)
+                .is_some_and(|v| !v["metadata"]["deletionTimestamp"].is_null())
         {
             inf.deleting_claims.insert(k.clone());
         }
@@ -593,7 +627,9 @@ fn claim_protection(c: &mut Cluster, inf: &mut Informers) -> bool {
             .pods
             .range(lo..)
             .take_while(|((ns, ..), _)| *ns == k.namespace)
-            .any(|(_, p)| !matches!(p.phase.as_str(), "Failed" | "Succeeded") && p.claims.contains(&k.name));
+            .any(|(_, p)| {
+                !matches!(p.phase.as_str(), "Failed" | "Succeeded") && p.claims.contains(&k.name)
+            });
         if used {
             inf.deleting_claims.insert(k.clone());
             continue;
@@ -652,7 +688,8 @@ fn garbage_collector(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> b
             let kind = r["kind"].as_str().unwrap_or("");
             let name = r["name"].as_str().unwrap_or("");
             by_kind(kind).is_some_and(|rr| {
-                c.get(rr, &k.namespace, name).is_some_and(|o| o["metadata"]["uid"] == r["uid"])
+                c.get(rr, &k.namespace, name)
+                    .is_some_and(|o| o["metadata"]["uid"] == r["uid"])
             })
         });
         if !alive {
@@ -661,7 +698,10 @@ fn garbage_collector(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> b
     }
     let changed = !orphans.is_empty();
     for k in orphans {
-        if let Some(r) = super::resources::RESOURCES.iter().find(|r| r.plural == k.resource) {
+        if let Some(r) = super::resources::RESOURCES
+            .iter()
+            .find(|r| r.plural == k.resource)
+        {
             let _ = c.delete(r, &k.namespace, &k.name, Cascade::Background);
         }
     }

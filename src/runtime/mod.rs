@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod controllers;
+pub mod describe;
 pub mod resources;
 pub mod session;
 pub mod statefulset;

@@ -61,7 +61,10 @@ pub struct Snapshot<'a> {
 
 impl std::fmt::Debug for Snapshot<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Snapshot").field("set", &meta_str(self.set, "name")).field("pods", &self.pods.len()).finish()
+        f.debug_struct("Snapshot")
+            .field("set", &meta_str(self.set, "name"))
+            .field("pods", &self.pods.len())
+            .finish()
     }
 }
 
@@ -99,7 +102,12 @@ impl PodSummary {
         let ready_since = p["status"]["conditions"].as_array().and_then(|cs| {
             cs.iter()
                 .find(|c| c["type"] == "Ready" && c["status"] == "True")
-                .map(|c| c["lastTransitionTime"].as_str().and_then(parse_rfc3339).unwrap_or(0))
+                .map(|c| {
+                    c["lastTransitionTime"]
+                        .as_str()
+                        .and_then(parse_rfc3339)
+                        .unwrap_or(0)
+                })
         });
         PodSummary {
             parent: parent.to_string(),
@@ -107,12 +115,25 @@ impl PodSummary {
             phase: p["status"]["phase"].as_str().unwrap_or("").to_string(),
             terminating: !p["metadata"]["deletionTimestamp"].is_null(),
             ready_since,
-            revision: p["metadata"]["labels"]["controller-revision-hash"].as_str().unwrap_or("").to_string(),
-            controller_uid: controller_of(p).and_then(|r| r["uid"].as_str()).map(str::to_string),
+            revision: p["metadata"]["labels"]["controller-revision-hash"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+            controller_uid: controller_of(p)
+                .and_then(|r| r["uid"].as_str())
+                .map(str::to_string),
             labels: p["metadata"]["labels"].clone(),
             claims: p["spec"]["volumes"]
                 .as_array()
-                .map(|vs| vs.iter().filter_map(|v| v["persistentVolumeClaim"]["claimName"].as_str().map(str::to_string)).collect())
+                .map(|vs| {
+                    vs.iter()
+                        .filter_map(|v| {
+                            v["persistentVolumeClaim"]["claimName"]
+                                .as_str()
+                                .map(str::to_string)
+                        })
+                        .collect()
+                })
                 .unwrap_or_default(),
             name,
         }
@@ -156,7 +177,10 @@ impl PodState<'_> {
         self.phase() == "Running" && self.ready_since().is_some()
     }
     fn available(&self, min_ready: i64, now: i64) -> bool {
-        self.running_ready() && self.ready_since().is_some_and(|t| min_ready <= 0 || now - t >= min_ready)
+        self.running_ready()
+            && self
+                .ready_since()
+                .is_some_and(|t| min_ready <= 0 || now - t >= min_ready)
     }
     fn healthy(&self, min_ready: i64, now: i64, v: KubeVersion) -> bool {
         // 1.34+: availability gates scaling; before, Running ∧ Ready.
@@ -623,12 +647,11 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                     // Stale claim guard under whenScaled: Delete.
                     let stale = when_scaled == "Delete"
                         && claim_templates.iter().any(|ct| {
-                            (s.claims)(claim_name(ct, name, ordinal).as_str())
-                                .is_some_and(|c| {
-                                    owner_refs(c)
-                                        .iter()
-                                        .any(|r| r["kind"] == "Pod" && r["name"] == json!(pname))
-                                })
+                            (s.claims)(claim_name(ct, name, ordinal).as_str()).is_some_and(|c| {
+                                owner_refs(c)
+                                    .iter()
+                                    .any(|r| r["kind"] == "Pod" && r["name"] == json!(pname))
+                            })
                         });
                     if stale {
                         stopped = monotonic;
