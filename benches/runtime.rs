@@ -1,0 +1,106 @@
+//! Runtime costs: the StatefulSet decision over 10,000 pods, a full reconcile, table printing of
+//! 10,000 rows, and store throughput.
+
+use std::collections::BTreeMap;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use serde_json::{json, Value};
+use stsc::runtime::cluster::Cluster;
+use stsc::runtime::controllers;
+use stsc::runtime::resources::by_kind;
+use stsc::runtime::statefulset::{sync, PodSummary, Snapshot};
+use stsc::runtime::store::{Key, Meta, Store};
+use stsc::runtime::table;
+use stsc::KubeVersion;
+
+fn set(replicas: i64) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "replicas": replicas, "serviceName": "web",
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}],
+        }
+    })
+}
+
+fn cluster() -> Cluster {
+    let mut c = Cluster::new(BTreeMap::new(), Meta { uid_seed: 1, ..Meta::default() }, 1_800_000_000, KubeVersion::NEWEST);
+    c.create(json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}, "provisioner": "x"}))
+        .unwrap();
+    c
+}
+
+fn settled(replicas: i64) -> Cluster {
+    let mut c = cluster();
+    c.apply(set(replicas)).unwrap();
+    controllers::reconcile(&mut c, usize::MAX, &mut |_| Ok::<(), ()>(())).unwrap();
+    c
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("runtime");
+    g.sample_size(10);
+
+    // STSC_BENCH_PODS shrinks the set for CI's smoke run (`cargo bench -- --test`).
+    let n: i64 = std::env::var("STSC_BENCH_PODS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let big = settled(n);
+    let pods: Vec<Value> = big.list_ns(by_kind("Pod").unwrap(), "default").map(|(_, v)| v.clone()).collect();
+    let summaries: Vec<PodSummary> = pods.iter().map(PodSummary::of).collect();
+    let the_set = big.get(by_kind("StatefulSet").unwrap(), "default", "web").unwrap().clone();
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("statefulset sync decision, N pods (10000 unless STSC_BENCH_PODS)", |b| {
+        b.iter(|| {
+            let pod = |n: &str| big.get(by_kind("Pod").unwrap(), "default", n);
+            let claims = |n: &str| big.get(by_kind("PersistentVolumeClaim").unwrap(), "default", n);
+            let snap = Snapshot {
+                set: &the_set,
+                pods: summaries.iter().collect(),
+                pod: &pod,
+                claims: &claims,
+                revisions: big.list_ns(by_kind("ControllerRevision").unwrap(), "default").map(|(_, v)| v).collect(),
+                claims_have_owners: false,
+                now: big.now,
+                version: KubeVersion::NEWEST,
+            };
+            sync(&snap)
+        })
+    });
+    let refs: Vec<&Value> = pods.iter().collect();
+    g.bench_function("get pods table, N rows", |b| {
+        b.iter(|| {
+            let r = by_kind("Pod").unwrap();
+            let t = table::table(r, &refs, big.now, KubeVersion::NEWEST);
+            table::print(&[(r, t)], table::PrintOptions::default())
+        })
+    });
+
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("reconcile 0 -> 1000 -> 0 (in memory)", |b| {
+        b.iter(|| {
+            let mut c = cluster();
+            c.apply(set(1000)).unwrap();
+            controllers::reconcile(&mut c, usize::MAX, &mut |_| Ok::<(), ()>(())).unwrap();
+            c.scale(by_kind("StatefulSet").unwrap(), "default", "web", 0).unwrap();
+            controllers::reconcile(&mut c, usize::MAX, &mut |_| Ok::<(), ()>(())).unwrap();
+            c
+        })
+    });
+
+    let objs: BTreeMap<Key, Option<Value>> = pods.iter().take(1000).map(|p| (Key::new("pods", "default", p["metadata"]["name"].as_str().unwrap()), Some(p.clone()))).collect();
+    g.bench_function("store: commit 1000 pods (durable) and load them", |b| {
+        b.iter(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let s = Store::open(dir.path()).unwrap();
+            s.commit(&objs, &Meta::default(), true).unwrap();
+            s.load().unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
