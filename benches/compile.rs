@@ -20,7 +20,8 @@ fn apps(n: usize) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let web = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/web.yaml")).unwrap();
+    let web =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/web.yaml")).unwrap();
     let mut g = c.benchmark_group("compile");
     g.bench_function("check one spec (new compiler each time)", |b| {
         b.iter(|| {

@@ -27,7 +27,15 @@ fn set(replicas: i64) -> Value {
 }
 
 fn cluster() -> Cluster {
-    let mut c = Cluster::new(BTreeMap::new(), Meta { uid_seed: 1, ..Meta::default() }, 1_800_000_000, KubeVersion::NEWEST);
+    let mut c = Cluster::new(
+        BTreeMap::new(),
+        Meta {
+            uid_seed: 1,
+            ..Meta::default()
+        },
+        1_800_000_000,
+        KubeVersion::NEWEST,
+    );
     c.create(json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
         "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}, "provisioner": "x"}))
         .unwrap();
@@ -46,29 +54,45 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
 
     // STSC_BENCH_PODS shrinks the set for CI's smoke run (`cargo bench -- --test`).
-    let n: i64 = std::env::var("STSC_BENCH_PODS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n: i64 = std::env::var("STSC_BENCH_PODS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let big = settled(n);
-    let pods: Vec<Value> = big.list_ns(by_kind("Pod").unwrap(), "default").map(|(_, v)| v.clone()).collect();
+    let pods: Vec<Value> = big
+        .list_ns(by_kind("Pod").unwrap(), "default")
+        .map(|(_, v)| v.clone())
+        .collect();
     let summaries: Vec<PodSummary> = pods.iter().map(PodSummary::of).collect();
-    let the_set = big.get(by_kind("StatefulSet").unwrap(), "default", "web").unwrap().clone();
+    let the_set = big
+        .get(by_kind("StatefulSet").unwrap(), "default", "web")
+        .unwrap()
+        .clone();
     g.throughput(Throughput::Elements(n as u64));
-    g.bench_function("statefulset sync decision, N pods (10000 unless STSC_BENCH_PODS)", |b| {
-        b.iter(|| {
-            let pod = |n: &str| big.get(by_kind("Pod").unwrap(), "default", n);
-            let claims = |n: &str| big.get(by_kind("PersistentVolumeClaim").unwrap(), "default", n);
-            let snap = Snapshot {
-                set: &the_set,
-                pods: summaries.iter().collect(),
-                pod: &pod,
-                claims: &claims,
-                revisions: big.list_ns(by_kind("ControllerRevision").unwrap(), "default").map(|(_, v)| v).collect(),
-                claims_have_owners: false,
-                now: big.now,
-                version: KubeVersion::NEWEST,
-            };
-            sync(&snap)
-        })
-    });
+    g.bench_function(
+        "statefulset sync decision, N pods (10000 unless STSC_BENCH_PODS)",
+        |b| {
+            b.iter(|| {
+                let pod = |n: &str| big.get(by_kind("Pod").unwrap(), "default", n);
+                let claims =
+                    |n: &str| big.get(by_kind("PersistentVolumeClaim").unwrap(), "default", n);
+                let snap = Snapshot {
+                    set: &the_set,
+                    pods: summaries.iter().collect(),
+                    pod: &pod,
+                    claims: &claims,
+                    revisions: big
+                        .list_ns(by_kind("ControllerRevision").unwrap(), "default")
+                        .map(|(_, v)| v)
+                        .collect(),
+                    claims_have_owners: false,
+                    now: big.now,
+                    version: KubeVersion::NEWEST,
+                };
+                sync(&snap)
+            })
+        },
+    );
     let refs: Vec<&Value> = pods.iter().collect();
     g.bench_function("get pods table, N rows", |b| {
         b.iter(|| {
@@ -84,13 +108,23 @@ fn bench(c: &mut Criterion) {
             let mut c = cluster();
             c.apply(set(1000)).unwrap();
             controllers::reconcile(&mut c, usize::MAX, &mut |_| Ok::<(), ()>(())).unwrap();
-            c.scale(by_kind("StatefulSet").unwrap(), "default", "web", 0).unwrap();
+            c.scale(by_kind("StatefulSet").unwrap(), "default", "web", 0)
+                .unwrap();
             controllers::reconcile(&mut c, usize::MAX, &mut |_| Ok::<(), ()>(())).unwrap();
             c
         })
     });
 
-    let objs: BTreeMap<Key, Option<Value>> = pods.iter().take(1000).map(|p| (Key::new("pods", "default", p["metadata"]["name"].as_str().unwrap()), Some(p.clone()))).collect();
+    let objs: BTreeMap<Key, Option<Value>> = pods
+        .iter()
+        .take(1000)
+        .map(|p| {
+            (
+                Key::new("pods", "default", p["metadata"]["name"].as_str().unwrap()),
+                Some(p.clone()),
+            )
+        })
+        .collect();
     g.bench_function("store: commit 1000 pods (durable) and load them", |b| {
         b.iter(|| {
             let dir = tempfile::tempdir().unwrap();

@@ -442,7 +442,7 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
             if args.output == Some(GetOutput::Json) {
                 json_4(&doc)
             } else {
-                crate::output::object_yaml(&doc).unwrap_or_default()
+                crate::runtime::kyaml::to_yaml(&doc)
             }
         }
         Some(GetOutput::Name) => all
@@ -458,6 +458,7 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
                 wide: args.output == Some(GetOutput::Wide),
                 show_labels: args.show_labels,
                 with_kind: requested.len() > 1,
+                all_namespaces: args.all_namespaces,
             },
         ),
     };
@@ -478,7 +479,12 @@ fn json_4(v: &Value) -> String {
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
     let _ = serde::Serialize::serialize(v, &mut ser);
-    let mut s = String::from_utf8(buf).unwrap_or_default();
+    // Go's encoder escapes these three in strings; outside strings JSON has none of them.
+    let mut s = String::from_utf8(buf)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     s.push('\n');
     s
 }

@@ -622,6 +622,8 @@ pub struct PrintOptions {
     pub show_labels: bool,
     /// Prefix names with the kind (several types were asked for).
     pub with_kind: bool,
+    /// `-A`: a NAMESPACE column first, for namespaced types.
+    pub all_namespaces: bool,
 }
 
 /// Lay out tables as kubectl does: a block per type, blank lines between non-empty blocks.
@@ -638,26 +640,34 @@ pub fn print(blocks: &[(&Resource, Table)], opts: PrintOptions) -> String {
             .filter(|&i| opts.wide || t.columns[i].priority == 0)
             .collect();
         let mut lines: Vec<Vec<String>> = Vec::new();
-        let mut header: Vec<String> = visible
-            .iter()
-            .map(|&i| t.columns[i].name.to_uppercase())
-            .collect();
+        let ns_col = opts.all_namespaces && r.namespaced;
+        let mut header: Vec<String> = Vec::new();
+        if ns_col {
+            header.push("NAMESPACE".into());
+        }
+        header.extend(visible.iter().map(|&i| t.columns[i].name.to_uppercase()));
         if opts.show_labels {
             header.push("LABELS".into());
         }
         lines.push(header);
         for row in &t.rows {
-            let mut cells: Vec<String> = visible
-                .iter()
-                .map(|&i| {
-                    let c = row.cells.get(i).cloned().unwrap_or_default();
-                    if opts.with_kind && t.columns[i].format == "name" {
-                        format!("{}/{c}", r.prefix())
-                    } else {
-                        c
-                    }
-                })
-                .collect();
+            let mut cells: Vec<String> = Vec::new();
+            if ns_col {
+                cells.push(
+                    row.object["metadata"]["namespace"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                );
+            }
+            cells.extend(visible.iter().map(|&i| {
+                let c = row.cells.get(i).cloned().unwrap_or_default();
+                if opts.with_kind && t.columns[i].format == "name" {
+                    format!("{}/{c}", r.prefix())
+                } else {
+                    c
+                }
+            }));
             if opts.show_labels {
                 cells.push(or_none(labels_selector(&row.object["metadata"]["labels"])));
             }
