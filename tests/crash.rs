@@ -80,13 +80,25 @@ fn kill_9_mid_reconcile_leaves_a_consistent_state_that_converges() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let app = spec(dir.path(), REPLICAS);
+    // Calibrate: how long does a full reconcile take here, now? Kills are spread across it.
+    let probe = dir.path().join("probe");
+    let t0 = std::time::Instant::now();
+    assert!(stsc(&probe)
+        .arg("apply")
+        .arg(&app)
+        .status()
+        .unwrap()
+        .success());
+    let full = t0.elapsed().as_millis() as u64;
     let mut partial_seen = 0;
     for i in 0..25u64 {
         // Alternate scaling up and down so kills land in both directions.
         let replicas = if i % 2 == 0 { REPLICAS } else { REPLICAS / 3 };
         let app = spec(dir.path(), replicas);
         let mut child = stsc(&state).arg("apply").arg(&app).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(5 + (i * 37) % 120));
+        std::thread::sleep(Duration::from_millis(
+            full / 10 + full * 8 * ((i * 7) % 25) / 250,
+        ));
         let _ = child.kill();
         let _ = child.wait();
         let (pods, _) = check_consistent(&state);
