@@ -23,20 +23,20 @@ pub struct Column {
 
 /// One row: its cells and the object it shows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub struct Row<'a> {
     /// Finished cells.
     pub cells: Vec<String>,
     /// The object.
-    pub object: Value,
+    pub object: &'a Value,
 }
 
 /// A table for one resource type.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Table {
+pub struct Table<'a> {
     /// Columns.
     pub columns: Vec<Column>,
     /// Rows, in the server's order.
-    pub rows: Vec<Row>,
+    pub rows: Vec<Row<'a>>,
 }
 
 const fn col(name: &'static str, priority: u8) -> Column {
@@ -161,7 +161,7 @@ pub fn pod_status(p: &Value) -> String {
 }
 
 /// Build the table of one resource type (the server half).
-pub fn table(r: &Resource, objects: &[&Value], now: i64, version: KubeVersion) -> Table {
+pub fn table<'a>(r: &Resource, objects: &[&'a Value], now: i64, version: KubeVersion) -> Table<'a> {
     let vac = version.minor >= 29;
     let columns: Vec<Column> = match r.kind {
         "StatefulSet" => vec![
@@ -260,7 +260,7 @@ pub fn table(r: &Resource, objects: &[&Value], now: i64, version: KubeVersion) -
         .iter()
         .map(|o| Row {
             cells: cells(r, o, now, vac),
-            object: (*o).clone(),
+            object: o,
         })
         .collect();
     Table { columns, rows }
@@ -627,7 +627,7 @@ pub struct PrintOptions {
 }
 
 /// Lay out tables as kubectl does: a block per type, blank lines between non-empty blocks.
-pub fn print(blocks: &[(&Resource, Table)], opts: PrintOptions) -> String {
+pub fn print(blocks: &[(&Resource, Table<'_>)], opts: PrintOptions) -> String {
     let mut out = String::new();
     for (r, t) in blocks {
         if t.rows.is_empty() {
@@ -703,7 +703,7 @@ pub fn tabwrite(lines: &[Vec<String>]) -> String {
 }
 
 /// A `meta.k8s.io/v1` `Table` object (what `stsc serve` answers to `as=Table`).
-pub fn to_table_object(t: &Table) -> Value {
+pub fn to_table_object(t: &Table<'_>) -> Value {
     json!({
         "apiVersion": "meta.k8s.io/v1",
         "kind": "Table",
