@@ -103,6 +103,10 @@ impl Session {
                 store.commit(&changes, &c.meta, false)
             })?;
         self.commit()?;
+        // Thousands of rounds leave many superseded pages behind.
+        if rounds > 256 {
+            self.store.compact()?;
+        }
         Ok(rounds)
     }
 }

@@ -188,6 +188,16 @@ impl Store {
         }
     }
 
+    /// Give back the space of superseded pages (many small commits leave the file larger than
+    /// its data). Crash-safe: redb compacts through its own transactions.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        while self.db.compact().map_err(|e| self.err(e))? {}
+        Ok(())
+    }
+
     /// Every object and the counters.
     ///
     /// # Errors
