@@ -116,6 +116,9 @@ impl Renderer {
     /// The directory cannot be read, or a template does not compile.
     pub fn new(user_dir: Option<&Path>) -> Result<Self, RenderError> {
         let mut env = Environment::new();
+        // Detailed "undefined value" errors in release builds too (minijinja enables them only
+        // under debug_assertions by default).
+        env.set_debug(true);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
