@@ -205,6 +205,24 @@ fn fail(e: &ApiError) -> u8 {
     EXIT_INVALID
 }
 
+/// [`target`], printing the error; `Err` is the exit code.
+fn target_or_exit(words: &[String]) -> Result<(&'static Resource, Vec<String>), u8> {
+    target(words).map_err(|e| {
+        eprintln!("{e}");
+        EXIT_INVALID
+    })
+}
+
+/// Open the state and bring it to a fixed point before reading it; `Err` is the exit code.
+fn open_settled(state: &Path, version: KubeVersion) -> Result<Session, u8> {
+    let mut s = open(state, version)?;
+    s.reconcile().map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_INVALID
+    })?;
+    Ok(s)
+}
+
 /// `TYPE NAME` or `TYPE/NAME` → (resource, names).
 fn target(words: &[String]) -> Result<(&'static Resource, Vec<String>), String> {
     let first = &words[0];
@@ -391,13 +409,10 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
             }
         }
     }
-    let Ok(mut s) = open(&args.state.state, version) else {
-        return EXIT_INVALID;
+    let s = match open_settled(&args.state.state, version) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    if let Err(e) = s.reconcile() {
-        eprintln!("error: {e}");
-        return EXIT_INVALID;
-    }
     let c: &Cluster = &s.cluster;
     let ns = args.namespace.as_str();
     let mut blocks = Vec::new();
@@ -491,12 +506,9 @@ fn json_4(v: &Value) -> String {
 
 /// Run `stsc scale`.
 pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
-    let (r, names) = match target(&args.target) {
+    let (r, names) = match target_or_exit(&args.target) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     if r.kind != "StatefulSet" {
         eprintln!(
@@ -521,12 +533,9 @@ pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
 
 /// Run `stsc delete`.
 pub fn delete(args: &DeleteArgs, version: KubeVersion) -> u8 {
-    let (r, names) = match target(&args.target) {
+    let (r, names) = match target_or_exit(&args.target) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     if names.is_empty() {
         eprintln!("error: resource(s) were provided, but no name was specified");
@@ -560,12 +569,9 @@ pub fn delete(args: &DeleteArgs, version: KubeVersion) -> u8 {
 
 /// Run `stsc fault`.
 pub fn fault(args: &FaultArgs, version: KubeVersion) -> u8 {
-    let (r, names) = match target(&args.target) {
+    let (r, names) = match target_or_exit(&args.target) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     if r.kind != "Pod" {
         eprintln!("error: faults apply to pods, not {}", r.plural);
@@ -614,13 +620,10 @@ pub fn fault(args: &FaultArgs, version: KubeVersion) -> u8 {
 
 /// Run `stsc events`.
 pub fn events(args: &EventsArgs, version: KubeVersion) -> u8 {
-    let Ok(mut s) = open(&args.state.state, version) else {
-        return EXIT_INVALID;
+    let s = match open_settled(&args.state.state, version) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    if let Err(e) = s.reconcile() {
-        eprintln!("error: {e}");
-        return EXIT_INVALID;
-    }
     let r = resources::by_kind("Event").expect("built-in");
     let mut evs: Vec<&Value> = s
         .cluster
@@ -679,24 +682,18 @@ pub struct RolloutArgs {
 
 /// Run `stsc describe`.
 pub fn describe(args: &DescribeArgs, version: KubeVersion) -> u8 {
-    let (r, names) = match target(&args.target) {
+    let (r, names) = match target_or_exit(&args.target) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     let Some(name) = names.first() else {
         eprintln!("error: resource(s) were provided, but no name was specified");
         return EXIT_USAGE;
     };
-    let Ok(mut s) = open(&args.state.state, version) else {
-        return EXIT_INVALID;
+    let s = match open_settled(&args.state.state, version) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    if let Err(e) = s.reconcile() {
-        eprintln!("error: {e}");
-        return EXIT_INVALID;
-    }
     let c = &s.cluster;
     let Some(o) = c.get(r, &args.namespace, name) else {
         return fail(&ApiError::not_found(r, name));
@@ -739,12 +736,9 @@ pub fn describe(args: &DescribeArgs, version: KubeVersion) -> u8 {
 /// message when it is not (the local cluster does not move on its own, so there is nothing to
 /// wait for).
 pub fn rollout(args: &RolloutArgs, version: KubeVersion) -> u8 {
-    let (r, names) = match target(&args.target) {
+    let (r, names) = match target_or_exit(&args.target) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     if r.kind != "StatefulSet" {
         eprintln!(
@@ -757,13 +751,10 @@ pub fn rollout(args: &RolloutArgs, version: KubeVersion) -> u8 {
         eprintln!("error: resource(s) were provided, but no name was specified");
         return EXIT_USAGE;
     };
-    let Ok(mut s) = open(&args.state.state, version) else {
-        return EXIT_INVALID;
+    let s = match open_settled(&args.state.state, version) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    if let Err(e) = s.reconcile() {
-        eprintln!("error: {e}");
-        return EXIT_INVALID;
-    }
     let Some(o) = s.cluster.get(r, &args.namespace, name) else {
         return fail(&ApiError::not_found(r, name));
     };

@@ -276,21 +276,6 @@ fn execute(c: &mut Cluster, set: &Value, actions: Vec<Action>) {
     }
 }
 
-fn claims_of(pod: &Value) -> Vec<String> {
-    pod["spec"]["volumes"]
-        .as_array()
-        .map(|vs| {
-            vs.iter()
-                .filter_map(|v| {
-                    v["persistentVolumeClaim"]["claimName"]
-                        .as_str()
-                        .map(str::to_string)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn condition(ty: &str, ok: bool, at: &str) -> Value {
     json!({"type": ty, "status": if ok { "True" } else { "False" }, "lastProbeTime": null, "lastTransitionTime": at})
 }
@@ -336,7 +321,7 @@ fn kubelet(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
         let mut q = p.clone();
         match phase {
             "Pending" => {
-                let bound = claims_of(&p).iter().all(|cl| {
+                let bound = statefulset::pod_claims(&p).iter().all(|cl| {
                     c.get(res("PersistentVolumeClaim"), &k.namespace, cl)
                         .is_some_and(|pvc| pvc["status"]["phase"] == "Bound")
                 });

@@ -123,21 +123,26 @@ impl PodSummary {
                 .and_then(|r| r["uid"].as_str())
                 .map(str::to_string),
             labels: p["metadata"]["labels"].clone(),
-            claims: p["spec"]["volumes"]
-                .as_array()
-                .map(|vs| {
-                    vs.iter()
-                        .filter_map(|v| {
-                            v["persistentVolumeClaim"]["claimName"]
-                                .as_str()
-                                .map(str::to_string)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            claims: pod_claims(p),
             name,
         }
     }
+}
+
+/// Names of the claims a pod's volumes use.
+pub fn pod_claims(p: &Value) -> Vec<String> {
+    p["spec"]["volumes"]
+        .as_array()
+        .map(|vs| {
+            vs.iter()
+                .filter_map(|v| {
+                    v["persistentVolumeClaim"]["claimName"]
+                        .as_str()
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `<parent>-<ordinal>` → (parent, ordinal); ordinal −1 when the name does not parse.
