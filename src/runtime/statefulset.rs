@@ -727,7 +727,8 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                     // Identity repair: labels the controller owns.
                     let want_index = s.version.minor >= 28;
                     let labels = &p.sum.labels;
-                    let repair = labels["statefulset.kubernetes.io/pod-name"] != json!(p.name)
+                    let repair = labels["statefulset.kubernetes.io/pod-name"].as_str()
+                        != Some(p.name)
                         || (want_index && labels["apps.kubernetes.io/pod-index"].is_null());
                     if let Some(obj) = repair.then(|| (s.pod)(p.name)).flatten() {
                         let mut q = obj.clone();
@@ -839,14 +840,11 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     // History (§4.12).
     let limit = spec["revisionHistoryLimit"].as_i64().unwrap_or(10);
     if limit >= 0 {
-        let live: Vec<String> = [current_revision, update_rev]
-            .into_iter()
-            .chain(all.iter().map(|p| p.revision.to_string()))
-            .collect();
-        let dead: Vec<&&Value> = revs
-            .iter()
-            .filter(|r| !live.iter().any(|l| l == meta_str(r, "name")))
-            .collect();
+        // Few revisions, many pods: ask per revision, stopping at the first pod that uses it.
+        let live = |n: &str| {
+            n == current_revision || n == update_rev || all.iter().any(|p| p.revision == n)
+        };
+        let dead: Vec<&&Value> = revs.iter().filter(|r| !live(meta_str(r, "name"))).collect();
         let excess = dead.len() as i64 - limit;
         for r in dead.iter().take(excess.max(0) as usize) {
             out.push(Action::DeleteRevision(meta_str(r, "name").to_string()));
