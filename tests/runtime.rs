@@ -297,3 +297,48 @@ fn faults_halt_ordered_scaling_until_healed() {
         "{out}"
     );
 }
+
+/// Manifests applied with -f get no StorageClass made for them: the claim and its pod wait
+/// (Pending) until the class exists, then bind and run.
+#[test]
+fn missing_storage_class_leaves_claims_pending_until_it_exists() {
+    let c = Cluster::new();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let built = Command::new(env!("CARGO_BIN_EXE_stsc"))
+        .args(["build", "-o", out.to_str().unwrap(), "examples/web.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(built.status.success());
+    let (_, _, code) = c.run(0, &["apply", "-f", out.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let (pvc, _, _) = c.run(5, &["get", "pvc,pods"]);
+    assert_eq!(
+        pvc,
+        "NAME                              STATUS    VOLUME   CAPACITY   ACCESS MODES   STORAGECLASS               VOLUMEATTRIBUTESCLASS   AGE\npersistentvolumeclaim/www-web-0   Pending                                      statefulset-storageclass   <unset>                 5s\n\nNAME        READY   STATUS    RESTARTS   AGE\npod/web-0   0/1     Pending   0          5s\n"
+    );
+    let (ev, _, _) = c.run(6, &["events"]);
+    let words: Vec<String> = ev
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(
+        words.contains(&"6s Warning ProvisioningFailed persistentvolumeclaim/www-web-0 storageclass.storage.k8s.io \"statefulset-storageclass\" not found".to_string()),
+        "{ev}"
+    );
+    let sc = dir.path().join("sc.yaml");
+    std::fs::write(&sc, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: statefulset-storageclass\nprovisioner: example.com/disk\n").unwrap();
+    let (out, _, code) = c.run(10, &["apply", "-f", sc.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("storageclass.storage.k8s.io/statefulset-storageclass created\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("create Pod web-1 in StatefulSet web successful"),
+        "{out}"
+    );
+    let (sts, _, _) = c.run(11, &["get", "sts"]);
+    assert!(sts.contains("web    2/2"), "{sts}");
+}

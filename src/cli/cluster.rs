@@ -265,6 +265,7 @@ pub fn apply(args: &ApplyArgs, version: KubeVersion, style: Style) -> u8 {
         }
         objects.extend(out.manifests.into_iter().map(|m| m.object));
     }
+    let from_specs = objects.len();
     for f in &args.files {
         match read_manifests(f) {
             Ok(o) => objects.extend(o),
@@ -294,9 +295,10 @@ pub fn apply(args: &ApplyArgs, version: KubeVersion, style: Style) -> u8 {
         return EXIT_INVALID;
     };
     let mut printed = String::new();
-    // The seed's "create storageclass if needed": a class named by a claim but absent is made.
+    // The seed's "create storageclass if needed": a class named by a spec's claim but absent is
+    // made. Manifests applied with -f get no such help, as on a real cluster: their claims wait.
     let sc = resources::by_kind("StorageClass").expect("built-in");
-    for o in &objects {
+    for o in objects.iter().take(from_specs) {
         for ct in o["spec"]["volumeClaimTemplates"]
             .as_array()
             .into_iter()

@@ -448,6 +448,14 @@ fn provisioner(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
     let mut keys = inf.since(c, inf.provisioner);
     inf.provisioner = c.changes.len();
     keys.extend(initial.iter().cloned());
+    // A new or changed StorageClass may serve claims that were waiting for it.
+    if keys.iter().any(|k| k.resource == "storageclasses") {
+        keys.extend(
+            c.list(res("PersistentVolumeClaim"))
+                .filter(|(_, v)| v["status"]["phase"] == "Pending")
+                .map(|(k, _)| k.clone()),
+        );
+    }
     let mut seen = HashSet::new();
     let claims: Vec<(Key, Value)> = keys
         .into_iter()
