@@ -392,6 +392,16 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
     let mut requested: Vec<&'static Resource> = Vec::new();
     let mut names = args.names.clone();
     for word in args.types.split(',').filter(|w| !w.is_empty()) {
+        // kubectl's "all" category, as far as the runtime has its kinds, in kubectl's order.
+        if word == "all" {
+            for k in ["Pod", "Service", "StatefulSet"] {
+                let r = resources::by_kind(k).expect("built-in");
+                if !requested.contains(&r) {
+                    requested.push(r);
+                }
+            }
+            continue;
+        }
         let (ty, name) = match word.split_once('/') {
             Some((t, n)) => (t, Some(n)),
             None => (word, None),
