@@ -140,27 +140,20 @@ fn scale_down(
     let delete = defaults::pvc_retention_enabled(v)
         && new["spec"]["persistentVolumeClaimRetentionPolicy"]["whenScaled"] == "Delete";
     let pods: Vec<String> = condemned.iter().map(|o| format!("{name}-{o}")).collect();
-    let message = if delete {
-        format!(
-            "StatefulSet {name:?}: replicas {} → {} removes pod{} {} and deletes PersistentVolumeClaim{} {} (whenScaled: Delete): their data is lost",
-            was.end - was.start,
-            now.end - now.start,
-            plural(pods.len()),
-            pods.join(", "),
-            plural(names.len()),
-            names.join(", ")
-        )
+    let (verb, tail) = if delete {
+        ("deletes", " (whenScaled: Delete): their data is lost")
     } else {
-        format!(
-            "StatefulSet {name:?}: replicas {} → {} removes pod{} {} and leaves PersistentVolumeClaim{} {} behind (whenScaled: Retain)",
-            was.end - was.start,
-            now.end - now.start,
-            plural(pods.len()),
-            pods.join(", "),
-            plural(names.len()),
-            names.join(", ")
-        )
+        ("leaves", " behind (whenScaled: Retain)")
     };
+    let message = format!(
+        "StatefulSet {name:?}: replicas {} → {} removes pod{} {} and {verb} PersistentVolumeClaim{} {}{tail}",
+        was.end - was.start,
+        now.end - now.start,
+        plural(pods.len()),
+        pods.join(", "),
+        plural(names.len()),
+        names.join(", ")
+    );
     let help = if delete {
         "a later scale-up creates new, empty claims; back the data up first if it matters"
     } else {

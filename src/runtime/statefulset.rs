@@ -617,6 +617,15 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     let mut stopped = deleting;
     let mut deleted_for_update = 0;
 
+    let delete_pod = |out: &mut Vec<Action>, pod: &str| {
+        out.push(Action::DeletePod(pod.to_string()));
+        out.push(Action::Event(
+            "Normal",
+            "SuccessfulDelete",
+            format!("delete Pod {pod} in StatefulSet {name} successful"),
+        ));
+    };
+
     // Phase A (§4.5).
     if !stopped {
         for (i, slot) in slots.iter().enumerate() {
@@ -624,12 +633,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             match slot.clone() {
                 Some(p) if matches!(p.phase(), "Failed" | "Succeeded") => {
                     if !p.terminating() {
-                        out.push(Action::DeletePod(p.name.to_string()));
-                        out.push(Action::Event(
-                            "Normal",
-                            "SuccessfulDelete",
-                            format!("delete Pod {} in StatefulSet {name} successful", p.name),
-                        ));
+                        delete_pod(&mut out, p.name);
                     }
                     if monotonic {
                         stopped = true;
@@ -762,12 +766,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                 stopped = true;
                 break;
             }
-            out.push(Action::DeletePod(p.name.to_string()));
-            out.push(Action::Event(
-                "Normal",
-                "SuccessfulDelete",
-                format!("delete Pod {} in StatefulSet {name} successful", p.name),
-            ));
+            delete_pod(&mut out, p.name);
             if monotonic {
                 stopped = true;
                 break;
@@ -781,12 +780,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
         for i in (floor..slots.len()).rev() {
             let Some(p) = &slots[i] else { break };
             if p.revision != update_rev && !p.terminating() {
-                out.push(Action::DeletePod(p.name.to_string()));
-                out.push(Action::Event(
-                    "Normal",
-                    "SuccessfulDelete",
-                    format!("delete Pod {} in StatefulSet {name} successful", p.name),
-                ));
+                delete_pod(&mut out, p.name);
                 deleted_for_update += 1;
                 break;
             }

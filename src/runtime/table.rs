@@ -110,6 +110,15 @@ fn storage_class(o: &Value) -> String {
         .to_string()
 }
 
+/// STATUS of volumes and claims: the phase, or `Terminating` once deletion started.
+fn phase_or_terminating(o: &Value) -> String {
+    if o["metadata"]["deletionTimestamp"].is_null() {
+        o["status"]["phase"].as_str().unwrap_or("").to_string()
+    } else {
+        "Terminating".into()
+    }
+}
+
 fn num(v: &Value) -> i64 {
     v.as_i64().unwrap_or(0)
 }
@@ -336,11 +345,7 @@ fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
                 (None, Some(n)) => n.to_string(),
                 _ => String::new(),
             };
-            let phase = if o["metadata"]["deletionTimestamp"].is_null() {
-                status["phase"].as_str().unwrap_or("").to_string()
-            } else {
-                "Terminating".into()
-            };
+            let phase = phase_or_terminating(o);
             let mut c = vec![
                 name,
                 spec["capacity"]["storage"]
@@ -373,11 +378,7 @@ fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
         }
         "PersistentVolumeClaim" => {
             let bound = spec["volumeName"].as_str().is_some_and(|v| !v.is_empty());
-            let phase = if o["metadata"]["deletionTimestamp"].is_null() {
-                status["phase"].as_str().unwrap_or("").to_string()
-            } else {
-                "Terminating".into()
-            };
+            let phase = phase_or_terminating(o);
             let mut c = vec![
                 name,
                 phase,
