@@ -213,6 +213,18 @@ fn target_or_exit(words: &[String]) -> Result<(&'static Resource, Vec<String>), 
     })
 }
 
+/// [`target_or_exit`] for commands that act on one named object; `Err` is the exit code.
+fn named_target(words: &[String]) -> Result<(&'static Resource, String), u8> {
+    let (r, names) = target_or_exit(words)?;
+    match names.into_iter().next() {
+        Some(n) => Ok((r, n)),
+        None => {
+            eprintln!("error: resource(s) were provided, but no name was specified");
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
 /// Open the state and bring it to a fixed point before reading it; `Err` is the exit code.
 fn open_settled(state: &Path, version: KubeVersion) -> Result<Session, u8> {
     let mut s = open(state, version)?;
@@ -518,10 +530,11 @@ fn json_4(v: &Value) -> String {
 
 /// Run `stsc scale`.
 pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
-    let (r, names) = match target_or_exit(&args.target) {
+    let (r, name) = match named_target(&args.target) {
         Ok(t) => t,
         Err(code) => return code,
     };
+    let name = name.as_str();
     if r.kind != "StatefulSet" {
         eprintln!(
             "error: no scaler has been implemented for {{\"\" \"{}\"}}",
@@ -529,10 +542,6 @@ pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
         );
         return EXIT_INVALID;
     }
-    let Some(name) = names.first() else {
-        eprintln!("error: resource(s) were provided, but no name was specified");
-        return EXIT_USAGE;
-    };
     let Ok(mut s) = open(&args.state.state, version) else {
         return EXIT_INVALID;
     };
@@ -694,14 +703,11 @@ pub struct RolloutArgs {
 
 /// Run `stsc describe`.
 pub fn describe(args: &DescribeArgs, version: KubeVersion) -> u8 {
-    let (r, names) = match target_or_exit(&args.target) {
+    let (r, name) = match named_target(&args.target) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let Some(name) = names.first() else {
-        eprintln!("error: resource(s) were provided, but no name was specified");
-        return EXIT_USAGE;
-    };
+    let name = name.as_str();
     let s = match open_settled(&args.state.state, version) {
         Ok(s) => s,
         Err(code) => return code,
@@ -748,10 +754,11 @@ pub fn describe(args: &DescribeArgs, version: KubeVersion) -> u8 {
 /// message when it is not (the local cluster does not move on its own, so there is nothing to
 /// wait for).
 pub fn rollout(args: &RolloutArgs, version: KubeVersion) -> u8 {
-    let (r, names) = match target_or_exit(&args.target) {
+    let (r, name) = match named_target(&args.target) {
         Ok(t) => t,
         Err(code) => return code,
     };
+    let name = name.as_str();
     if r.kind != "StatefulSet" {
         eprintln!(
             "error: no status viewer has been implemented for {}",
@@ -759,10 +766,6 @@ pub fn rollout(args: &RolloutArgs, version: KubeVersion) -> u8 {
         );
         return EXIT_INVALID;
     }
-    let Some(name) = names.first() else {
-        eprintln!("error: resource(s) were provided, but no name was specified");
-        return EXIT_USAGE;
-    };
     let s = match open_settled(&args.state.state, version) {
         Ok(s) => s,
         Err(code) => return code,

@@ -110,6 +110,11 @@ fn storage_class(o: &Value) -> String {
         .to_string()
 }
 
+/// A string field, or `<unset>`.
+fn or_unset(v: &Value) -> String {
+    v.as_str().unwrap_or("<unset>").to_string()
+}
+
 /// STATUS of volumes and claims: the phase, or `Terminating` once deletion started.
 fn phase_or_terminating(o: &Value) -> String {
     if o["metadata"]["deletionTimestamp"].is_null() {
@@ -362,17 +367,12 @@ fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
                 storage_class(o),
             ];
             if vac {
-                c.push(
-                    spec["volumeAttributesClassName"]
-                        .as_str()
-                        .unwrap_or("<unset>")
-                        .to_string(),
-                );
+                c.push(or_unset(&spec["volumeAttributesClassName"]));
             }
             c.extend([
                 status["reason"].as_str().unwrap_or("").to_string(),
                 age(o, now),
-                spec["volumeMode"].as_str().unwrap_or("<unset>").to_string(),
+                or_unset(&spec["volumeMode"]),
             ]);
             c
         }
@@ -399,17 +399,9 @@ fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
                 storage_class(o),
             ];
             if vac {
-                c.push(
-                    spec["volumeAttributesClassName"]
-                        .as_str()
-                        .unwrap_or("<unset>")
-                        .to_string(),
-                );
+                c.push(or_unset(&spec["volumeAttributesClassName"]));
             }
-            c.extend([
-                age(o, now),
-                spec["volumeMode"].as_str().unwrap_or("<unset>").to_string(),
-            ]);
+            c.extend([age(o, now), or_unset(&spec["volumeMode"])]);
             c
         }
         "StorageClass" => {
