@@ -129,7 +129,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let dir = tempfile::tempdir().unwrap();
             let s = Store::open(dir.path()).unwrap();
-            s.commit(&objs, &Meta::default(), true).unwrap();
+            s.commit(
+                objs.iter().map(|(k, v)| (k, v.as_ref())),
+                &Meta::default(),
+                true,
+            )
+            .unwrap();
             s.load().unwrap()
         })
     });

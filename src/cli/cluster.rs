@@ -226,6 +226,15 @@ fn named_target(words: &[String]) -> Result<(&'static Resource, String), u8> {
 }
 
 /// Open the state and bring it to a fixed point before reading it; `Err` is the exit code.
+/// Open for reading `resources`: a settled state loads only them (see [`Session::open_view`]).
+fn open_view(state: &Path, version: KubeVersion, resources: &[&str]) -> Result<Session, u8> {
+    let seed = std::env::var("STSC_SEED").ok().and_then(|s| s.parse().ok());
+    Session::open_view(state, now(), version, seed, resources).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_INVALID
+    })
+}
+
 fn open_settled(state: &Path, version: KubeVersion) -> Result<Session, u8> {
     let mut s = open(state, version)?;
     s.reconcile().map_err(|e| {
@@ -433,14 +442,15 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
             }
         }
     }
-    let s = match open_settled(&args.state.state, version) {
+    let plurals: Vec<&str> = requested.iter().map(|r| r.plural).collect();
+    let s = match open_view(&args.state.state, version, &plurals) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let c: &Cluster = &s.cluster;
     let ns = args.namespace.as_str();
     let mut blocks = Vec::new();
-    let mut all: Vec<Value> = Vec::new();
+    let mut all: Vec<&Value> = Vec::new();
     let mut code = EXIT_OK;
     for r in &requested {
         let mut objs: Vec<&Value> = if !r.namespaced || args.all_namespaces {
@@ -464,7 +474,7 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
             }
             objs = picked;
         }
-        all.extend(objs.iter().map(|o| (*o).clone()));
+        all.extend(objs.iter().copied());
         blocks.push((*r, table::table(r, &objs, c.now, version)));
     }
     let single = names.len() == 1 && requested.len() == 1 && all.len() == 1;
@@ -476,6 +486,7 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
             let doc = if single {
                 all[0].clone()
             } else {
+                let all: Vec<Value> = all.iter().map(|o| (*o).clone()).collect();
                 json!({"apiVersion": "v1", "items": all, "kind": "List", "metadata": {"resourceVersion": ""}})
             };
             if args.output == Some(GetOutput::Json) {
@@ -641,7 +652,7 @@ pub fn fault(args: &FaultArgs, version: KubeVersion) -> u8 {
 
 /// Run `stsc events`.
 pub fn events(args: &EventsArgs, version: KubeVersion) -> u8 {
-    let s = match open_settled(&args.state.state, version) {
+    let s = match open_view(&args.state.state, version, &["events"]) {
         Ok(s) => s,
         Err(code) => return code,
     };

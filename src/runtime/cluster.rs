@@ -102,7 +102,9 @@ pub struct Cluster {
     objects: BTreeMap<Key, Value>,
     /// Counters (resourceVersion, addresses, uid seed).
     pub meta: Meta,
-    pending: BTreeMap<Key, Option<Value>>,
+    /// Keys written or removed since the last commit (read back from `objects` to commit, so
+    /// an object changed many times between commits is serialized once).
+    pending: std::collections::BTreeSet<Key>,
     /// Current time, seconds since the epoch.
     pub now: i64,
     /// The Kubernetes version whose behaviour is simulated.
@@ -172,7 +174,7 @@ impl Cluster {
         Cluster {
             objects,
             meta,
-            pending: BTreeMap::new(),
+            pending: std::collections::BTreeSet::new(),
             now,
             version,
             log: Vec::new(),
@@ -181,14 +183,20 @@ impl Cluster {
         }
     }
 
-    /// Changes since the last call, to be committed.
-    pub fn take_pending(&mut self) -> BTreeMap<Key, Option<Value>> {
-        std::mem::take(&mut self.pending)
+    /// Changes since the last [`Self::clear_pending`], to be committed: each key with its
+    /// current object, or `None` when it was removed.
+    pub fn pending(&self) -> impl Iterator<Item = (&Key, Option<&Value>)> {
+        self.pending.iter().map(|k| (k, self.objects.get(k)))
     }
 
-    /// Whether anything changed since the last [`Self::take_pending`].
-    pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+    /// Forget the pending changes (after they were committed).
+    pub fn clear_pending(&mut self) {
+        self.pending.clear();
+    }
+
+    /// How many keys changed since the last [`Self::clear_pending`].
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
     }
 
     /// One object.
@@ -272,21 +280,35 @@ impl Cluster {
     }
 
     /// Store an object as is, bumping its resourceVersion (controllers' writes).
-    pub fn put(&mut self, mut o: Value) -> Value {
-        let Ok((_, key)) = key_of(&o) else { return o };
+    pub fn put(&mut self, mut o: Value) {
+        let Ok((_, key)) = key_of(&o) else { return };
         let rv = self.next_rv();
         metadata_mut(&mut o).insert("resourceVersion".into(), json!(rv));
-        self.objects.insert(key.clone(), o.clone());
-        self.pending.insert(key.clone(), Some(o.clone()));
-        self.changes.push((key, None));
-        o
+        self.pending.insert(key.clone());
+        self.changes.push((key.clone(), None));
+        self.objects.insert(key, o);
+    }
+
+    /// Replace an object's status in place (the status subresource), bumping its
+    /// resourceVersion; nothing happens when the object is gone.
+    pub fn put_status(&mut self, key: &Key, status: Value) {
+        if !self.objects.contains_key(key) {
+            return;
+        }
+        let rv = self.next_rv();
+        if let Some(o) = self.objects.get_mut(key) {
+            obj_mut(o).insert("status".into(), status);
+            metadata_mut(o).insert("resourceVersion".into(), json!(rv));
+        }
+        self.pending.insert(key.clone());
+        self.changes.push((key.clone(), None));
     }
 
     /// Remove an object now (after finalizers and grace periods).
     pub fn remove(&mut self, key: &Key) -> Option<Value> {
         let old = self.objects.remove(key)?;
         self.meta.resource_version += 1;
-        self.pending.insert(key.clone(), None);
+        self.pending.insert(key.clone());
         self.changes
             .push((key.clone(), Some(meta_str(&old, "uid").to_string())));
         Some(old)
@@ -297,7 +319,7 @@ impl Cluster {
     ///
     /// # Errors
     /// `AlreadyExists`, or an unknown kind.
-    pub fn create(&mut self, mut o: Value) -> Result<Value, ApiError> {
+    pub fn create(&mut self, mut o: Value) -> Result<&Value, ApiError> {
         let (r, key) = key_of(&o)?;
         if self.objects.contains_key(&key) {
             return Err(ApiError::already_exists(r, &key.name));
@@ -338,7 +360,8 @@ impl Cluster {
             }
             _ => {}
         }
-        Ok(self.put(o))
+        self.put(o);
+        Ok(&self.objects[&key])
     }
 
     fn allocate_service(&mut self, o: &mut Value) {
@@ -376,7 +399,7 @@ impl Cluster {
     pub fn apply(&mut self, o: Value) -> Result<(Applied, Value), ApiError> {
         let (r, key) = key_of(&o)?;
         let Some(old) = self.objects.get(&key).cloned() else {
-            return Ok((Applied::Created, self.create(o)?));
+            return Ok((Applied::Created, self.create(o)?.clone()));
         };
         let mut new = o;
         defaults::apply(&mut new, self.version);
@@ -513,7 +536,9 @@ impl Cluster {
             let g = old["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
             metadata_mut(&mut merged).insert("generation".into(), json!(g));
         }
-        Ok((Applied::Configured, self.put(merged)))
+        let key = key_of(&merged)?.1;
+        self.put(merged);
+        Ok((Applied::Configured, self.objects[&key].clone()))
     }
 
     /// Set `spec.replicas` (the scale subresource).
@@ -690,8 +715,8 @@ impl Cluster {
             "reportingComponent": source_of(reason),
             "reportingInstance": "",
         });
-        if let Ok(made) = self.create(e) {
-            if let (Some(idx), Ok((_, k))) = (self.event_index.as_mut(), key_of(&made)) {
+        if let Ok(k) = self.create(e).and_then(|made| Ok(key_of(made)?.1)) {
+            if let Some(idx) = self.event_index.as_mut() {
                 idx.insert(id, k);
             }
         }
@@ -764,7 +789,8 @@ mod tests {
         let mut c = cluster();
         let o = c
             .create(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nginx"}, "spec": {"clusterIP": "None", "ports": [{"port": 80}]}}))
-            .unwrap();
+            .unwrap()
+            .clone();
         assert_eq!(o["metadata"]["namespace"], "default");
         assert_eq!(o["spec"]["clusterIPs"], json!(["None"]));
         assert_eq!(o["metadata"]["creationTimestamp"], "2023-11-14T22:13:20Z");

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Value};
 
-use super::cluster::{meta_str, metadata_mut, owner_refs, remove_finalizer, Cascade, Cluster};
+use super::cluster::{
+    key_of, meta_str, metadata_mut, owner_refs, remove_finalizer, Cascade, Cluster,
+};
 use super::resources::{by_kind, Resource};
 use super::statefulset::{self, Action, PodSummary, Snapshot};
 use super::store::Key;
@@ -36,7 +38,7 @@ pub struct Informers {
     pods: BTreeMap<(String, String, i64, String), PodSummary>,
     pod_keys: HashMap<Key, (String, String, i64, String)>,
     /// Objects by the uid of each of their owners.
-    owners: HashMap<String, Vec<Key>>,
+    owners: HashMap<String, BTreeSet<Key>>,
     /// Volumes by the uid of their claim.
     volumes: HashMap<String, Key>,
     /// Claims waiting for their pods to go.
@@ -109,7 +111,7 @@ impl Informers {
                 if let Some(u) = r["uid"].as_str() {
                     let e = self.owners.entry(u.to_string()).or_default();
                     if !e.contains(k) {
-                        e.push(k.clone());
+                        e.insert(k.clone());
                     }
                 }
             }
@@ -172,7 +174,7 @@ pub fn reconcile_with<E>(
             load_balancers(c);
             changed = c.changes.len() > start;
         }
-        if c.has_pending() {
+        if c.pending_len() > 0 {
             checkpoint(c)?;
         }
         if !changed {
@@ -188,8 +190,7 @@ fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
     inf.sts = c.changes.len();
     changed.extend(initial.iter().cloned());
     for k in &changed {
-        let v = c.get_key(k).cloned();
-        inf.observe(k, v.as_ref());
+        inf.observe(k, c.get_key(k));
     }
     let namespaces: BTreeSet<String> = changed
         .iter()
@@ -257,21 +258,10 @@ fn execute(c: &mut Cluster, set: &Value, actions: Vec<Action>) {
                 let _ = c.delete(res("ControllerRevision"), &ns, &name, Cascade::Background);
             }
             Action::Status(st) => {
-                let mut s = set.clone();
-                if let Some(cur) = c.get_key(&Key::new("statefulsets", &ns, meta_str(set, "name")))
-                {
-                    s = cur.clone();
-                }
-                s["status"] = st;
-                c.put(s);
+                c.put_status(&Key::new("statefulsets", &ns, meta_str(set, "name")), st);
             }
-            Action::Event(ty, reason, msg) => {
-                let cur = c
-                    .get_key(&Key::new("statefulsets", &ns, meta_str(set, "name")))
-                    .cloned()
-                    .unwrap_or_else(|| set.clone());
-                c.event(&cur, ty, reason, &msg);
-            }
+            // The recorder names the set as this sync saw it (upstream passes its cached copy).
+            Action::Event(ty, reason, msg) => c.event(set, ty, reason, &msg),
         }
     }
 }
@@ -529,7 +519,7 @@ fn provisioner(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
             "status": {"phase": "Bound"},
         });
         if let Ok(created) = c.create(pv) {
-            let mut bound = created;
+            let mut bound = created.clone();
             bound["status"] = json!({"phase": "Bound"});
             c.put(bound);
         }
@@ -648,7 +638,7 @@ fn garbage_collector(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> b
     let mut candidates: Vec<Key> = Vec::new();
     for (k, uid) in &c.changes[from..] {
         match uid {
-            Some(u) => candidates.extend(inf.owners.get(u).cloned().unwrap_or_default()),
+            Some(u) => candidates.extend(inf.owners.get(u).into_iter().flatten().cloned()),
             None => {
                 // New or changed objects: their owners may already be gone.
                 if c.get_key(k).is_some_and(|v| !owner_refs(v).is_empty()) {
@@ -863,7 +853,11 @@ pub fn load_balancers(c: &mut Cluster) -> bool {
             ingress["ipMode"] = json!("VIP");
         }
         s["status"] = json!({"loadBalancer": {"ingress": [ingress]}});
-        let s = c.put(s);
+        let key = key_of(&s).map(|(_, k)| k);
+        c.put(s);
+        let Some(s) = key.ok().and_then(|k| c.get_key(&k).cloned()) else {
+            continue;
+        };
         c.event(
             &s,
             "Normal",

@@ -10,6 +10,9 @@ use super::controllers;
 use super::store::{Store, StoreError};
 use crate::validate::KubeVersion;
 
+/// Pending keys that make a reconcile round commit (non-durably) before the next round.
+const COMMIT_BATCH: usize = 512;
+
 /// Provisioner of the StorageClasses the runtime creates.
 pub const PROVISIONER: &str = "sim.stsc.dev/hostpath";
 /// Name of the default StorageClass of a fresh state.
@@ -21,6 +24,8 @@ pub struct Session {
     store: Store,
     /// The cluster.
     pub cluster: Cluster,
+    /// Only some resources were loaded (a read of a settled state): never reconciled.
+    partial: bool,
 }
 
 impl Session {
@@ -64,7 +69,11 @@ impl Session {
                 "metadata": {"name": "default", "namespace": "default"},
             }));
         }
-        let mut s = Session { store, cluster };
+        let mut s = Session {
+            store,
+            cluster,
+            partial: false,
+        };
         if fresh {
             s.commit()?;
         }
@@ -76,8 +85,10 @@ impl Session {
     /// # Errors
     /// The database refused the transaction; nothing of it is visible.
     pub fn commit(&mut self) -> Result<(), StoreError> {
-        let changes = self.cluster.take_pending();
-        self.store.commit(&changes, &self.cluster.meta, true)
+        self.store
+            .commit(self.cluster.pending(), &self.cluster.meta, true)?;
+        self.cluster.clear_pending();
+        Ok(())
     }
 
     /// Run the controllers until nothing changes. Each round is one transaction, so a kill at
@@ -86,6 +97,9 @@ impl Session {
     /// # Errors
     /// A commit failed.
     pub fn reconcile(&mut self) -> Result<usize, StoreError> {
+        if self.partial {
+            return Ok(0);
+        }
         // Enough rounds for OrderedReady over every pod the sets could ask for, and a margin.
         let replicas: i64 = self
             .cluster
@@ -99,9 +113,21 @@ impl Session {
         let store = &self.store;
         let rounds =
             controllers::reconcile(&mut self.cluster, max_rounds, &mut |c: &mut Cluster| {
-                let changes = c.take_pending();
-                store.commit(&changes, &c.meta, false)
+                // Rounds are committed in batches: each batch ends on a whole round, so a kill
+                // still leaves a state the controllers produced, and far fewer page writes.
+                if c.pending_len() >= COMMIT_BATCH {
+                    store.commit(c.pending(), &c.meta, false)?;
+                    c.clear_pending();
+                }
+                Ok(())
             })?;
+        let converged = rounds < max_rounds;
+        self.cluster.meta.settled_rv = if converged && !waits_on_clock(&self.cluster) {
+            self.cluster.meta.resource_version
+        } else {
+            0
+        };
+        self.cluster.meta.settled_minor = u64::from(self.cluster.version.minor);
         self.commit()?;
         // Thousands of rounds leave many superseded pages behind.
         if rounds > 256 {
@@ -109,4 +135,54 @@ impl Session {
         }
         Ok(rounds)
     }
+}
+
+impl Session {
+    /// Open the state to read `resources` (plural names), reconciled. When the last command
+    /// left it settled for this version (nothing written since, nothing waiting on the clock),
+    /// only those resources are loaded and nothing runs; otherwise this is [`Self::open`] and
+    /// [`Self::reconcile`].
+    ///
+    /// # Errors
+    /// As [`Self::open`] and [`Self::reconcile`].
+    pub fn open_view(
+        dir: &Path,
+        now: i64,
+        version: KubeVersion,
+        seed: Option<u64>,
+        resources: &[&str],
+    ) -> Result<Session, StoreError> {
+        {
+            let store = Store::open(dir)?;
+            let meta = store.meta()?;
+            if !store.fresh
+                && meta.settled_rv != 0
+                && meta.settled_rv == meta.resource_version
+                && meta.settled_minor == u64::from(version.minor)
+            {
+                let (objects, meta) = store.load_resources(resources)?;
+                return Ok(Session {
+                    store,
+                    cluster: Cluster::new(objects, meta, now, version),
+                    partial: true,
+                });
+            }
+        }
+        let mut s = Session::open(dir, now, version, seed)?;
+        s.reconcile()?;
+        Ok(s)
+    }
+}
+
+/// Whether the controllers would act on their own as time passes: a set whose ready pods are
+/// not all available yet under `minReadySeconds`.
+fn waits_on_clock(c: &Cluster) -> bool {
+    let Some(r) = super::resources::by_kind("StatefulSet") else {
+        return false;
+    };
+    c.list(r).any(|(_, s)| {
+        let n = |f: &str| s["status"][f].as_i64().unwrap_or(0);
+        s["spec"]["minReadySeconds"].as_i64().unwrap_or(0) > 0
+            && n("availableReplicas") < n("readyReplicas")
+    })
 }

@@ -90,6 +90,10 @@ pub struct PodSummary {
     pub controller_uid: Option<String>,
     /// The pod's labels.
     pub labels: Value,
+    /// `statefulset.kubernetes.io/pod-name` equals the pod's name.
+    pub pod_name_label_ok: bool,
+    /// Has an `apps.kubernetes.io/pod-index` label.
+    pub has_index_label: bool,
     /// Names of the claims its volumes use.
     pub claims: Vec<String>,
 }
@@ -123,6 +127,10 @@ impl PodSummary {
                 .and_then(|r| r["uid"].as_str())
                 .map(str::to_string),
             labels: p["metadata"]["labels"].clone(),
+            pod_name_label_ok: p["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"]
+                .as_str()
+                == Some(name.as_str()),
+            has_index_label: !p["metadata"]["labels"]["apps.kubernetes.io/pod-index"].is_null(),
             claims: pod_claims(p),
             name,
         }
@@ -164,7 +172,6 @@ struct PodState<'a> {
     sum: &'a PodSummary,
     name: &'a str,
     ordinal: i64,
-    created: bool,
     revision: &'a str,
 }
 
@@ -274,10 +281,28 @@ fn selector_matches(set: &Value, o: &Value) -> bool {
 }
 
 fn labels_match(set: &Value, labels: &Value) -> bool {
-    let Some(sel) = set["spec"]["selector"]["matchLabels"].as_object() else {
-        return false;
-    };
-    !sel.is_empty() && sel.iter().all(|(k, v)| labels[k] == *v)
+    Selector::of(set).matches(labels)
+}
+
+/// A set's `matchLabels`, looked up once per sync rather than once per pod.
+struct Selector<'a>(Vec<(&'a str, &'a Value)>);
+
+impl<'a> Selector<'a> {
+    fn of(set: &'a Value) -> Self {
+        Selector(
+            set["spec"]["selector"]["matchLabels"]
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+                .unwrap_or_default(),
+        )
+    }
+    /// An empty selector selects nothing (the API server refuses one anyway).
+    fn matches(&self, labels: &Value) -> bool {
+        let Some(l) = labels.as_object() else {
+            return false;
+        };
+        !self.0.is_empty() && self.0.iter().all(|(k, v)| l.get(*k) == Some(*v))
+    }
 }
 
 /// Claim name of a template for an ordinal.
@@ -399,14 +424,15 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     };
 
     // Adoption and release (§4.2).
-    let mut mine: Vec<PodState<'_>> = Vec::new();
+    let mut mine: Vec<PodState<'_>> = Vec::with_capacity(s.pods.len());
     let my_uid = uid.as_str().unwrap_or("");
+    let selector = Selector::of(set);
     for sum in &s.pods {
         let member = sum.parent == name && sum.ordinal >= 0;
         if !member {
             continue;
         }
-        let matches = labels_match(set, &sum.labels);
+        let matches = selector.matches(&sum.labels);
         match sum.controller_uid.as_deref() {
             Some(u) if u == my_uid => {
                 if !matches {
@@ -439,7 +465,6 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             sum,
             name: &sum.name,
             ordinal: sum.ordinal,
-            created: true,
             revision: &sum.revision,
         });
     }
@@ -730,10 +755,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                     fix_claim_refs(ordinal, p.name, &mut out);
                     // Identity repair: labels the controller owns.
                     let want_index = s.version.minor >= 28;
-                    let labels = &p.sum.labels;
-                    let repair = labels["statefulset.kubernetes.io/pod-name"].as_str()
-                        != Some(p.name)
-                        || (want_index && labels["apps.kubernetes.io/pod-index"].is_null());
+                    let repair = !p.sum.pod_name_label_ok || (want_index && !p.sum.has_index_label);
                     if let Some(obj) = repair.then(|| (s.pod)(p.name)).flatten() {
                         let mut q = obj.clone();
                         q["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"] =
@@ -790,20 +812,26 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
         }
     }
 
-    // Status (§4.11).
-    let all: Vec<&PodState<'_>> = slots
-        .iter()
-        .flatten()
-        .chain(condemned.iter())
-        .filter(|p| p.created)
-        .collect();
-    let count = |f: &dyn Fn(&PodState<'_>) -> bool| all.iter().filter(|p| f(p)).count() as i64;
-    let ready = count(&|p| p.running_ready());
-    let available = count(&|p| p.available(min_ready, s.now));
-    let mut current =
-        count(&|p| !p.terminating() && p.revision == current_rev) - deleted_for_update;
-    let updated = count(&|p| !p.terminating() && p.revision == update_rev);
-    let total = all.len() as i64;
+    // Status (§4.11), in one pass: this runs once per pod created, over every pod.
+    let (mut total, mut ready, mut available, mut current, mut updated) = (0, 0, 0, 0, 0);
+    let mut in_use: Vec<&str> = Vec::new();
+    for p in slots.iter().flatten().chain(condemned.iter()) {
+        total += 1;
+        if p.running_ready() {
+            ready += 1;
+            if p.available(min_ready, s.now) {
+                available += 1;
+            }
+        }
+        if !p.terminating() {
+            current += i64::from(p.revision == current_rev);
+            updated += i64::from(p.revision == update_rev);
+        }
+        if in_use.last() != Some(&p.revision) && !in_use.contains(&p.revision) {
+            in_use.push(p.revision);
+        }
+    }
+    current -= deleted_for_update;
     let mut current_revision = current_rev.clone();
     if rolling && updated == replicas && ready == replicas && total == replicas {
         current_revision = update_rev.clone();
@@ -835,9 +863,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     let limit = spec["revisionHistoryLimit"].as_i64().unwrap_or(10);
     if limit >= 0 {
         // Few revisions, many pods: ask per revision, stopping at the first pod that uses it.
-        let live = |n: &str| {
-            n == current_revision || n == update_rev || all.iter().any(|p| p.revision == n)
-        };
+        let live = |n: &str| n == current_revision || n == update_rev || in_use.contains(&n);
         let dead: Vec<&&Value> = revs.iter().filter(|r| !live(meta_str(r, "name"))).collect();
         let excess = dead.len() as i64 - limit;
         for r in dead.iter().take(excess.max(0) as usize) {

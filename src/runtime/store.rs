@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, TableDefinition};
 use serde_json::Value;
 
 /// Version of the on-disk layout this build reads and writes.
@@ -60,25 +60,48 @@ pub struct Meta {
     pub lb_ips: u64,
     /// Seed of object UIDs (random per state folder).
     pub uid_seed: u64,
+    /// The resourceVersion at which the controllers last had nothing left to do, and nothing
+    /// waited on the clock (0: not known). Any write moves `resource_version` past it, so a
+    /// reader that finds the two equal may skip reconciling and load only what it prints.
+    pub settled_rv: u64,
+    /// The minor Kubernetes version that reconcile simulated.
+    pub settled_minor: u64,
 }
 
-const META_KEYS: [&str; 5] = [
+// Folders written before a key existed read it as 0, which is always safe here.
+const META_KEYS: [&str; 7] = [
     "resourceVersion",
     "podIPs",
     "clusterIPs",
     "lbIPs",
     "uidSeed",
+    "settledRV",
+    "settledMinor",
 ];
 
 impl Meta {
-    fn fields(&self) -> [u64; 5] {
+    fn fields(&self) -> [u64; 7] {
         [
             self.resource_version,
             self.pod_ips,
             self.cluster_ips,
             self.lb_ips,
             self.uid_seed,
+            self.settled_rv,
+            self.settled_minor,
         ]
+    }
+
+    fn from_fields(v: [u64; 7]) -> Meta {
+        Meta {
+            resource_version: v[0],
+            pod_ips: v[1],
+            cluster_ips: v[2],
+            lb_ips: v[3],
+            uid_seed: v[4],
+            settled_rv: v[5],
+            settled_minor: v[6],
+        }
     }
 }
 
@@ -203,19 +226,51 @@ impl Store {
     /// # Errors
     /// A database error or a corrupt object.
     pub fn load(&self) -> Result<(BTreeMap<Key, Value>, Meta), StoreError> {
+        self.load_where(None)
+    }
+
+    /// [`Self::load`] restricted to some resources (plural names): a range scan each, so a
+    /// reader of pods never parses the claims, volumes and events.
+    ///
+    /// # Errors
+    /// As [`Self::load`].
+    pub fn load_resources(
+        &self,
+        resources: &[&str],
+    ) -> Result<(BTreeMap<Key, Value>, Meta), StoreError> {
+        self.load_where(Some(resources))
+    }
+
+    fn load_where(
+        &self,
+        resources: Option<&[&str]>,
+    ) -> Result<(BTreeMap<Key, Value>, Meta), StoreError> {
         let tx = self.db.begin_read().map_err(|e| self.err(e))?;
         let mut objects = BTreeMap::new();
         match tx.open_table(OBJECTS) {
             Ok(t) => {
-                for row in t.iter().map_err(|e| self.err(e))? {
-                    let (k, v) = row.map_err(|e| self.err(e))?;
-                    let corrupt = || StoreError::Corrupt {
-                        path: self.path.display().to_string(),
-                        key: k.value().replace('\0', "/"),
-                    };
-                    let key = Key::decode(k.value()).ok_or_else(corrupt)?;
-                    let value: Value = serde_json::from_slice(v.value()).map_err(|_| corrupt())?;
-                    objects.insert(key, value);
+                let ranges: Vec<(String, String)> = match resources {
+                    None => vec![(String::new(), "\u{10ffff}".to_string())],
+                    Some(rs) => rs
+                        .iter()
+                        .map(|r| (format!("{r}\0"), format!("{r}\u{1}")))
+                        .collect(),
+                };
+                for (lo, hi) in &ranges {
+                    let rows = t
+                        .range::<&str>(lo.as_str()..hi.as_str())
+                        .map_err(|e| self.err(e))?;
+                    for row in rows {
+                        let (k, v) = row.map_err(|e| self.err(e))?;
+                        let corrupt = || StoreError::Corrupt {
+                            path: self.path.display().to_string(),
+                            key: k.value().replace('\0', "/"),
+                        };
+                        let key = Key::decode(k.value()).ok_or_else(corrupt)?;
+                        let value: Value =
+                            serde_json::from_slice(v.value()).map_err(|_| corrupt())?;
+                        objects.insert(key, value);
+                    }
                 }
             }
             Err(redb::TableError::TableDoesNotExist(_)) => {}
@@ -224,22 +279,24 @@ impl Store {
         let mut meta = Meta::default();
         match tx.open_table(META) {
             Ok(t) => {
-                let mut vals = [0u64; 5];
+                let mut vals = [0u64; 7];
                 for (i, k) in META_KEYS.iter().enumerate() {
                     vals[i] = t.get(*k).map_err(|e| self.err(e))?.map_or(0, |v| v.value());
                 }
-                meta = Meta {
-                    resource_version: vals[0],
-                    pod_ips: vals[1],
-                    cluster_ips: vals[2],
-                    lb_ips: vals[3],
-                    uid_seed: vals[4],
-                };
+                meta = Meta::from_fields(vals);
             }
             Err(redb::TableError::TableDoesNotExist(_)) => {}
             Err(e) => return Err(self.err(e)),
         }
         Ok((objects, meta))
+    }
+
+    /// The counters alone.
+    ///
+    /// # Errors
+    /// As [`Self::load`].
+    pub fn meta(&self) -> Result<Meta, StoreError> {
+        Ok(self.load_where(Some(&[]))?.1)
     }
 
     /// Write changed objects (`None`: deleted) and the counters in one transaction. `durable`
@@ -248,9 +305,9 @@ impl Store {
     ///
     /// # Errors
     /// A database error; nothing of this transaction is then visible.
-    pub fn commit(
+    pub fn commit<'a>(
         &self,
-        changes: &BTreeMap<Key, Option<Value>>,
+        changes: impl IntoIterator<Item = (&'a Key, Option<&'a Value>)>,
         meta: &Meta,
         durable: bool,
     ) -> Result<(), StoreError> {
@@ -308,7 +365,7 @@ mod tests {
                 Some(json!({"kind": "Pod"})),
             );
             s.commit(
-                &ch,
+                ch.iter().map(|(k, v)| (k, v.as_ref())),
                 &Meta {
                     resource_version: 7,
                     ..Meta::default()
@@ -316,10 +373,9 @@ mod tests {
                 true,
             )
             .unwrap();
-            let mut del = BTreeMap::new();
-            del.insert(Key::new("pods", "default", "web-1"), None);
+            let gone = Key::new("pods", "default", "web-1");
             s.commit(
-                &del,
+                [(&gone, None)],
                 &Meta {
                     resource_version: 8,
                     ..Meta::default()
