@@ -49,6 +49,14 @@ fn settled(replicas: i64) -> Cluster {
     c
 }
 
+/// Every object of a cluster, keyed as the store keys them.
+fn store_rows(c: &Cluster) -> Vec<(Key, Value)> {
+    stsc::runtime::resources::RESOURCES
+        .iter()
+        .flat_map(|r| c.list(r).map(|(k, v)| (k.clone(), v.clone())))
+        .collect()
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("runtime");
     g.sample_size(10);
@@ -102,11 +110,10 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    g.throughput(Throughput::Elements(1000));
-    g.bench_function("reconcile 0 -> 1000 -> 0 (in memory)", |b| {
+    g.bench_function("reconcile 0 -> N -> 0 (in memory, OrderedReady)", |b| {
         b.iter(|| {
             let mut c = cluster();
-            c.apply(set(1000)).unwrap();
+            c.apply(set(n)).unwrap();
             controllers::reconcile(&mut c, usize::MAX, &mut |_| Ok::<(), ()>(())).unwrap();
             c.scale(by_kind("StatefulSet").unwrap(), "default", "web", 0)
                 .unwrap();
@@ -115,27 +122,45 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let objs: BTreeMap<Key, Option<Value>> = pods
-        .iter()
-        .take(1000)
-        .map(|p| {
-            (
-                Key::new("pods", "default", p["metadata"]["name"].as_str().unwrap()),
-                Some(p.clone()),
-            )
-        })
-        .collect();
-    g.bench_function("store: commit 1000 pods (durable) and load them", |b| {
+    // Store throughput over the settled cluster's N pods, N claims, N volumes and events.
+    let everything: Vec<(Key, Value)> = store_rows(&big);
+    g.throughput(Throughput::Elements(everything.len() as u64));
+    g.bench_function(
+        "store: write every object of N pods (one durable commit)",
+        |b| {
+            b.iter(|| {
+                let dir = tempfile::tempdir().unwrap();
+                let s = Store::open(dir.path()).unwrap();
+                s.commit(
+                    everything.iter().map(|(k, v)| (k, Some(v))),
+                    &Meta::default(),
+                    true,
+                )
+                .unwrap();
+                dir
+            })
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.commit(
+            everything.iter().map(|(k, v)| (k, Some(v))),
+            &Meta::default(),
+            true,
+        )
+        .unwrap();
+    }
+    g.bench_function("store: read every object of N pods", |b| {
+        b.iter(|| Store::open(dir.path()).unwrap().load().unwrap())
+    });
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("store: read the N pods alone (range scan)", |b| {
         b.iter(|| {
-            let dir = tempfile::tempdir().unwrap();
-            let s = Store::open(dir.path()).unwrap();
-            s.commit(
-                objs.iter().map(|(k, v)| (k, v.as_ref())),
-                &Meta::default(),
-                true,
-            )
-            .unwrap();
-            s.load().unwrap()
+            Store::open(dir.path())
+                .unwrap()
+                .load_resources(&["pods"])
+                .unwrap()
         })
     });
     g.finish();

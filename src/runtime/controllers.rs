@@ -284,6 +284,15 @@ fn kubelet(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
     let pods: Vec<(Key, Value)> = keys
         .into_iter()
         .filter(|k| k.resource == "pods" && seen.insert(k.clone()))
+        .filter(|k| {
+            // Most changes are to pods already running as their fault says: copy only the
+            // ones there is something to do for.
+            let settled = c.get_key(k).is_some_and(kubelet_done);
+            if settled {
+                inf.waiting.remove(k);
+            }
+            !settled
+        })
         .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
         .collect();
     let mut changed = false;
@@ -399,6 +408,25 @@ fn kubelet(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
     changed
 }
 
+/// A live, running pod whose readiness already follows its fault annotation.
+fn kubelet_done(p: &Value) -> bool {
+    let fault = p["metadata"]["annotations"][FAULT_ANNOTATION]
+        .as_str()
+        .unwrap_or("");
+    p["metadata"]["deletionTimestamp"].is_null()
+        && match p["status"]["phase"].as_str() {
+            Some("Failed" | "Succeeded") => true,
+            Some("Running") if fault != "fail" => {
+                let ready = p["status"]["conditions"].as_array().is_some_and(|cs| {
+                    cs.iter()
+                        .any(|x| x["type"] == "Ready" && x["status"] == "True")
+                });
+                ready == fault.is_empty()
+            }
+            _ => false,
+        }
+}
+
 fn set_ready(p: &mut Value, ready: bool, now: &str) {
     if let Some(cs) = p["status"]["conditions"].as_array_mut() {
         for x in cs.iter_mut() {
@@ -450,6 +478,12 @@ fn provisioner(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
     let claims: Vec<(Key, Value)> = keys
         .into_iter()
         .filter(|k| k.resource == "persistentvolumeclaims" && seen.insert(k.clone()))
+        .filter(|k| {
+            c.get_key(k).is_some_and(|pvc| {
+                pvc["status"]["phase"] == "Pending"
+                    && pvc["metadata"]["deletionTimestamp"].is_null()
+            })
+        })
         .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
         .collect();
     for (k, pvc) in &claims {

@@ -11,6 +11,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 pub use rules::api_rules;
@@ -140,11 +143,135 @@ fn bundle_text(v: KubeVersion) -> &'static str {
     }
 }
 
+/// Number of supported versions.
+const VERSIONS: usize = (SUPPORTED_MINORS.1 - SUPPORTED_MINORS.0 + 1) as usize;
+
+/// URI under which a version's bundle is registered; kinds are `#/kinds/<apiVersion>/<Kind>`.
+const BUNDLE_URI: &str = "urn:stsc:k8s";
+
+/// A version's bundle, scanned but not parsed: each definition and kind stays raw text until a
+/// kind that reaches it is compiled, so a kind costs only its own closure.
+struct RawBundle {
+    defs: HashMap<&'static str, &'static RawValue>,
+    kinds: HashMap<&'static str, &'static RawValue>,
+}
+
+fn raw_bundle(v: KubeVersion) -> Result<&'static RawBundle, String> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        #[serde(rename = "$defs", borrow)]
+        defs: HashMap<&'static str, &'static RawValue>,
+        #[serde(borrow)]
+        kinds: HashMap<&'static str, &'static RawValue>,
+    }
+    static BUNDLES: [OnceLock<Result<RawBundle, String>>; VERSIONS] =
+        [const { OnceLock::new() }; VERSIONS];
+    BUNDLES[version_index(v)]
+        .get_or_init(|| {
+            let d: Doc = serde_json::from_str(bundle_text(v)).map_err(|e| e.to_string())?;
+            Ok(RawBundle {
+                defs: d.defs,
+                kinds: d.kinds,
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn version_index(v: KubeVersion) -> usize {
+    (v.minor.clamp(SUPPORTED_MINORS.0, SUPPORTED_MINORS.1) - SUPPORTED_MINORS.0) as usize
+}
+
+/// Names of the definitions `v` references directly (`#/$defs/NAME`).
+fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("$ref", Value::String(r)) => {
+                        if let Some(name) = r.strip_prefix("#/$defs/") {
+                            out.push(name);
+                        }
+                    }
+                    _ => refs(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// One kind's schema with the definitions it reaches (and no others) under `$defs`.
+fn kind_document(b: &RawBundle, key: &str) -> Result<Value, String> {
+    let parse = |raw: &RawValue| -> Result<Value, String> {
+        serde_json::from_str(raw.get()).map_err(|e| e.to_string())
+    };
+    let raw = b
+        .kinds
+        .get(key)
+        .ok_or_else(|| format!("no schema for {key}"))?;
+    let mut doc = parse(raw)?;
+    let mut defs = serde_json::Map::new();
+    let mut todo: Vec<String> = Vec::new();
+    let mut names = Vec::new();
+    refs(&doc, &mut names);
+    todo.extend(names.iter().map(|n| n.to_string()));
+    while let Some(name) = todo.pop() {
+        if defs.contains_key(&name) {
+            continue;
+        }
+        let Some(raw) = b.defs.get(name.as_str()) else {
+            return Err(format!("{key}: no definition {name}"));
+        };
+        let d = parse(raw)?;
+        let mut names = Vec::new();
+        refs(&d, &mut names);
+        todo.extend(names.iter().map(|n| n.to_string()));
+        defs.insert(name, d);
+    }
+    if let Value::Object(m) = &mut doc {
+        m.insert("$defs".into(), Value::Object(defs));
+    }
+    Ok(doc)
+}
+
+/// Each kind's document, registered under [`BUNDLE_URI`] in a registry of its own (prepared once
+/// per process): its definitions are compiled as the kind reaches them and are not checked
+/// against the meta-schema (they are generated and tested here), and kinds build independently,
+/// so two threads can compile two kinds at once.
+fn registry(v: KubeVersion, kind: usize) -> Result<&'static jsonschema::Registry<'static>, String> {
+    // The document lives as long as the process, like the registry that borrows it.
+    type Slot = OnceLock<Result<jsonschema::Registry<'static>, String>>;
+    static REGISTRIES: [[Slot; KINDS.len()]; VERSIONS] =
+        [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
+    REGISTRIES[version_index(v)][kind]
+        .get_or_init(|| {
+            let doc: &'static Value =
+                Box::leak(Box::new(kind_document(raw_bundle(v)?, KINDS[kind])?));
+            jsonschema::Registry::new()
+                .add(BUNDLE_URI, DRAFT.create_resource_ref(doc))
+                .and_then(|r| r.prepare())
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The bundle uses only keywords whose meaning is the same in every draft (type, properties,
+/// additionalProperties, items, required, enum, oneOf, `$ref` without siblings); Draft 7's
+/// meta-schema is a quarter of 2020-12's to compile, and start-up is what a hook pays.
+const DRAFT: jsonschema::Draft = jsonschema::Draft::Draft7;
+
+type Compiled = OnceLock<Result<jsonschema::Validator, String>>;
+
+/// Compiled validators per version and kind, shared by every [`Schemas`] of the process.
+static VALIDATORS: [[Compiled; KINDS.len()]; VERSIONS] =
+    [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
+
 /// The strict schemas of one Kubernetes version; validators are compiled on first use, per kind.
 pub struct Schemas {
     version: KubeVersion,
-    bundle: OnceLock<Result<Value, String>>,
-    validators: [OnceLock<Result<jsonschema::Validator, String>>; KINDS.len()],
 }
 
 impl fmt::Debug for Schemas {
@@ -158,11 +285,7 @@ impl fmt::Debug for Schemas {
 impl Schemas {
     /// The schemas of `version` (embedded; nothing is read from disk or network).
     pub fn new(version: KubeVersion) -> Self {
-        Schemas {
-            version,
-            bundle: OnceLock::new(),
-            validators: std::array::from_fn(|_| OnceLock::new()),
-        }
+        Schemas { version }
     }
 
     /// The target version.
@@ -172,21 +295,15 @@ impl Schemas {
 
     fn validator(&self, key: &str) -> Option<Result<&jsonschema::Validator, String>> {
         let i = KINDS.iter().position(|k| *k == key)?;
-        let v = self.validators[i].get_or_init(|| {
-            let bundle = self
-                .bundle
-                .get_or_init(|| {
-                    serde_json::from_str(bundle_text(self.version)).map_err(|e| e.to_string())
-                })
-                .as_ref()
-                .map_err(Clone::clone)?;
-            let mut schema = bundle["kinds"][key].clone();
-            if let Value::Object(m) = &mut schema {
-                m.insert("$defs".into(), bundle["$defs"].clone());
-            }
+        let v = VALIDATORS[version_index(self.version)][i].get_or_init(|| {
+            let registry = registry(self.version, i)?;
+            let pointer = format!("{BUNDLE_URI}#");
             jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .build(&schema)
+                .with_draft(DRAFT)
+                // Formats are annotations, as in 2020-12 (int32, quantity, date-time...).
+                .should_validate_formats(false)
+                .with_registry(registry)
+                .build(&serde_json::json!({ "$ref": pointer }))
                 .map_err(|e| e.to_string())
         });
         Some(v.as_ref().map_err(Clone::clone))
