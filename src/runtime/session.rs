@@ -10,8 +10,8 @@ use super::controllers;
 use super::store::{Store, StoreError};
 use crate::validate::KubeVersion;
 
-/// Pending keys that make a reconcile round commit (non-durably) before the next round.
-const COMMIT_BATCH: usize = 512;
+/// How often a long reconcile commits (durably) the rounds done so far.
+const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Provisioner of the StorageClasses the runtime creates.
 pub const PROVISIONER: &str = "sim.stsc.dev/hostpath";
@@ -91,8 +91,9 @@ impl Session {
         Ok(())
     }
 
-    /// Run the controllers until nothing changes. Each round is one transaction, so a kill at
-    /// any moment leaves the last committed round, and the next command carries on from it.
+    /// Run the controllers until nothing changes, committing durably every
+    /// [`COMMIT_EVERY`] and at the end, each time after a whole round: a kill at any moment
+    /// leaves the last committed round, and the next command carries on from it.
     ///
     /// # Errors
     /// A commit failed.
@@ -111,13 +112,17 @@ impl Session {
             .sum();
         let max_rounds = 4 * usize::try_from(replicas).unwrap_or(0) + 64;
         let store = &self.store;
+        let mut last = std::time::Instant::now();
         let rounds =
             controllers::reconcile(&mut self.cluster, max_rounds, &mut |c: &mut Cluster| {
-                // Rounds are committed in batches: each batch ends on a whole round, so a kill
-                // still leaves a state the controllers produced, and far fewer page writes.
-                if c.pending_len() >= COMMIT_BATCH {
-                    store.commit(c.pending(), &c.meta, false)?;
+                // A durable commit every so often, always on a whole round: a kill keeps the
+                // progress up to the last one (a state the controllers produced) and the next
+                // command carries on. Commits without fsync would not survive a kill at all
+                // (redb rolls back to the last durable one), so there are none.
+                if last.elapsed() >= COMMIT_EVERY {
+                    store.commit(c.pending(), &c.meta, true)?;
                     c.clear_pending();
+                    last = std::time::Instant::now();
                 }
                 Ok(())
             })?;
