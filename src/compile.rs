@@ -60,6 +60,18 @@ impl Compiled {
     }
 }
 
+/// Apps compiled per chunk (bounds what `check` holds at once).
+const CHUNK: usize = 512;
+/// Apps in a chunk from which a second thread pays for its start.
+const PARALLEL_FROM: usize = 64;
+
+/// What one app produced on its own.
+struct Processed {
+    findings: Vec<Finding>,
+    /// The rendered objects with their templates (None: the templates failed).
+    objects: Option<Vec<(&'static str, Value)>>,
+}
+
 /// Settings of one compilation.
 #[derive(Debug)]
 pub struct Compiler {
@@ -112,72 +124,55 @@ impl Compiler {
                     continue;
                 }
             };
-            for app in apps {
-                out.findings.extend(check_app(&app, self.version()));
-                let resolved = spec::resolve(&app.spec);
-                let objs = match self.render_app(&resolved) {
-                    Ok(objs) => objs,
-                    Err(e) => {
-                        out.findings.push(
-                            Finding::error("template", &app.file, app.span("/name"), e.to_string())
-                                .with_help(
-                                    "the error is in the template, not in the spec; check --templates",
-                                ),
-                        );
-                        continue;
+            // Apps are independent until the identity check: a chunk at a time (memory stays
+            // flat for `check`), spread over the cores when there are enough of them.
+            let mut apps = apps.into_iter().peekable();
+            while apps.peek().is_some() {
+                let chunk: Vec<LoadedApp> = apps.by_ref().take(CHUNK).collect();
+                for (app, mut done) in self.process_all(chunk) {
+                    out.findings.append(&mut done.findings);
+                    let Some(objs) = done.objects else { continue };
+                    for (_, object) in &objs {
+                        let key = object_key(object);
+                        if let Some(prev) = seen.get(&key) {
+                            let span = locate(
+                                &app,
+                                Some(&object["metadata"]["name"]),
+                                "/metadata/name",
+                                object["kind"].as_str().unwrap_or_default(),
+                            );
+                            out.findings.push(
+                                Finding::error(
+                                    "duplicate-object",
+                                    &app.file,
+                                    span,
+                                    format!("{key} is generated twice"),
+                                )
+                                .with_help(format!(
+                                    "the first one comes from app {:?} ({}:{}); give each object a distinct name",
+                                    prev.app, prev.file, prev.line
+                                )),
+                            );
+                        } else {
+                            seen.insert(
+                                key,
+                                First {
+                                    app: app.spec.name.clone(),
+                                    file: app.file.name().to_string(),
+                                    line: app.span("/name").line,
+                                },
+                            );
+                        }
                     }
-                };
-                for (_, object) in &objs {
-                    let key = object_key(object);
-                    if let Some(prev) = seen.get(&key) {
-                        let span = locate(
-                            &app,
-                            Some(&object["metadata"]["name"]),
-                            "/metadata/name",
-                            object["kind"].as_str().unwrap_or_default(),
-                        );
-                        out.findings.push(
-                            Finding::error(
-                                "duplicate-object",
-                                &app.file,
-                                span,
-                                format!("{key} is generated twice"),
-                            )
-                            .with_help(format!(
-                                "the first one comes from app {:?} ({}:{}); give each object a distinct name",
-                                prev.app, prev.file, prev.line
-                            )),
-                        );
-                    } else {
-                        seen.insert(
-                            key,
-                            First {
-                                app: app.spec.name.clone(),
-                                file: app.file.name().to_string(),
-                                line: app.span("/name").line,
-                            },
-                        );
+                    if keep {
+                        let index = out.apps.len();
+                        out.apps.push(app);
+                        manifests.extend(objs.into_iter().map(|(template, object)| Manifest {
+                            object,
+                            app: index,
+                            template,
+                        }));
                     }
-                }
-                // Schema, then API-server rules over the app's own objects (its StatefulSet's
-                // governing Service is one of them).
-                for (_, object) in &objs {
-                    for v in self.schemas.validate(object) {
-                        out.findings.push(violation_finding(&app, object, &v));
-                    }
-                }
-                let refs: Vec<&Value> = objs.iter().map(|(_, o)| o).collect();
-                for (i, v) in api_rules(&refs, self.version()) {
-                    out.findings.push(violation_finding(&app, refs[i], &v));
-                }
-                if keep {
-                    let index = out.apps.len();
-                    out.apps.push(app);
-                    manifests.extend(objs.into_iter().map(|(template, object)| Manifest {
-                        object,
-                        app: index,
-                        template,
-                    }));
                 }
             }
         }
@@ -202,6 +197,82 @@ impl Compiler {
             out.manifests = manifests;
         }
         out
+    }
+
+    /// [`Self::process`] over a chunk, in order; on two threads when the chunk is big enough
+    /// to pay for them.
+    fn process_all(&self, chunk: Vec<LoadedApp>) -> Vec<(LoadedApp, Processed)> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        if threads < 2 || chunk.len() < PARALLEL_FROM {
+            return chunk
+                .into_iter()
+                .map(|app| {
+                    let p = self.process(&app);
+                    (app, p)
+                })
+                .collect();
+        }
+        let mut first = chunk;
+        let second = first.split_off(first.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| {
+                second
+                    .into_iter()
+                    .map(|app| {
+                        let p = self.process(&app);
+                        (app, p)
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let mut done: Vec<(LoadedApp, Processed)> = first
+                .into_iter()
+                .map(|app| {
+                    let p = self.process(&app);
+                    (app, p)
+                })
+                .collect();
+            match other.join() {
+                Ok(rest) => done.extend(rest),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            done
+        })
+    }
+
+    /// One app on its own: spec rules, render, schema and API-server rules over its objects.
+    fn process(&self, app: &LoadedApp) -> Processed {
+        let mut findings = check_app(app, self.version());
+        let resolved = spec::resolve(&app.spec);
+        let objs = match self.render_app(&resolved) {
+            Ok(objs) => objs,
+            Err(e) => {
+                findings.push(
+                    Finding::error("template", &app.file, app.span("/name"), e.to_string())
+                        .with_help(
+                            "the error is in the template, not in the spec; check --templates",
+                        ),
+                );
+                return Processed {
+                    findings,
+                    objects: None,
+                };
+            }
+        };
+        // Schema, then API-server rules over the app's own objects (its StatefulSet's
+        // governing Service is one of them).
+        for (_, object) in &objs {
+            for v in self.schemas.validate(object) {
+                findings.push(violation_finding(app, object, &v));
+            }
+        }
+        let refs: Vec<&Value> = objs.iter().map(|(_, o)| o).collect();
+        for (i, v) in api_rules(&refs, self.version()) {
+            findings.push(violation_finding(app, refs[i], &v));
+        }
+        Processed {
+            findings,
+            objects: Some(objs),
+        }
     }
 
     fn render_app(

@@ -42,14 +42,37 @@ pub fn object_yaml(v: &Value) -> Result<String, OutputError> {
     serde_yaml::to_string(v).map_err(|e| OutputError::Serialize(e.to_string()))
 }
 
+/// Each manifest as YAML, in order; on two threads when there are many (each object is
+/// serialized on its own, so the split changes nothing in the text).
+fn yaml_each(manifests: &[Manifest]) -> Result<Vec<String>, OutputError> {
+    let one = |ms: &[Manifest]| -> Result<Vec<String>, OutputError> {
+        ms.iter().map(|m| object_yaml(&m.object)).collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    if threads < 2 || manifests.len() < 256 {
+        return one(manifests);
+    }
+    let (a, b) = manifests.split_at(manifests.len() / 2);
+    std::thread::scope(|s| {
+        let second = s.spawn(|| one(b));
+        let mut out = one(a)?;
+        match second.join() {
+            Ok(rest) => out.extend(rest?),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        Ok(out)
+    })
+}
+
 /// All objects as a multi-document YAML stream.
 pub fn to_yaml(manifests: &[Manifest]) -> Result<String, OutputError> {
-    let mut out = String::new();
-    for (i, m) in manifests.iter().enumerate() {
+    let docs = yaml_each(manifests)?;
+    let mut out = String::with_capacity(docs.iter().map(|d| d.len() + 4).sum());
+    for (i, d) in docs.iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&object_yaml(&m.object)?);
+        out.push_str(d);
     }
     Ok(out)
 }
@@ -80,19 +103,22 @@ pub fn file_name(m: &Manifest) -> String {
 
 /// The files `-o DIR` writes: (file name, content), the kustomization last.
 pub fn dir_files(manifests: &[Manifest]) -> Result<Vec<(String, String)>, OutputError> {
-    let mut files: Vec<(String, String)> = Vec::new();
-    let mut owners: Vec<String> = Vec::new();
+    let mut files: Vec<(String, String)> = Vec::with_capacity(manifests.len() + 1);
+    let mut owners: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for m in manifests {
         let name = file_name(m);
-        if let Some(i) = files.iter().position(|(n, _)| *n == name) {
+        if let Some(first) = owners.get(&name) {
             return Err(OutputError::FileClash {
                 file: name,
-                first: owners[i].clone(),
+                first: first.clone(),
                 second: m.key(),
             });
         }
-        files.push((name, object_yaml(&m.object)?));
-        owners.push(m.key());
+        owners.insert(name.clone(), m.key());
+        files.push((name, String::new()));
+    }
+    for ((_, text), yaml) in files.iter_mut().zip(yaml_each(manifests)?) {
+        *text = yaml;
     }
     let kustomization = json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",

@@ -195,7 +195,7 @@ impl Renderer {
             line,
             message,
         };
-        let mut docs = yaml::load(&src).map_err(|e| out(e.span.line, e.message))?;
+        let mut docs = yaml::load_values(&src).map_err(|e| out(e.span.line, e.message))?;
         docs.retain(|d| !d.value.is_null());
         if docs.len() != 1 {
             return Err(out(
