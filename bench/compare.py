@@ -198,7 +198,7 @@ class Bench:
     def report(self):
         r = self.results
         lines = [f"Machine: {machine()}", f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-                 f"stsc {version(self.stsc)}; medians of whole processes; Kubernetes {K8S} everywhere.", ""]
+                 f"{version(self.stsc)}; medians of whole processes; Kubernetes {K8S} everywhere.", ""]
         single = [k for k in r if k.startswith("single/")]
         if single:
             base = r.get("single/stsc build", {}).get("wall")

@@ -6,6 +6,7 @@
 
 pub mod names;
 mod rules;
+mod verdict;
 
 use std::fmt;
 use std::str::FromStr;
@@ -241,14 +242,12 @@ fn kind_document(b: &RawBundle, key: &str) -> Result<Value, String> {
 /// against the meta-schema (they are generated and tested here), and kinds build independently,
 /// so two threads can compile two kinds at once.
 fn registry(v: KubeVersion, kind: usize) -> Result<&'static jsonschema::Registry<'static>, String> {
-    // The document lives as long as the process, like the registry that borrows it.
     type Slot = OnceLock<Result<jsonschema::Registry<'static>, String>>;
     static REGISTRIES: [[Slot; KINDS.len()]; VERSIONS] =
         [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
     REGISTRIES[version_index(v)][kind]
         .get_or_init(|| {
-            let doc: &'static Value =
-                Box::leak(Box::new(kind_document(raw_bundle(v)?, KINDS[kind])?));
+            let doc = kind_doc(v, kind)?;
             jsonschema::Registry::new()
                 .add(BUNDLE_URI, DRAFT.create_resource_ref(doc))
                 .and_then(|r| r.prepare())
@@ -256,6 +255,72 @@ fn registry(v: KubeVersion, kind: usize) -> Result<&'static jsonschema::Registry
         })
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// Each kind's document (see [`kind_document`]), parsed once per process; it lives as long as
+/// the process, like the registry that borrows it.
+fn kind_doc(v: KubeVersion, kind: usize) -> Result<&'static Value, String> {
+    static DOCS: [[OnceLock<Result<Value, String>>; KINDS.len()]; VERSIONS] =
+        [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
+    DOCS[version_index(v)][kind]
+        .get_or_init(|| kind_document(raw_bundle(v)?, KINDS[kind]))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// A version's definitions, each parsed the first time a check reaches it: a valid object costs
+/// the parse of the definitions its own fields lead to, not of everything its kind could hold.
+struct LazyDefs {
+    raw: &'static RawBundle,
+    parsed: HashMap<&'static str, OnceLock<Option<Value>>>,
+}
+
+impl LazyDefs {
+    fn get(&self, name: &str) -> Option<&Value> {
+        let raw = self.raw.defs.get(name)?;
+        self.parsed
+            .get(name)?
+            .get_or_init(|| serde_json::from_str(raw.get()).ok())
+            .as_ref()
+    }
+}
+
+fn lazy_defs(v: KubeVersion) -> Result<&'static LazyDefs, String> {
+    static DEFS: [OnceLock<Result<LazyDefs, String>>; VERSIONS] =
+        [const { OnceLock::new() }; VERSIONS];
+    DEFS[version_index(v)]
+        .get_or_init(|| {
+            let raw = raw_bundle(v)?;
+            Ok(LazyDefs {
+                raw,
+                parsed: raw.defs.keys().map(|k| (*k, OnceLock::new())).collect(),
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// A kind's own schema (its definitions stay in [`lazy_defs`]).
+fn kind_root(v: KubeVersion, kind: usize) -> Result<&'static Value, String> {
+    static ROOTS: [[OnceLock<Result<Value, String>>; KINDS.len()]; VERSIONS] =
+        [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
+    ROOTS[version_index(v)][kind]
+        .get_or_init(|| {
+            let raw = raw_bundle(v)?
+                .kinds
+                .get(KINDS[kind])
+                .ok_or_else(|| format!("no schema for {}", KINDS[kind]))?;
+            serde_json::from_str(raw.get()).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Whether the quick check calls `obj` valid against kind `i` (see `verdict`).
+fn quick_valid(v: KubeVersion, i: usize, obj: &Value) -> Option<bool> {
+    let root = kind_root(v, i).ok()?;
+    let defs = lazy_defs(v).ok()?;
+    verdict::valid(root, &|n| defs.get(n), obj)
 }
 
 /// The bundle uses only keywords whose meaning is the same in every draft (type, properties,
@@ -314,7 +379,20 @@ impl Schemas {
         let api = obj["apiVersion"].as_str().unwrap_or_default();
         let kind = obj["kind"].as_str().unwrap_or_default();
         let key = format!("{api}/{kind}");
-        let validator = match self.validator(&key) {
+        // Valid objects never pay for a compiled validator (see `verdict`).
+        if let Some(i) = KINDS.iter().position(|k| *k == key) {
+            if quick_valid(self.version, i, obj) == Some(true) {
+                return Vec::new();
+            }
+        }
+        self.explain(obj, &key)
+    }
+
+    /// Every violation of `obj` against its kind's schema, from the compiled validator.
+    fn explain(&self, obj: &Value, key: &str) -> Vec<Violation> {
+        let api = obj["apiVersion"].as_str().unwrap_or_default();
+        let kind = obj["kind"].as_str().unwrap_or_default();
+        let validator = match self.validator(key) {
             None => {
                 return vec![Violation::error(
                     "k8s-schema",
@@ -410,5 +488,132 @@ mod tests {
             v[0].message,
             "metadata: unknown field \"bogus\" (not in the Kubernetes 1.37 schema)"
         );
+    }
+}
+
+#[cfg(test)]
+mod verdict_tests {
+    use std::sync::Arc;
+
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::compile::Compiler;
+    use crate::render::Renderer;
+    use crate::source::SourceFile;
+
+    /// Every object the examples build, for `version`.
+    fn objects(version: KubeVersion) -> Vec<Value> {
+        let compiler = Compiler::new(Renderer::new(None).unwrap(), version);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yaml") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let built = compiler.compile(&[Arc::new(SourceFile::new("e.yaml", text))]);
+                out.extend(built.manifests.into_iter().map(|m| m.object));
+            }
+        }
+        assert!(out.len() > 10);
+        out
+    }
+
+    /// The object with one change at each place: each value replaced by values of every type,
+    /// an unknown field added to each mapping, each field removed.
+    fn mutations(obj: &Value) -> Vec<Value> {
+        fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+            out.push(at.clone());
+            match v {
+                Value::Object(m) => {
+                    for (k, x) in m {
+                        pointers(x, format!("{at}/{}", crate::yaml::escape_token(k)), out);
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        pointers(x, format!("{at}/{i}"), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut ps = Vec::new();
+        pointers(obj, String::new(), &mut ps);
+        let replacements = [
+            json!("x"),
+            json!(7),
+            json!(-1),
+            json!(1.5),
+            json!(2.0),
+            json!(true),
+            Value::Null,
+            json!({}),
+            json!([]),
+            json!({"bogusField": 1}),
+            json!(["x"]),
+        ];
+        let mut out = Vec::new();
+        for p in ps.iter().filter(|p| !p.is_empty()) {
+            for r in &replacements {
+                let mut m = obj.clone();
+                *m.pointer_mut(p).unwrap() = r.clone();
+                out.push(m);
+            }
+            let (parent, last) = p.rsplit_once('/').unwrap();
+            let mut m = obj.clone();
+            match m.pointer_mut(parent).unwrap() {
+                Value::Object(map) => {
+                    map.remove(&last.replace("~1", "/").replace("~0", "~"));
+                }
+                Value::Array(a) => {
+                    a.remove(last.parse::<usize>().unwrap());
+                }
+                _ => {}
+            }
+            out.push(m);
+        }
+        for p in &ps {
+            let mut m = obj.clone();
+            if let Some(Value::Object(map)) = m.pointer_mut(p) {
+                map.insert("bogusField".into(), json!(1));
+                out.push(m);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_quick_verdict_agrees_with_the_compiled_validator() {
+        for version in [KubeVersion::NEWEST, KubeVersion { minor: 25 }] {
+            let s = Schemas::new(version);
+            let (mut valid, mut invalid, mut abstained) = (0, 0, 0);
+            for obj in objects(version) {
+                let key = format!(
+                    "{}/{}",
+                    obj["apiVersion"].as_str().unwrap(),
+                    obj["kind"].as_str().unwrap()
+                );
+                let i = KINDS.iter().position(|k| *k == key).unwrap();
+                assert_eq!(quick_valid(version, i, &obj), Some(true), "{key}");
+                for m in mutations(&obj) {
+                    let full = s.explain(&m, &key).is_empty();
+                    match quick_valid(version, i, &m) {
+                        Some(quick) => {
+                            assert_eq!(quick, full, "{key} {version}: {m}");
+                            if quick {
+                                valid += 1;
+                            } else {
+                                invalid += 1;
+                            }
+                        }
+                        None => abstained += 1,
+                    }
+                }
+            }
+            // The test means something only if both answers occur, and abstaining is rare.
+            assert!(valid > 100 && invalid > 1000, "{valid} {invalid}");
+            assert!(abstained * 10 < valid + invalid, "{abstained}");
+        }
     }
 }
