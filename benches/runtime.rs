@@ -49,6 +49,18 @@ fn settled(replicas: i64) -> Cluster {
     c
 }
 
+/// One durable commit of every row into a fresh store in `dir`.
+fn write_all(dir: &std::path::Path, rows: &[(Key, Value)]) {
+    Store::open(dir)
+        .unwrap()
+        .commit(
+            rows.iter().map(|(k, v)| (k, Some(v))),
+            &Meta::default(),
+            true,
+        )
+        .unwrap();
+}
+
 /// Every object of a cluster, keyed as the store keys them.
 fn store_rows(c: &Cluster) -> Vec<(Key, Value)> {
     stsc::runtime::resources::RESOURCES
@@ -130,27 +142,13 @@ fn bench(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let dir = tempfile::tempdir().unwrap();
-                let s = Store::open(dir.path()).unwrap();
-                s.commit(
-                    everything.iter().map(|(k, v)| (k, Some(v))),
-                    &Meta::default(),
-                    true,
-                )
-                .unwrap();
+                write_all(dir.path(), &everything);
                 dir
             })
         },
     );
     let dir = tempfile::tempdir().unwrap();
-    {
-        let s = Store::open(dir.path()).unwrap();
-        s.commit(
-            everything.iter().map(|(k, v)| (k, Some(v))),
-            &Meta::default(),
-            true,
-        )
-        .unwrap();
-    }
+    write_all(dir.path(), &everything);
     g.bench_function("store: read every object of N pods", |b| {
         b.iter(|| Store::open(dir.path()).unwrap().load().unwrap())
     });

@@ -167,16 +167,21 @@ fn raw_bundle(v: KubeVersion) -> Result<&'static RawBundle, String> {
     }
     static BUNDLES: [OnceLock<Result<RawBundle, String>>; VERSIONS] =
         [const { OnceLock::new() }; VERSIONS];
-    BUNDLES[version_index(v)]
-        .get_or_init(|| {
-            let d: Doc = serde_json::from_str(bundle_text(v)).map_err(|e| e.to_string())?;
-            Ok(RawBundle {
-                defs: d.defs,
-                kinds: d.kinds,
-            })
+    cached(&BUNDLES[version_index(v)], || {
+        let d: Doc = serde_json::from_str(bundle_text(v)).map_err(|e| e.to_string())?;
+        Ok(RawBundle {
+            defs: d.defs,
+            kinds: d.kinds,
         })
-        .as_ref()
-        .map_err(Clone::clone)
+    })
+}
+
+/// The value of a process-wide cache cell, computed by `init` on first use.
+fn cached<T>(
+    cell: &'static OnceLock<Result<T, String>>,
+    init: impl FnOnce() -> Result<T, String>,
+) -> Result<&'static T, String> {
+    cell.get_or_init(init).as_ref().map_err(Clone::clone)
 }
 
 fn version_index(v: KubeVersion) -> usize {
@@ -245,16 +250,13 @@ fn registry(v: KubeVersion, kind: usize) -> Result<&'static jsonschema::Registry
     type Slot = OnceLock<Result<jsonschema::Registry<'static>, String>>;
     static REGISTRIES: [[Slot; KINDS.len()]; VERSIONS] =
         [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
-    REGISTRIES[version_index(v)][kind]
-        .get_or_init(|| {
-            let doc = kind_doc(v, kind)?;
-            jsonschema::Registry::new()
-                .add(BUNDLE_URI, DRAFT.create_resource_ref(doc))
-                .and_then(|r| r.prepare())
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+    cached(&REGISTRIES[version_index(v)][kind], || {
+        let doc = kind_doc(v, kind)?;
+        jsonschema::Registry::new()
+            .add(BUNDLE_URI, DRAFT.create_resource_ref(doc))
+            .and_then(|r| r.prepare())
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// Each kind's document (see [`kind_document`]), parsed once per process; it lives as long as
@@ -262,10 +264,9 @@ fn registry(v: KubeVersion, kind: usize) -> Result<&'static jsonschema::Registry
 fn kind_doc(v: KubeVersion, kind: usize) -> Result<&'static Value, String> {
     static DOCS: [[OnceLock<Result<Value, String>>; KINDS.len()]; VERSIONS] =
         [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
-    DOCS[version_index(v)][kind]
-        .get_or_init(|| kind_document(raw_bundle(v)?, KINDS[kind]))
-        .as_ref()
-        .map_err(Clone::clone)
+    cached(&DOCS[version_index(v)][kind], || {
+        kind_document(raw_bundle(v)?, KINDS[kind])
+    })
 }
 
 /// A version's definitions, each parsed the first time a check reaches it: a valid object costs
@@ -288,32 +289,26 @@ impl LazyDefs {
 fn lazy_defs(v: KubeVersion) -> Result<&'static LazyDefs, String> {
     static DEFS: [OnceLock<Result<LazyDefs, String>>; VERSIONS] =
         [const { OnceLock::new() }; VERSIONS];
-    DEFS[version_index(v)]
-        .get_or_init(|| {
-            let raw = raw_bundle(v)?;
-            Ok(LazyDefs {
-                raw,
-                parsed: raw.defs.keys().map(|k| (*k, OnceLock::new())).collect(),
-            })
+    cached(&DEFS[version_index(v)], || {
+        let raw = raw_bundle(v)?;
+        Ok(LazyDefs {
+            raw,
+            parsed: raw.defs.keys().map(|k| (*k, OnceLock::new())).collect(),
         })
-        .as_ref()
-        .map_err(Clone::clone)
+    })
 }
 
 /// A kind's own schema (its definitions stay in [`lazy_defs`]).
 fn kind_root(v: KubeVersion, kind: usize) -> Result<&'static Value, String> {
     static ROOTS: [[OnceLock<Result<Value, String>>; KINDS.len()]; VERSIONS] =
         [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
-    ROOTS[version_index(v)][kind]
-        .get_or_init(|| {
-            let raw = raw_bundle(v)?
-                .kinds
-                .get(KINDS[kind])
-                .ok_or_else(|| format!("no schema for {}", KINDS[kind]))?;
-            serde_json::from_str(raw.get()).map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+    cached(&ROOTS[version_index(v)][kind], || {
+        let raw = raw_bundle(v)?
+            .kinds
+            .get(KINDS[kind])
+            .ok_or_else(|| format!("no schema for {}", KINDS[kind]))?;
+        serde_json::from_str(raw.get()).map_err(|e| e.to_string())
+    })
 }
 
 /// Whether the quick check calls `obj` valid against kind `i` (see `verdict`).
