@@ -41,6 +41,7 @@ pub mod source;
 pub mod spec;
 pub mod validate;
 pub mod yaml;
+pub mod yamlout;
 
 pub use compile::{Compiled, Compiler, Manifest};
 pub use diag::{Finding, Severity};

@@ -39,6 +39,9 @@ pub enum OutputError {
 
 /// One object as a YAML document (no `---`), ending with a newline.
 pub fn object_yaml(v: &Value) -> Result<String, OutputError> {
+    if let Some(text) = crate::yamlout::to_string(v) {
+        return Ok(text);
+    }
     serde_yaml::to_string(v).map_err(|e| OutputError::Serialize(e.to_string()))
 }
 

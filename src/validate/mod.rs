@@ -311,6 +311,13 @@ fn kind_root(v: KubeVersion, kind: usize) -> Result<&'static Value, String> {
     })
 }
 
+/// Objects of one kind judged by the quick check before the compiled validator takes over.
+const QUICK_UP_TO: usize = 16;
+
+/// Objects of each version and kind validated so far in this process.
+static QUICK_SEEN: [[std::sync::atomic::AtomicUsize; KINDS.len()]; VERSIONS] =
+    [const { [const { std::sync::atomic::AtomicUsize::new(0) }; KINDS.len()] }; VERSIONS];
+
 /// Whether the quick check calls `obj` valid against kind `i` (see `verdict`).
 fn quick_valid(v: KubeVersion, i: usize, obj: &Value) -> Option<bool> {
     let root = kind_root(v, i).ok()?;
@@ -374,9 +381,13 @@ impl Schemas {
         let api = obj["apiVersion"].as_str().unwrap_or_default();
         let kind = obj["kind"].as_str().unwrap_or_default();
         let key = format!("{api}/{kind}");
-        // Valid objects never pay for a compiled validator (see `verdict`).
+        // The first objects of a kind are judged without a compiled validator (see `verdict`):
+        // a spec or two never pays for compiling one. Past that, compiling once is cheaper
+        // than walking the schema document for every object.
         if let Some(i) = KINDS.iter().position(|k| *k == key) {
-            if quick_valid(self.version, i, obj) == Some(true) {
+            let seen = QUICK_SEEN[version_index(self.version)][i]
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if seen < QUICK_UP_TO && quick_valid(self.version, i, obj) == Some(true) {
                 return Vec::new();
             }
         }
