@@ -13,11 +13,17 @@
 # STSC_COMPARE_DIR (the work folder).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-KIT_SRC="${STSC_PEER_KIT:-$ROOT/../shared/bench}"
+KIT_SRC="${STSC_PEER_KIT:-}"
+if [[ -z "$KIT_SRC" ]]; then
+  # The workspace keeps the kit beside the repository (shared/bench).
+  for c in "$ROOT/../shared/bench" "$ROOT/../../shared/bench"; do
+    [[ -f "$c/setup.sh" ]] && { KIT_SRC="$c"; break; }
+  done
+fi
 WORK="${STSC_COMPARE_DIR:-$ROOT/target/compare}"
 KIT="$WORK/kit"
 
-if [[ ! -f "$KIT_SRC/setup.sh" ]]; then
+if [[ -z "$KIT_SRC" || ! -f "$KIT_SRC/setup.sh" ]]; then
   echo "compare: no peer kit at $KIT_SRC (set STSC_PEER_KIT)" >&2
   exit 2
 fi
