@@ -80,6 +80,12 @@ pub struct PodSummary {
     pub ordinal: i64,
     /// `status.phase`.
     pub phase: String,
+    /// `phase` is Running.
+    pub running: bool,
+    /// `phase` is Pending.
+    pub pending: bool,
+    /// `phase` is Failed or Succeeded.
+    pub finished: bool,
     /// Has a deletionTimestamp.
     pub terminating: bool,
     /// When the Ready condition became True (None: not ready).
@@ -117,6 +123,9 @@ impl PodSummary {
             parent: parent.to_string(),
             ordinal,
             phase: p["status"]["phase"].as_str().unwrap_or("").to_string(),
+            running: p["status"]["phase"] == "Running",
+            pending: p["status"]["phase"] == "Pending",
+            finished: matches!(p["status"]["phase"].as_str(), Some("Failed" | "Succeeded")),
             terminating: !p["metadata"]["deletionTimestamp"].is_null(),
             ready_since,
             revision: p["metadata"]["labels"]["controller-revision-hash"]
@@ -173,12 +182,11 @@ struct PodState<'a> {
     name: &'a str,
     ordinal: i64,
     revision: &'a str,
+    /// `revision` is the update revision.
+    at_update: bool,
 }
 
 impl PodState<'_> {
-    fn phase(&self) -> &str {
-        &self.sum.phase
-    }
     fn terminating(&self) -> bool {
         self.sum.terminating
     }
@@ -186,7 +194,7 @@ impl PodState<'_> {
         self.sum.ready_since
     }
     fn running_ready(&self) -> bool {
-        self.phase() == "Running" && self.ready_since().is_some()
+        self.sum.running && self.ready_since().is_some()
     }
     fn available(&self, min_ready: i64, now: i64) -> bool {
         self.running_ready()
@@ -466,6 +474,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             name: &sum.name,
             ordinal: sum.ordinal,
             revision: &sum.revision,
+            at_update: sum.revision == update_rev,
         });
     }
 
@@ -655,8 +664,8 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     if !stopped {
         for (i, slot) in slots.iter().enumerate() {
             let ordinal = start + i as i64;
-            match slot.clone() {
-                Some(p) if matches!(p.phase(), "Failed" | "Succeeded") => {
+            match slot {
+                Some(p) if p.sum.finished => {
                     if !p.terminating() {
                         delete_pod(&mut out, p.name);
                     }
@@ -729,7 +738,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                     continue;
                 }
                 Some(p) => {
-                    if p.phase() == "Pending" {
+                    if p.sum.pending {
                         // Recreate claims deleted while the pod waited.
                         for ct in &claim_templates {
                             let cname = claim_name(ct, name, ordinal);
@@ -752,7 +761,9 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                         stopped = true;
                         break;
                     }
-                    fix_claim_refs(ordinal, p.name, &mut out);
+                    if refs_matter {
+                        fix_claim_refs(ordinal, p.name, &mut out);
+                    }
                     // Identity repair: labels the controller owns.
                     let want_index = s.version.minor >= 28;
                     let repair = !p.sum.pod_name_label_ok || (want_index && !p.sum.has_index_label);
@@ -801,7 +812,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
         let floor = partition.max(0) as usize;
         for i in (floor..slots.len()).rev() {
             let Some(p) = &slots[i] else { break };
-            if p.revision != update_rev && !p.terminating() {
+            if !p.at_update && !p.terminating() {
                 delete_pod(&mut out, p.name);
                 deleted_for_update += 1;
                 break;
@@ -824,10 +835,16 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             }
         }
         if !p.terminating() {
-            current += i64::from(p.revision == current_rev);
-            updated += i64::from(p.revision == update_rev);
+            // Almost always one revision: compare with the update revision's result first.
+            let at_current = if current_rev == update_rev {
+                p.at_update
+            } else {
+                p.revision == current_rev
+            };
+            current += i64::from(at_current);
+            updated += i64::from(p.at_update);
         }
-        if in_use.last() != Some(&p.revision) && !in_use.contains(&p.revision) {
+        if !p.at_update && in_use.last() != Some(&p.revision) && !in_use.contains(&p.revision) {
             in_use.push(p.revision);
         }
     }
