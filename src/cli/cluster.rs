@@ -225,7 +225,20 @@ fn named_target(words: &[String]) -> Result<(&'static Resource, String), u8> {
     }
 }
 
-/// Open the state and bring it to a fixed point before reading it; `Err` is the exit code.
+/// [`named_target`] for commands that only StatefulSets support; `refuse` words kubectl's
+/// error for another kind.
+fn statefulset_target(
+    words: &[String],
+    refuse: impl Fn(&str) -> String,
+) -> Result<(&'static Resource, String), u8> {
+    let (r, name) = named_target(words)?;
+    if r.kind != "StatefulSet" {
+        eprintln!("error: {}", refuse(r.kind));
+        return Err(EXIT_INVALID);
+    }
+    Ok((r, name))
+}
+
 /// Open for reading `resources`: a settled state loads only them (see [`Session::open_view`]).
 fn open_view(state: &Path, version: KubeVersion, resources: &[&str]) -> Result<Session, u8> {
     let seed = std::env::var("STSC_SEED").ok().and_then(|s| s.parse().ok());
@@ -235,6 +248,7 @@ fn open_view(state: &Path, version: KubeVersion, resources: &[&str]) -> Result<S
     })
 }
 
+/// Open the state and bring it to a fixed point before reading it; `Err` is the exit code.
 fn open_settled(state: &Path, version: KubeVersion) -> Result<Session, u8> {
     let mut s = open(state, version)?;
     s.reconcile().map_err(|e| {
@@ -541,18 +555,14 @@ fn json_4(v: &Value) -> String {
 
 /// Run `stsc scale`.
 pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
-    let (r, name) = match named_target(&args.target) {
+    let target = statefulset_target(&args.target, |kind| {
+        format!("no scaler has been implemented for {{\"\" \"{kind}\"}}")
+    });
+    let (r, name) = match target {
         Ok(t) => t,
         Err(code) => return code,
     };
     let name = name.as_str();
-    if r.kind != "StatefulSet" {
-        eprintln!(
-            "error: no scaler has been implemented for {{\"\" \"{}\"}}",
-            r.kind
-        );
-        return EXIT_INVALID;
-    }
     let Ok(mut s) = open(&args.state.state, version) else {
         return EXIT_INVALID;
     };
@@ -765,18 +775,14 @@ pub fn describe(args: &DescribeArgs, version: KubeVersion) -> u8 {
 /// message when it is not (the local cluster does not move on its own, so there is nothing to
 /// wait for).
 pub fn rollout(args: &RolloutArgs, version: KubeVersion) -> u8 {
-    let (r, name) = match named_target(&args.target) {
+    let target = statefulset_target(&args.target, |kind| {
+        format!("no status viewer has been implemented for {kind}")
+    });
+    let (r, name) = match target {
         Ok(t) => t,
         Err(code) => return code,
     };
     let name = name.as_str();
-    if r.kind != "StatefulSet" {
-        eprintln!(
-            "error: no status viewer has been implemented for {}",
-            r.kind
-        );
-        return EXIT_INVALID;
-    }
     let s = match open_settled(&args.state.state, version) {
         Ok(s) => s,
         Err(code) => return code,
