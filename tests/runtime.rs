@@ -228,12 +228,18 @@ fn errors_are_kubectl_style_and_leave_state_alone() {
     let (_, err, code) = c.run(1, &["scale", "pod/web-0", "--replicas=1"]);
     assert_eq!(
         (err.as_str(), code),
-        ("error: no scaler has been implemented for {\"\" \"Pod\"}\n", 1)
+        (
+            "error: no scaler has been implemented for {\"\" \"Pod\"}\n",
+            1
+        )
     );
     let (_, err, code) = c.run(1, &["rollout", "status", "svc", "nginx"]);
     assert_eq!(
         (err.as_str(), code),
-        ("error: no status viewer has been implemented for Service\n", 1)
+        (
+            "error: no status viewer has been implemented for Service\n",
+            1
+        )
     );
     // An immutable change is refused whole: nothing of the file is applied.
     let dir = tempfile::tempdir().unwrap();
