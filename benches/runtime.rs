@@ -53,11 +53,7 @@ fn settled(replicas: i64) -> Cluster {
 fn write_all(dir: &std::path::Path, rows: &[(Key, Value)]) {
     Store::open(dir)
         .unwrap()
-        .commit(
-            rows.iter().map(|(k, v)| (k, Some(v))),
-            &Meta::default(),
-            true,
-        )
+        .commit(rows.iter().map(|(k, v)| (k, Some(v))), &Meta::default())
         .unwrap();
 }
 

@@ -1,6 +1,6 @@
 //! The embedded runtime's commands, shaped like kubectl's: apply, get, scale, delete, fault,
 //! events. Every command locks the state folder, works in memory, runs the controllers to a fixed
-//! point (each round committed) and prints what kubectl would, then the events it caused.
+//! point (committing whole rounds as it goes) and prints what kubectl would, then the events it caused.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -130,7 +130,7 @@ impl Informers {
 }
 
 /// Run every controller until nothing changes (or `max_rounds` rounds). `checkpoint` is called
-/// after each round that changed something, to commit it. Returns the number of rounds.
+/// after each round that changed something (it may commit). Returns the number of rounds.
 ///
 /// # Errors
 /// Whatever `checkpoint` returns.

@@ -3,7 +3,7 @@
 //! volume provisioner, endpoints, load balancer, garbage collector).
 //!
 //! Decisions are pure functions over snapshots ([`statefulset::sync`]); [`controllers`] applies
-//! them to a [`cluster::Cluster`]; [`store::Store`] commits each round in a transaction.
+//! them to a [`cluster::Cluster`]; [`session`] commits whole rounds to [`store::Store`] durably as it goes.
 
 pub mod cluster;
 pub mod controllers;

@@ -1,5 +1,5 @@
 //! One command's use of a state folder: open and lock it, load the cluster, bootstrap a fresh
-//! one, run the controllers to a fixed point with each round committed, and commit the end.
+//! one, run the controllers to a fixed point, committing whole rounds as it goes, and commit the end.
 
 use std::path::Path;
 
@@ -86,13 +86,13 @@ impl Session {
     /// The database refused the transaction; nothing of it is visible.
     pub fn commit(&mut self) -> Result<(), StoreError> {
         self.store
-            .commit(self.cluster.pending(), &self.cluster.meta, true)?;
+            .commit(self.cluster.pending(), &self.cluster.meta)?;
         self.cluster.clear_pending();
         Ok(())
     }
 
     /// Run the controllers until nothing changes, committing durably every
-    /// [`COMMIT_EVERY`] and at the end, each time after a whole round: a kill at any moment
+    /// 100 ms and at the end, each time after a whole round: a kill at any moment
     /// leaves the last committed round, and the next command carries on from it.
     ///
     /// # Errors
@@ -120,7 +120,7 @@ impl Session {
                 // command carries on. Commits without fsync would not survive a kill at all
                 // (redb rolls back to the last durable one), so there are none.
                 if last.elapsed() >= COMMIT_EVERY {
-                    store.commit(c.pending(), &c.meta, true)?;
+                    store.commit(c.pending(), &c.meta)?;
                     c.clear_pending();
                     last = std::time::Instant::now();
                 }

@@ -299,9 +299,8 @@ impl Store {
         Ok(self.load_where(Some(&[]))?.1)
     }
 
-    /// Write changed objects (`None`: deleted) and the counters in one transaction. `durable`
-    /// commits are on disk when this returns; others become durable with the next durable one
-    /// (a crash in between rolls back to the last durable commit, never to a torn state).
+    /// Write changed objects (`None`: deleted) and the counters in one durable transaction: on
+    /// disk when this returns (a kill rolls back to the last such commit, never to a torn state).
     ///
     /// # Errors
     /// A database error; nothing of this transaction is then visible.
@@ -309,15 +308,10 @@ impl Store {
         &self,
         changes: impl IntoIterator<Item = (&'a Key, Option<&'a Value>)>,
         meta: &Meta,
-        durable: bool,
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().map_err(|e| self.err(e))?;
-        tx.set_durability(if durable {
-            Durability::Immediate
-        } else {
-            Durability::None
-        })
-        .map_err(|e| self.err(e))?;
+        tx.set_durability(Durability::Immediate)
+            .map_err(|e| self.err(e))?;
         {
             let mut objects = tx.open_table(OBJECTS).map_err(|e| self.err(e))?;
             for (k, v) in changes {
@@ -370,7 +364,6 @@ mod tests {
                     resource_version: 7,
                     ..Meta::default()
                 },
-                true,
             )
             .unwrap();
             let gone = Key::new("pods", "default", "web-1");
@@ -380,7 +373,6 @@ mod tests {
                     resource_version: 8,
                     ..Meta::default()
                 },
-                true,
             )
             .unwrap();
         }
