@@ -11,6 +11,9 @@ use serde_json::{Map, Number, Value};
 
 use crate::source::{SourceFile, Span};
 
+mod fast;
+pub use fast::load_one as load_rendered;
+
 /// Deepest nesting of collections accepted; real specs and manifests stay far below it.
 pub const MAX_DEPTH: usize = 128;
 /// Most nodes one document may hold after alias expansion (stops "billion laughs").

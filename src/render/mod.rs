@@ -177,18 +177,30 @@ impl Renderer {
         Ok(Renderer { env })
     }
 
+    /// Render one template with a context into text.
+    ///
+    /// # Errors
+    /// Template errors.
+    pub fn render_text(&self, template: &str, ctx: Value) -> Result<String, RenderError> {
+        let tmpl = self
+            .env
+            .get_template(template)
+            .map_err(|e| RenderError::from_minijinja(&e, template))?;
+        tmpl.render(ctx)
+            .map_err(|e| RenderError::from_minijinja(&e, template))
+    }
+
     /// Render one template with a context and parse the result back into one object.
     ///
     /// # Errors
     /// Template errors, and output that is not exactly one YAML mapping.
     pub fn render(&self, template: &str, ctx: Value) -> Result<serde_json::Value, RenderError> {
-        let tmpl = self
-            .env
-            .get_template(template)
-            .map_err(|e| RenderError::from_minijinja(&e, template))?;
-        let text = tmpl
-            .render(ctx)
-            .map_err(|e| RenderError::from_minijinja(&e, template))?;
+        let text = self.render_text(template, ctx)?;
+        // Almost every rendered object is in the subset the fast reader takes; anything else,
+        // and every error, goes through the full loader.
+        if let Some(v @ serde_json::Value::Object(_)) = yaml::load_rendered(&text) {
+            return Ok(v);
+        }
         let src = SourceFile::new(template, text);
         let out = |line: usize, message: String| RenderError::Output {
             template: template.to_string(),
