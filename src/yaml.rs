@@ -337,7 +337,71 @@ impl Loader {
 /// # Errors
 /// The first syntax error, duplicate key, unsupported construct or exceeded limit.
 pub fn load(src: &SourceFile) -> Result<Vec<Document>, YamlError> {
+    if src.text().len() >= SPLIT_FROM {
+        if let Some(at) = split_point(src.text()) {
+            return load_halves(src, at);
+        }
+    }
     load_with(src, true)
+}
+
+/// Text size from which [`load`] reads the two halves of a multi-document file on two threads.
+const SPLIT_FROM: usize = 256 << 10;
+
+/// The start of the first `---` document marker line at or after the middle of `text`. A `---`
+/// at the start of a line, followed by a space or the line's end, always ends the document
+/// before it (YAML forbids it inside content), so the halves read as they would together.
+fn split_point(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut from = text.len() / 2;
+    while let Some(i) = text[from..].find("\n---") {
+        let at = from + i + 1;
+        if matches!(b.get(at + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            return Some(at);
+        }
+        from = at;
+    }
+    None
+}
+
+/// [`load_with`] over `text[..at]` and `text[at..]` at once, the second half's positions moved
+/// to where they are in the whole text. The first error in the text wins, as it would alone.
+fn load_halves(src: &SourceFile, at: usize) -> Result<Vec<Document>, YamlError> {
+    let (a, b) = src.text().split_at(at);
+    let lines_before = a.bytes().filter(|&c| c == b'\n').count();
+    let shift = |s: &mut Span| {
+        s.start += at;
+        s.end += at;
+        s.line += lines_before;
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| load_with(&SourceFile::new(src.name(), b), true));
+        let first = load_with(&SourceFile::new(src.name(), a), true);
+        (first, second.join())
+    });
+    let mut docs = first?;
+    let mut rest = match second {
+        Ok(r) => r,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+    .map_err(|mut e| {
+        shift(&mut e.span);
+        if let Some(r) = &mut e.related {
+            shift(r);
+        }
+        e
+    })?;
+    for d in &mut rest {
+        shift(&mut d.span);
+        for l in d.spans.values_mut() {
+            shift(&mut l.value);
+            if let Some(k) = &mut l.key {
+                shift(k);
+            }
+        }
+    }
+    docs.append(&mut rest);
+    Ok(docs)
 }
 
 /// [`load`] without the per-value spans (each document's `spans` stays empty): for text stsc
@@ -558,6 +622,48 @@ fn pending_key(stack: &[Frame]) -> Option<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file big enough to be read in two halves reads exactly as it does in one piece: the same
+    /// values and positions, and the same first error wherever it is.
+    #[test]
+    fn halves_read_as_the_whole() {
+        let doc = |i: usize| {
+            format!(
+                "name: web-{i}\nlabels: {{app: \"é{i}\"}}\nports:\n  - name: web\n    port: {}\n# ---\nnote: |\n  a\n  --- not a marker\n",
+                i % 100
+            )
+        };
+        let mut text = String::new();
+        for i in 0..4000 {
+            text += &doc(i);
+            text += if i % 3 == 0 { "---\n" } else { "--- \n" };
+        }
+        assert!(text.len() > SPLIT_FROM);
+        let src = SourceFile::new("big.yaml", text.clone());
+        let at = split_point(&text).unwrap();
+        assert!(at > text.len() / 2 && text[at..].starts_with("---"));
+        let (split, whole) = (load(&src).unwrap(), load_with(&src, true).unwrap());
+        assert_eq!(split.len(), whole.len());
+        for (a, b) in split.iter().zip(&whole) {
+            assert_eq!((&a.value, a.span), (&b.value, b.span));
+            let mut sa: Vec<_> = a.spans.iter().map(|(k, l)| (k, l.key, l.value)).collect();
+            let mut sb: Vec<_> = b.spans.iter().map(|(k, l)| (k, l.key, l.value)).collect();
+            sa.sort_by_key(|x| x.0);
+            sb.sort_by_key(|x| x.0);
+            assert_eq!(sa, sb);
+        }
+        for bad in [text.len() / 4, text.len() * 3 / 4] {
+            let line = text[bad..].find("\nname:").unwrap() + bad + 1;
+            let mut broken = text.clone();
+            broken.insert_str(line, "name: [unclosed\n");
+            let src = SourceFile::new("big.yaml", broken);
+            let (e1, e2) = (load(&src).unwrap_err(), load_with(&src, true).unwrap_err());
+            assert_eq!(
+                (e1.message, e1.span, e1.related),
+                (e2.message, e2.span, e2.related)
+            );
+        }
+    }
 
     fn one(text: &str) -> Document {
         let src = SourceFile::new("t.yaml", text);

@@ -163,7 +163,12 @@ fn entry_key(content: &str) -> Option<(&str, &str)> {
         return None;
     }
     let key = &content[..n];
-    if !b[0].is_ascii_alphabetic() || !resolve_plain(key).is_ok_and(|v| v.is_string()) {
+    // Starting with a letter, only these words resolve to something other than a string.
+    let word = matches!(
+        key,
+        "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+    );
+    if !b[0].is_ascii_alphabetic() || word {
         return None;
     }
     Some((key, content[n + 1..].trim_start_matches(' ')))
@@ -183,8 +188,10 @@ fn leaf(s: &str) -> Option<Value> {
             Some(v)
         }
         c if c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'_' | b'-' | b'+') => {
-            let plain = !s.contains(" #") && !s.contains(": ") && !s.ends_with(':');
-            if !plain || is_item(s) {
+            // No comment, no `key: value`, no trailing `:`, no `- ` item.
+            let b = s.as_bytes();
+            let bad = b.windows(2).any(|w| w == b" #" || w == b": ");
+            if bad || b.ends_with(b":") || is_item(s) {
                 return None;
             }
             resolve_plain(s).ok()
