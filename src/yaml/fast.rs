@@ -11,11 +11,15 @@
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{resolve_plain, MAX_DEPTH};
+use super::{resolve_plain, MAX_DEPTH, MAX_NODES};
+
+/// Texts longer than this are left to the full loader, which counts values against
+/// [`MAX_NODES`]: every value takes at least two bytes, so a shorter text cannot reach the limit.
+const MAX_TEXT: usize = MAX_NODES;
 
 /// The value of `text` when it is one document in the subset, else `None`.
 pub fn load_one(text: &str) -> Option<Value> {
-    if !clean(text) {
+    if text.len() > MAX_TEXT || !clean(text) {
         return None;
     }
     let mut lines = Vec::with_capacity(64);
@@ -110,7 +114,7 @@ impl<'a> Reader<'a> {
                 // A deeper line after a leaf (a continuation, or an error) is left unread, and
                 // an unread line makes the whole text decline.
                 self.at += 1;
-                items.push(leaf(rest)?);
+                items.push(leaf(rest, depth + 1)?);
             }
         }
         Some(Value::Array(items))
@@ -137,7 +141,7 @@ impl<'a> Reader<'a> {
                     _ => Value::Null,
                 }
             } else {
-                leaf(rest)?
+                leaf(rest, depth + 1)?
             };
             map.insert(key.to_string(), value);
         }
@@ -174,12 +178,19 @@ fn entry_key(content: &str) -> Option<(&str, &str)> {
     Some((key, content[n + 1..].trim_start_matches(' ')))
 }
 
-/// A value written on its key's line: one JSON text (the formatter's output) or a plain scalar.
-fn leaf(s: &str) -> Option<Value> {
+/// A value written on its key's line, `depth` collections deep: one JSON text (the formatter's
+/// output) or a plain scalar.
+fn leaf(s: &str, depth: usize) -> Option<Value> {
     match s.as_bytes()[0] {
         b'"' | b'[' | b'{' => {
             // YAML has no surrogate escapes (the formatter writes such characters raw).
             if s.contains("\\ud") || s.contains("\\uD") {
+                return None;
+            }
+            // The full loader's nesting limit counts flow collections too (brackets inside
+            // strings are counted as well: that only declines more).
+            let opens = s.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+            if depth + opens >= MAX_DEPTH {
                 return None;
             }
             let mut de = serde_json::Deserializer::from_str(s);
@@ -313,6 +324,31 @@ mod tests {
         ] {
             assert_eq!(load_one(text), None, "{text:?}");
         }
+    }
+
+    /// Near the full loader's nesting and size limits the fast reader answers only where the
+    /// full loader does, with the same value.
+    #[test]
+    fn limits_are_the_full_loaders() {
+        for (blocks, arrays) in [(100, 20), (100, 40), (60, 70), (127, 0), (128, 0), (126, 1)] {
+            let mut text = String::new();
+            for i in 0..blocks {
+                text += &format!("{}k:\n", " ".repeat(2 * i));
+            }
+            let leaf = format!("{}1{}", "[".repeat(arrays), "]".repeat(arrays));
+            text += &format!("{}k: {leaf}\n", " ".repeat(2 * blocks));
+            let fast = load_one(&text);
+            if let Some(v) = &fast {
+                assert_eq!(Some(v), full(&text).as_ref(), "{blocks} {arrays}");
+            } else {
+                assert!(blocks + arrays >= 125, "{blocks} {arrays} declined");
+            }
+            if full(&text).is_none() {
+                assert_eq!(fast, None, "{blocks} {arrays}");
+            }
+        }
+        let big = format!("k: [{}1]\n", "1,".repeat(600_000));
+        assert_eq!(load_one(&big), None);
     }
 
     /// Texts made from pieces of the subset and pieces just outside it: wherever the fast reader
