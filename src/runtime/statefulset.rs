@@ -102,6 +102,44 @@ pub struct PodSummary {
     pub has_index_label: bool,
     /// Names of the claims its volumes use.
     pub claims: Vec<String>,
+    /// What [`sync`] last derived from this pod for a set (see [`Verdict`]).
+    pub verdict: Memo,
+}
+
+/// What a sync derives from a pod that depends on the set: the pod's name, labels, owner and
+/// revision label against the set's name, selector, uid and update revision. A sync over
+/// thousands of pods otherwise repeats these string comparisons on every pod for every pod it
+/// creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    member: bool,
+    matches: bool,
+    owner: Owner,
+    at_update: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    None,
+    This,
+    Other,
+}
+
+/// A cache of one [`Verdict`], keyed by a 64-bit hash of the set's side of it. It is invisible
+/// to comparisons: two summaries of the same pod are equal whatever they cached.
+#[derive(Clone, Default)]
+pub struct Memo(std::cell::Cell<Option<(u64, Verdict)>>);
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Memo) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 impl PodSummary {
@@ -142,6 +180,7 @@ impl PodSummary {
             has_index_label: !p["metadata"]["labels"]["apps.kubernetes.io/pod-index"].is_null(),
             claims: pod_claims(p),
             name,
+            verdict: Memo::default(),
         }
     }
 }
@@ -435,14 +474,39 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     let mut mine: Vec<PodState<'_>> = Vec::with_capacity(s.pods.len());
     let my_uid = uid.as_str().unwrap_or("");
     let selector = Selector::of(set);
+    let signature = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (name, my_uid, update_rev.as_str()).hash(&mut h);
+        for (k, v) in &selector.0 {
+            (k, v.to_string()).hash(&mut h);
+        }
+        h.finish()
+    };
     for sum in &s.pods {
-        let member = sum.parent == name && sum.ordinal >= 0;
-        if !member {
+        let verdict = match sum.verdict.0.get() {
+            Some((sig, v)) if sig == signature => v,
+            _ => {
+                let v = Verdict {
+                    member: sum.parent == name && sum.ordinal >= 0,
+                    matches: selector.matches(&sum.labels),
+                    owner: match sum.controller_uid.as_deref() {
+                        Some(u) if u == my_uid => Owner::This,
+                        Some(_) => Owner::Other,
+                        None => Owner::None,
+                    },
+                    at_update: sum.revision == update_rev,
+                };
+                sum.verdict.0.set(Some((signature, v)));
+                v
+            }
+        };
+        if !verdict.member {
             continue;
         }
-        let matches = selector.matches(&sum.labels);
-        match sum.controller_uid.as_deref() {
-            Some(u) if u == my_uid => {
+        let matches = verdict.matches;
+        match verdict.owner {
+            Owner::This => {
                 if !matches {
                     if let Some(p) = (s.pod)(&sum.name) {
                         let mut q = p.clone();
@@ -454,8 +518,8 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                     continue;
                 }
             }
-            Some(_) => continue,
-            None if matches && set["metadata"]["deletionTimestamp"].is_null() => {
+            Owner::Other => continue,
+            Owner::None if matches && set["metadata"]["deletionTimestamp"].is_null() => {
                 if let Some(p) = (s.pod)(&sum.name) {
                     let mut q = p.clone();
                     let refs = q["metadata"]
@@ -467,14 +531,14 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                     out.push(Action::UpdatePod(q));
                 }
             }
-            None => continue,
+            Owner::None => continue,
         }
         mine.push(PodState {
             sum,
             name: &sum.name,
             ordinal: sum.ordinal,
             revision: &sum.revision,
-            at_update: sum.revision == update_rev,
+            at_update: verdict.at_update,
         });
     }
 
@@ -911,6 +975,72 @@ mod tests {
         assert_eq!(parent_and_ordinal("1-bar"), ("", -1));
         assert_eq!(parent_and_ordinal("web-99999999999"), ("", -1));
         assert_eq!(parent_and_ordinal("web"), ("", -1));
+    }
+
+    /// The per-pod cache is keyed by the set's side: summaries cached by one set's sync give
+    /// another set (or the same set after a change) exactly what fresh summaries give.
+    #[test]
+    fn a_cached_verdict_is_reused_only_for_the_same_set() {
+        let set = |uid: &str, app: &str| {
+            json!({
+                "apiVersion": "apps/v1", "kind": "StatefulSet",
+                "metadata": {"name": "web", "namespace": "default", "uid": uid},
+                "spec": {
+                    "replicas": 3, "serviceName": "nginx",
+                    "selector": {"matchLabels": {"app": app}},
+                    "template": {"metadata": {"labels": {"app": app}},
+                                 "spec": {"containers": [{"name": "c", "image": "i"}]}},
+                },
+            })
+        };
+        let pods: Vec<Value> = (0..2)
+            .map(|i| {
+                let mut p = json!({
+                    "metadata": {"name": format!("web-{i}"), "namespace": "default",
+                                 "labels": {"app": "a", "controller-revision-hash": "web-x"}},
+                    "status": {"phase": "Running",
+                               "conditions": [{"type": "Ready", "status": "True"}]},
+                });
+                if i == 0 {
+                    p["metadata"]["ownerReferences"] = json!([{"apiVersion": "apps/v1",
+                        "kind": "StatefulSet", "name": "web", "uid": "u1", "controller": true}]);
+                }
+                p
+            })
+            .collect();
+        let run = |set: &Value, sums: &[PodSummary]| {
+            let pod = |n: &str| pods.iter().find(|p| meta_str(p, "name") == n);
+            let claims = |_: &str| None;
+            sync(&Snapshot {
+                set,
+                pods: sums.iter().collect(),
+                pod: &pod,
+                claims: &claims,
+                revisions: Vec::new(),
+                claims_have_owners: false,
+                now: 0,
+                version: KubeVersion::NEWEST,
+            })
+        };
+        let fresh = || pods.iter().map(PodSummary::of).collect::<Vec<_>>();
+        let sets = [
+            set("u1", "a"),
+            set("u2", "a"),
+            set("u1", "b"),
+            set("u3", "b"),
+        ];
+        let cached = fresh();
+        for _ in 0..2 {
+            for s in &sets {
+                assert_eq!(run(s, &cached), run(s, &fresh()), "{s}");
+            }
+        }
+        // The cases differ, so a wrongly reused verdict would show.
+        let outs: std::collections::HashSet<String> = sets
+            .iter()
+            .map(|s| format!("{:?}", run(s, &fresh())))
+            .collect();
+        assert_eq!(outs.len(), sets.len());
     }
 
     #[test]
