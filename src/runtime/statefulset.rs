@@ -214,18 +214,24 @@ pub fn parent_and_ordinal(name: &str) -> (&str, i64) {
     }
 }
 
-/// A member pod during one sync.
-#[derive(Debug, Clone)]
+/// A member pod during one sync. Kept small: a sync holds one per replica.
+#[derive(Debug, Clone, Copy)]
 struct PodState<'a> {
     sum: &'a PodSummary,
-    name: &'a str,
-    ordinal: i64,
-    revision: &'a str,
     /// `revision` is the update revision.
     at_update: bool,
 }
 
-impl PodState<'_> {
+impl<'a> PodState<'a> {
+    fn name(&self) -> &'a str {
+        &self.sum.name
+    }
+    fn ordinal(&self) -> i64 {
+        self.sum.ordinal
+    }
+    fn revision(&self) -> &'a str {
+        &self.sum.revision
+    }
     fn terminating(&self) -> bool {
         self.sum.terminating
     }
@@ -471,7 +477,10 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     };
 
     // Adoption and release (§4.2).
-    let mut mine: Vec<PodState<'_>> = Vec::with_capacity(s.pods.len());
+    // Partition (§4.4), as members are found: replicas by slot, the rest condemned.
+    let in_range = |o: i64| o >= start && o < start + replicas;
+    let mut slots: Vec<Option<PodState<'_>>> = vec![None; usize::try_from(replicas).unwrap_or(0)];
+    let mut condemned: Vec<PodState<'_>> = Vec::new();
     let my_uid = uid.as_str().unwrap_or("");
     let selector = Selector::of(set);
     let signature = {
@@ -533,28 +542,17 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             }
             Owner::None => continue,
         }
-        mine.push(PodState {
+        let p = PodState {
             sum,
-            name: &sum.name,
-            ordinal: sum.ordinal,
-            revision: &sum.revision,
             at_update: verdict.at_update,
-        });
-    }
-
-    // Partition (§4.4).
-    let in_range = |o: i64| o >= start && o < start + replicas;
-    let mut slots: Vec<Option<PodState<'_>>> = (0..replicas).map(|_| None).collect();
-    let mut condemned: Vec<PodState<'_>> = Vec::new();
-    for p in mine {
-        if in_range(p.ordinal) {
-            let i = (p.ordinal - start) as usize;
-            slots[i] = Some(p);
+        };
+        if in_range(p.ordinal()) {
+            slots[(p.ordinal() - start) as usize] = Some(p);
         } else {
             condemned.push(p);
         }
     }
-    condemned.sort_by_key(|p| std::cmp::Reverse(p.ordinal));
+    condemned.sort_by_key(|p| std::cmp::Reverse(p.ordinal()));
 
     let rolling = spec["updateStrategy"]["type"]
         .as_str()
@@ -709,7 +707,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
         .flatten()
         .find(|p| unhealthy(p))
         .or_else(|| condemned.iter().rev().find(|p| unhealthy(p)))
-        .map(|p| p.name.to_string());
+        .map(|p| p.name().to_string());
 
     let deleting = !set["metadata"]["deletionTimestamp"].is_null();
     let mut stopped = deleting;
@@ -731,7 +729,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             match slot {
                 Some(p) if p.sum.finished => {
                     if !p.terminating() {
-                        delete_pod(&mut out, p.name);
+                        delete_pod(&mut out, p.name());
                     }
                     if monotonic {
                         stopped = true;
@@ -813,7 +811,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                                     "SuccessfulCreate",
                                     format!(
                                         "create Claim {cname} Pod {} in StatefulSet {name} success",
-                                        p.name
+                                        p.name()
                                     ),
                                 ));
                             }
@@ -826,15 +824,15 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                         break;
                     }
                     if refs_matter {
-                        fix_claim_refs(ordinal, p.name, &mut out);
+                        fix_claim_refs(ordinal, p.name(), &mut out);
                     }
                     // Identity repair: labels the controller owns.
                     let want_index = s.version.minor >= 28;
                     let repair = !p.sum.pod_name_label_ok || (want_index && !p.sum.has_index_label);
-                    if let Some(obj) = repair.then(|| (s.pod)(p.name)).flatten() {
+                    if let Some(obj) = repair.then(|| (s.pod)(p.name())).flatten() {
                         let mut q = obj.clone();
                         q["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"] =
-                            json!(p.name);
+                            json!(p.name());
                         if want_index {
                             q["metadata"]["labels"]["apps.kubernetes.io/pod-index"] =
                                 json!(ordinal.to_string());
@@ -849,7 +847,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     // Phase B/C (§4.8).
     if !stopped {
         for p in &condemned {
-            fix_claim_refs(p.ordinal, p.name, &mut out);
+            fix_claim_refs(p.ordinal(), p.name(), &mut out);
         }
         for p in &condemned {
             if p.terminating() {
@@ -859,11 +857,11 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                 }
                 continue;
             }
-            if monotonic && unhealthy(p) && first_unhealthy.as_deref() != Some(p.name) {
+            if monotonic && unhealthy(p) && first_unhealthy.as_deref() != Some(p.name()) {
                 stopped = true;
                 break;
             }
-            delete_pod(&mut out, p.name);
+            delete_pod(&mut out, p.name());
             if monotonic {
                 stopped = true;
                 break;
@@ -877,7 +875,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
         for i in (floor..slots.len()).rev() {
             let Some(p) = &slots[i] else { break };
             if !p.at_update && !p.terminating() {
-                delete_pod(&mut out, p.name);
+                delete_pod(&mut out, p.name());
                 deleted_for_update += 1;
                 break;
             }
@@ -903,13 +901,13 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             let at_current = if current_rev == update_rev {
                 p.at_update
             } else {
-                p.revision == current_rev
+                p.revision() == current_rev
             };
             current += i64::from(at_current);
             updated += i64::from(p.at_update);
         }
-        if !p.at_update && in_use.last() != Some(&p.revision) && !in_use.contains(&p.revision) {
-            in_use.push(p.revision);
+        if !p.at_update && in_use.last() != Some(&p.revision()) && !in_use.contains(&p.revision()) {
+            in_use.push(p.revision());
         }
     }
     current -= deleted_for_update;
