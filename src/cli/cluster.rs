@@ -191,6 +191,8 @@ fn settle(mut s: Session, printed: &mut String, show_events: bool) -> u8 {
         return EXIT_INVALID;
     }
     if show_events {
+        // One allocation: 10,000 pods leave some 40,000 lines.
+        printed.reserve(s.cluster.log.iter().map(|l| l.len() + 1).sum());
         for line in &s.cluster.log {
             printed.push_str(line);
             printed.push('\n');
