@@ -798,9 +798,14 @@ pub fn endpoints(c: &mut Cluster) -> bool {
                 }
             }
         }
-        let key_ip = |a: &Value| a["ip"].as_str().unwrap_or("").to_string();
-        ready.sort_by_key(key_ip);
-        not_ready.sort_by_key(key_ip);
+        let by_ip = |a: &Value, b: &Value| {
+            a["ip"]
+                .as_str()
+                .unwrap_or("")
+                .cmp(b["ip"].as_str().unwrap_or(""))
+        };
+        ready.sort_by(by_ip);
+        not_ready.sort_by(by_ip);
         let mut ports: Vec<Value> = ports_for.into_values().collect();
         ports.sort_by_key(|p| {
             (
@@ -812,17 +817,18 @@ pub fn endpoints(c: &mut Cluster) -> bool {
         let subsets = if ready.is_empty() && not_ready.is_empty() {
             Value::Null
         } else {
-            let mut s = json!({});
+            // Moved, not `json!`: that would serialize every address into a copy.
+            let mut s = serde_json::Map::new();
             if !ready.is_empty() {
-                s["addresses"] = json!(ready);
+                s.insert("addresses".into(), Value::Array(ready));
             }
             if !not_ready.is_empty() {
-                s["notReadyAddresses"] = json!(not_ready);
+                s.insert("notReadyAddresses".into(), Value::Array(not_ready));
             }
             if !ports.is_empty() {
-                s["ports"] = json!(ports);
+                s.insert("ports".into(), Value::Array(ports));
             }
-            json!([s])
+            Value::Array(vec![Value::Object(s)])
         };
         let mut labels = svc["metadata"]["labels"]
             .as_object()

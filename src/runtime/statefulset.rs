@@ -613,7 +613,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             volumes.push(json!({"name": vname, "persistentVolumeClaim": {"claimName": claim_name(ct, name, ordinal)}}));
         }
         if !volumes.is_empty() {
-            pspec["volumes"] = json!(volumes);
+            pspec["volumes"] = Value::Array(volumes);
         }
         json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pspec})
     };
