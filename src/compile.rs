@@ -588,6 +588,9 @@ mod tests {
                         continue;
                     };
                     for (template, text) in texts {
+                        if dir == "examples" {
+                            mutants_agree(&text);
+                        }
                         let full = yaml::load_values(&SourceFile::new(template, text.clone()));
                         match yaml::load_rendered(&text) {
                             Some(v) => {
@@ -604,5 +607,67 @@ mod tests {
             }
         }
         assert!(fast_read >= 60, "{fast_read} {declined}");
+    }
+
+    /// Rendered text as a broken or hostile custom template could leave it: characters
+    /// inserted or deleted, lines repeated, dropped or shifted. Wherever the fast reader still
+    /// answers, the full loader reads exactly one document with the same value.
+    fn mutants_agree(text: &str) {
+        const INSERTS: &[&str] = &[
+            " ", "  ", ":", ": ", "-", "- ", "#", " #", "\"", "'", "{", "}", "[", "]", ",", "\n",
+            "a", "1", "&x ", "*x", "!t ", "|", ">", "\t", "~", ".", "\\",
+        ];
+        let mut seed = text.len() as u64 | 1;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        for _ in 0..300 {
+            let mutant = match next() % 4 {
+                0 | 1 => {
+                    let mut at = (next() % (text.len() as u64 + 1)) as usize;
+                    while !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    let mut m = text.to_string();
+                    if next() % 2 == 0 {
+                        m.insert_str(at, INSERTS[(next() % INSERTS.len() as u64) as usize]);
+                    } else if at < m.len() {
+                        m.remove(at);
+                    }
+                    m
+                }
+                2 => {
+                    let i = (next() % lines.len() as u64) as usize;
+                    let mut ls = lines.clone();
+                    if next() % 2 == 0 {
+                        ls.insert(i, lines[i]);
+                    } else {
+                        ls.remove(i);
+                    }
+                    ls.join("\n") + "\n"
+                }
+                _ => {
+                    let i = (next() % lines.len() as u64) as usize;
+                    let pad = " ".repeat((next() % 3) as usize + 1);
+                    let mut ls: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                    ls[i] = if next() % 2 == 0 {
+                        format!("{pad}{}", ls[i])
+                    } else {
+                        ls[i].trim_start().to_string()
+                    };
+                    ls.join("\n") + "\n"
+                }
+            };
+            if let Some(v) = yaml::load_rendered(&mutant) {
+                let full = yaml::load_values(&SourceFile::new("m.yaml", mutant.clone()));
+                let docs = full.unwrap_or_else(|e| panic!("{e}:\n{mutant}"));
+                assert_eq!(docs.len(), 1, "{mutant}");
+                assert_eq!(v, docs[0].value, "{mutant}");
+            }
+        }
     }
 }
