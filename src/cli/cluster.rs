@@ -199,7 +199,26 @@ fn settle(mut s: Session, printed: &mut String, show_events: bool) -> u8 {
         }
     }
     super::emit(printed);
+    s.close_before_exit();
     EXIT_OK
+}
+
+/// A session that [`Session::close_before_exit`]s when the command returns.
+struct Closing(Option<Session>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        if let Some(s) = self.0.take() {
+            s.close_before_exit();
+        }
+    }
+}
+
+impl std::ops::Deref for Closing {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        self.0.as_ref().expect("open until dropped")
+    }
 }
 
 fn fail(e: &ApiError) -> u8 {
@@ -460,7 +479,7 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
     }
     let plurals: Vec<&str> = requested.iter().map(|r| r.plural).collect();
     let s = match open_view(&args.state.state, version, &plurals) {
-        Ok(s) => s,
+        Ok(s) => Closing(Some(s)),
         Err(code) => return code,
     };
     let c: &Cluster = &s.cluster;
@@ -665,7 +684,7 @@ pub fn fault(args: &FaultArgs, version: KubeVersion) -> u8 {
 /// Run `stsc events`.
 pub fn events(args: &EventsArgs, version: KubeVersion) -> u8 {
     let s = match open_view(&args.state.state, version, &["events"]) {
-        Ok(s) => s,
+        Ok(s) => Closing(Some(s)),
         Err(code) => return code,
     };
     let r = resources::by_kind("Event").expect("built-in");

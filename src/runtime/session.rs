@@ -29,6 +29,15 @@ pub struct Session {
 }
 
 impl Session {
+    /// Close the state file and leave the in-memory cluster to the process's exit, for a
+    /// command that is about to end: freeing 60,000 JSON trees one by one takes longer than
+    /// the exit does (a tenth of a second at 10,000 pods). The store is closed normally.
+    pub fn close_before_exit(self) {
+        let Session { store, cluster, .. } = self;
+        drop(store);
+        std::mem::forget(cluster);
+    }
+
     /// Open (or create) the state in `dir`; waits while another stsc holds it.
     ///
     /// # Errors
