@@ -12,9 +12,6 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-use std::collections::HashMap;
-
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 pub use rules::api_rules;
@@ -150,30 +147,51 @@ const VERSIONS: usize = (SUPPORTED_MINORS.1 - SUPPORTED_MINORS.0 + 1) as usize;
 /// URI under which a version's bundle is registered; kinds are `#/kinds/<apiVersion>/<Kind>`.
 const BUNDLE_URI: &str = "urn:stsc:k8s";
 
-/// A version's bundle, scanned but not parsed: each definition and kind stays raw text until a
-/// kind that reaches it is compiled, so a kind costs only its own closure.
-struct RawBundle {
-    defs: HashMap<&'static str, &'static RawValue>,
-    kinds: HashMap<&'static str, &'static RawValue>,
+/// The byte ranges of every definition and kind of each bundle, computed by `build.rs`.
+mod index {
+    include!(concat!(env!("OUT_DIR"), "/schema_index.rs"));
 }
 
-fn raw_bundle(v: KubeVersion) -> Result<&'static RawBundle, String> {
-    #[derive(serde::Deserialize)]
-    struct Doc {
-        #[serde(rename = "$defs", borrow)]
-        defs: HashMap<&'static str, &'static RawValue>,
-        #[serde(borrow)]
-        kinds: HashMap<&'static str, &'static RawValue>,
+/// A version's bundle, indexed but not parsed: each definition and kind stays raw text until a
+/// kind that reaches it is compiled, so a kind costs only its own closure. The index is built
+/// at compile time, so start-up does not scan the bundle.
+struct RawBundle {
+    text: &'static str,
+    defs: &'static [[u32; 4]],
+    kinds: &'static [[u32; 4]],
+}
+
+impl RawBundle {
+    fn slice(&self, from: u32, to: u32) -> &'static str {
+        let text: &'static str = self.text;
+        text.get(from as usize..to as usize).unwrap_or_default()
     }
-    static BUNDLES: [OnceLock<Result<RawBundle, String>>; VERSIONS] =
-        [const { OnceLock::new() }; VERSIONS];
-    cached(&BUNDLES[version_index(v)], || {
-        let d: Doc = serde_json::from_str(bundle_text(v)).map_err(|e| e.to_string())?;
-        Ok(RawBundle {
-            defs: d.defs,
-            kinds: d.kinds,
-        })
-    })
+    /// The position of `name` in `table`.
+    fn find(&self, table: &[[u32; 4]], name: &str) -> Option<usize> {
+        table
+            .binary_search_by(|e| self.slice(e[0], e[1]).cmp(name))
+            .ok()
+    }
+    fn def(&self, name: &str) -> Option<&'static str> {
+        let e = self.defs[self.find(self.defs, name)?];
+        Some(self.slice(e[2], e[3]))
+    }
+    fn kind(&self, name: &str) -> Option<&'static str> {
+        let e = self.kinds[self.find(self.kinds, name)?];
+        Some(self.slice(e[2], e[3]))
+    }
+}
+
+fn raw_bundle(v: KubeVersion) -> Result<RawBundle, String> {
+    let i = version_index(v);
+    match (index::DEFS.get(i), index::KINDS.get(i)) {
+        (Some(defs), Some(kinds)) => Ok(RawBundle {
+            text: bundle_text(v),
+            defs,
+            kinds,
+        }),
+        _ => Err(format!("no schema index for {v}")),
+    }
 }
 
 /// The value of a process-wide cache cell, computed by `init` on first use.
@@ -210,13 +228,10 @@ fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
 
 /// One kind's schema with the definitions it reaches (and no others) under `$defs`.
 fn kind_document(b: &RawBundle, key: &str) -> Result<Value, String> {
-    let parse = |raw: &RawValue| -> Result<Value, String> {
-        serde_json::from_str(raw.get()).map_err(|e| e.to_string())
+    let parse = |raw: &str| -> Result<Value, String> {
+        serde_json::from_str(raw).map_err(|e| e.to_string())
     };
-    let raw = b
-        .kinds
-        .get(key)
-        .ok_or_else(|| format!("no schema for {key}"))?;
+    let raw = b.kind(key).ok_or_else(|| format!("no schema for {key}"))?;
     let mut doc = parse(raw)?;
     let mut defs = serde_json::Map::new();
     let mut todo: Vec<String> = Vec::new();
@@ -227,7 +242,7 @@ fn kind_document(b: &RawBundle, key: &str) -> Result<Value, String> {
         if defs.contains_key(&name) {
             continue;
         }
-        let Some(raw) = b.defs.get(name.as_str()) else {
+        let Some(raw) = b.def(&name) else {
             return Err(format!("{key}: no definition {name}"));
         };
         let d = parse(raw)?;
@@ -265,23 +280,24 @@ fn kind_doc(v: KubeVersion, kind: usize) -> Result<&'static Value, String> {
     static DOCS: [[OnceLock<Result<Value, String>>; KINDS.len()]; VERSIONS] =
         [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
     cached(&DOCS[version_index(v)][kind], || {
-        kind_document(raw_bundle(v)?, KINDS[kind])
+        kind_document(&raw_bundle(v)?, KINDS[kind])
     })
 }
 
 /// A version's definitions, each parsed the first time a check reaches it: a valid object costs
 /// the parse of the definitions its own fields lead to, not of everything its kind could hold.
 struct LazyDefs {
-    raw: &'static RawBundle,
-    parsed: HashMap<&'static str, OnceLock<Option<Value>>>,
+    raw: RawBundle,
+    /// One cell per definition, in the index's order.
+    parsed: Vec<OnceLock<Option<Value>>>,
 }
 
 impl LazyDefs {
     fn get(&self, name: &str) -> Option<&Value> {
-        let raw = self.raw.defs.get(name)?;
-        self.parsed
-            .get(name)?
-            .get_or_init(|| serde_json::from_str(raw.get()).ok())
+        let i = self.raw.find(self.raw.defs, name)?;
+        let e = self.raw.defs[i];
+        self.parsed[i]
+            .get_or_init(|| serde_json::from_str(self.raw.slice(e[2], e[3])).ok())
             .as_ref()
     }
 }
@@ -292,8 +308,8 @@ fn lazy_defs(v: KubeVersion) -> Result<&'static LazyDefs, String> {
     cached(&DEFS[version_index(v)], || {
         let raw = raw_bundle(v)?;
         Ok(LazyDefs {
+            parsed: (0..raw.defs.len()).map(|_| OnceLock::new()).collect(),
             raw,
-            parsed: raw.defs.keys().map(|k| (*k, OnceLock::new())).collect(),
         })
     })
 }
@@ -304,10 +320,9 @@ fn kind_root(v: KubeVersion, kind: usize) -> Result<&'static Value, String> {
         [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
     cached(&ROOTS[version_index(v)][kind], || {
         let raw = raw_bundle(v)?
-            .kinds
-            .get(KINDS[kind])
+            .kind(KINDS[kind])
             .ok_or_else(|| format!("no schema for {}", KINDS[kind]))?;
-        serde_json::from_str(raw.get()).map_err(|e| e.to_string())
+        serde_json::from_str(raw).map_err(|e| e.to_string())
     })
 }
 
@@ -460,6 +475,37 @@ impl Schemas {
 
 #[cfg(test)]
 mod tests {
+
+    /// `build.rs` indexed every supported version, and each entry is the text of exactly the
+    /// definition or kind of that name.
+    #[test]
+    fn the_build_time_index_matches_each_bundle() {
+        assert_eq!(index::DEFS.len(), VERSIONS);
+        assert_eq!(index::KINDS.len(), VERSIONS);
+        for v in KubeVersion::all() {
+            let b = raw_bundle(v).unwrap();
+            let whole: Value = serde_json::from_str(bundle_text(v)).unwrap();
+            for (section, table) in [("$defs", b.defs), ("kinds", b.kinds)] {
+                let get = |n: &str| {
+                    let e = table[b.find(table, n)?];
+                    Some(b.slice(e[2], e[3]))
+                };
+                let expected = whole[section].as_object().unwrap();
+                assert_eq!(expected.len(), table.len(), "{v} {section}");
+                for (name, value) in expected {
+                    let text = get(name).unwrap_or_else(|| panic!("{v}: no {name}"));
+                    assert_eq!(
+                        &serde_json::from_str::<Value>(text).unwrap(),
+                        value,
+                        "{v} {name}"
+                    );
+                }
+                assert_eq!(get("no.such.Definition"), None);
+            }
+            assert!(b.def("io.k8s.api.core.v1.PodSpec").is_some());
+            assert!(b.kind("apps/v1/StatefulSet").is_some());
+        }
+    }
     use super::*;
 
     #[test]
