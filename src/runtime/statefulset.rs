@@ -358,6 +358,40 @@ impl<'a> Selector<'a> {
     }
 }
 
+/// What a [`Verdict`] depends on, on the set's side.
+struct SetSide<'a> {
+    name: &'a str,
+    uid: &'a str,
+    update_rev: &'a str,
+    selector: &'a Selector<'a>,
+}
+
+impl SetSide<'_> {
+    /// The key of cached verdicts: equal sides give equal signatures.
+    fn signature(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.name, self.uid, self.update_rev).hash(&mut h);
+        for (k, v) in &self.selector.0 {
+            (k, v.to_string()).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    fn verdict(&self, sum: &PodSummary) -> Verdict {
+        Verdict {
+            member: sum.parent == self.name && sum.ordinal >= 0,
+            matches: self.selector.matches(&sum.labels),
+            owner: match sum.controller_uid.as_deref() {
+                Some(u) if u == self.uid => Owner::This,
+                Some(_) => Owner::Other,
+                None => Owner::None,
+            },
+            at_update: sum.revision == self.update_rev,
+        }
+    }
+}
+
 /// Claim name of a template for an ordinal.
 pub fn claim_name(template: &Value, set: &str, ordinal: i64) -> String {
     format!("{}-{set}-{ordinal}", meta_str(template, "name"))
@@ -476,36 +510,26 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
             .unwrap_or_else(|| set["spec"]["template"].clone())
     };
 
-    // Adoption and release (§4.2).
-    // Partition (§4.4), as members are found: replicas by slot, the rest condemned.
+    // Members are partitioned (§4.4) as they are found: replicas by slot, the rest condemned.
     let in_range = |o: i64| o >= start && o < start + replicas;
     let mut slots: Vec<Option<PodState<'_>>> = vec![None; usize::try_from(replicas).unwrap_or(0)];
     let mut condemned: Vec<PodState<'_>> = Vec::new();
+
+    // Adoption and release (§4.2).
     let my_uid = uid.as_str().unwrap_or("");
     let selector = Selector::of(set);
-    let signature = {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (name, my_uid, update_rev.as_str()).hash(&mut h);
-        for (k, v) in &selector.0 {
-            (k, v.to_string()).hash(&mut h);
-        }
-        h.finish()
+    let side = SetSide {
+        name,
+        uid: my_uid,
+        update_rev: &update_rev,
+        selector: &selector,
     };
+    let signature = side.signature();
     for sum in &s.pods {
         let verdict = match sum.verdict.0.get() {
             Some((sig, v)) if sig == signature => v,
             _ => {
-                let v = Verdict {
-                    member: sum.parent == name && sum.ordinal >= 0,
-                    matches: selector.matches(&sum.labels),
-                    owner: match sum.controller_uid.as_deref() {
-                        Some(u) if u == my_uid => Owner::This,
-                        Some(_) => Owner::Other,
-                        None => Owner::None,
-                    },
-                    at_update: sum.revision == update_rev,
-                };
+                let v = side.verdict(sum);
                 sum.verdict.0.set(Some((signature, v)));
                 v
             }
