@@ -200,47 +200,32 @@ fn seed_transcript() {
 fn errors_are_kubectl_style_and_leave_state_alone() {
     let c = Cluster::new();
     assert_eq!(c.run(0, &["apply", "examples/web.yaml"]).2, 0);
-    let (_, err, code) = c.run(1, &["get", "statefulset", "nosuch"]);
-    assert_eq!(
-        (err.as_str(), code),
+    for (args, expected) in [
         (
+            &["get", "statefulset", "nosuch"][..],
             "Error from server (NotFound): statefulsets.apps \"nosuch\" not found\n",
-            1
-        )
-    );
-    let (_, err, code) = c.run(1, &["get", "widgets"]);
-    assert_eq!(
-        (err.as_str(), code),
+        ),
         (
+            &["get", "widgets"],
             "error: the server doesn't have a resource type \"widgets\"\n",
-            1
-        )
-    );
-    let (_, err, code) = c.run(1, &["scale", "statefulset", "nosuch", "--replicas=1"]);
-    assert_eq!(
-        (err.as_str(), code),
+        ),
         (
+            &["scale", "statefulset", "nosuch", "--replicas=1"],
             "Error from server (NotFound): statefulsets.apps \"nosuch\" not found\n",
-            1
-        )
-    );
-    // Commands that only StatefulSets support name the kind as kubectl does.
-    let (_, err, code) = c.run(1, &["scale", "pod/web-0", "--replicas=1"]);
-    assert_eq!(
-        (err.as_str(), code),
+        ),
+        // Commands that only StatefulSets support name the kind as kubectl does.
         (
+            &["scale", "pod/web-0", "--replicas=1"],
             "error: no scaler has been implemented for {\"\" \"Pod\"}\n",
-            1
-        )
-    );
-    let (_, err, code) = c.run(1, &["rollout", "status", "svc", "nginx"]);
-    assert_eq!(
-        (err.as_str(), code),
+        ),
         (
+            &["rollout", "status", "svc", "nginx"],
             "error: no status viewer has been implemented for Service\n",
-            1
-        )
-    );
+        ),
+    ] {
+        let (_, err, code) = c.run(1, args);
+        assert_eq!((err.as_str(), code), (expected, 1), "{args:?}");
+    }
     // An immutable change is refused whole: nothing of the file is applied.
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("web.yaml");
