@@ -617,13 +617,8 @@ mod tests {
             " ", "  ", ":", ": ", "-", "- ", "#", " #", "\"", "'", "{", "}", "[", "]", ",", "\n",
             "a", "1", "&x ", "*x", "!t ", "|", ">", "\t", "~", ".", "\\",
         ];
-        let mut seed = text.len() as u64 | 1;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testrng::XorShift(text.len() as u64 | 1);
+        let mut next = move || rng.next();
         let lines: Vec<&str> = text.lines().collect();
         for _ in 0..300 {
             let mutant = match next() % 4 {

@@ -43,6 +43,9 @@ pub mod validate;
 pub mod yaml;
 pub mod yamlout;
 
+#[cfg(test)]
+mod testrng;
+
 pub use compile::{Compiled, Compiler, Manifest};
 pub use diag::{Finding, Severity};
 pub use validate::KubeVersion;

@@ -177,12 +177,23 @@ fn scan_error(src: &SourceFile, e: &ScanError) -> YamlError {
     }
 }
 
+/// The core schema's null and boolean spellings (the only plain scalars starting with a letter
+/// that are not strings).
+fn null_or_bool(s: &str) -> Option<Value> {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => Some(Value::Null),
+        "true" | "True" | "TRUE" => Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => Some(Value::Bool(false)),
+        _ => None,
+    }
+}
+
 /// Resolve a plain scalar by the YAML 1.2 core schema.
 fn resolve_plain(s: &str) -> Result<Value, String> {
+    if let Some(v) = null_or_bool(s) {
+        return Ok(v);
+    }
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
-        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
         | ".nan" | ".NaN" | ".NAN" => {
             return Err(format!("the number {s} cannot be represented in JSON"))

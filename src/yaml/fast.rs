@@ -11,7 +11,7 @@
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{resolve_plain, MAX_DEPTH, MAX_NODES};
+use super::{null_or_bool, resolve_plain, MAX_DEPTH, MAX_NODES};
 
 /// Texts longer than this are left to the full loader, which counts values against
 /// [`MAX_NODES`]: every value takes at least two bytes, so a shorter text cannot reach the limit.
@@ -167,12 +167,7 @@ fn entry_key(content: &str) -> Option<(&str, &str)> {
         return None;
     }
     let key = &content[..n];
-    // Starting with a letter, only these words resolve to something other than a string.
-    let word = matches!(
-        key,
-        "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
-    );
-    if !b[0].is_ascii_alphabetic() || word {
+    if !b[0].is_ascii_alphabetic() || null_or_bool(key).is_some() {
         return None;
     }
     Some((key, content[n + 1..].trim_start_matches(' ')))
@@ -424,13 +419,8 @@ mod tests {
             ": x",
             ",x",
         ];
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testrng::XorShift(0x2545_F491_4F6C_DD1Du64);
+        let mut next = move || rng.next();
         let (mut answered, mut declined) = (0, 0);
         for _ in 0..20_000 {
             let mut text = String::new();
