@@ -59,5 +59,7 @@ PY
 else
   echo "kubectl not installed: kustomize check skipped"
 fi
+echo "== kubectl round trip (YAML 1.1 readers: kubectl, PyYAML)"
+if "$VENV/bin/python" scripts/kubectl_roundtrip.py "$STSC"; then passed=$((passed + 1)); else fail=$((fail + 1)); fi
 echo "crosscheck: $passed passed, $fail failed"
 [ "$fail" -eq 0 ]

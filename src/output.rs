@@ -39,10 +39,7 @@ pub enum OutputError {
 
 /// One object as a YAML document (no `---`), ending with a newline.
 pub fn object_yaml(v: &Value) -> Result<String, OutputError> {
-    if let Some(text) = crate::yamlout::to_string(v) {
-        return Ok(text);
-    }
-    serde_yaml::to_string(v).map_err(|e| OutputError::Serialize(e.to_string()))
+    Ok(crate::yamlout::to_string(v, crate::yamlout::Dialect::Serde))
 }
 
 /// Each manifest as YAML, in order; on two threads when there are many (each object is

@@ -1,318 +1,429 @@
-//! serde_yaml's text for the common object, written directly.
+//! The one YAML writer: `build`, `-o DIR` and `get -o yaml` all write through [`to_string`].
 //!
-//! GitOps repositories hold stsc's output, so its bytes must not change: this writer produces
-//! exactly what `serde_yaml::to_string` does (block style, sorted keys, indentless sequences
-//! under keys, `{}`/`[]` for empty collections), but only for values made of integers,
-//! booleans, nulls and strings that are plain in YAML beyond doubt. For anything else it
-//! declines and serde_yaml writes the object (a test compares the two on many values).
+//! Kubernetes tools read YAML by YAML 1.1 rules (kubectl, Argo CD and Flux through
+//! sigs.k8s.io/yaml over go-yaml v2; Python tools through PyYAML), newer tools by YAML 1.2. A
+//! string is written bare only when none of those readers takes it for anything but that string
+//! ([`reads_as_non_string`]); `namespace: no`, `y: on` or `a: 1_000` would reach the API server
+//! as a bool, a bool key or an int.
+//!
+//! Layout is serde_yaml's, which is also go-yaml v2's: block style, keys in order, sequences
+//! under a key level with it, `{}`/`[]` for empty collections, literal blocks (`|-`) for
+//! multi-line strings, double quotes with escapes for what else cannot be written. The two
+//! [`Dialect`]s differ only in how a string that reads as another type is quoted.
+//!
+//! Written by hand because serde_yaml (libyaml underneath) quotes by YAML 1.2 rules alone and has
+//! no way to ask for more.
 
 use serde_json::{Map, Value};
 
-/// The YAML text serde_yaml would give `v`, or `None` when `v` holds a value this does not
-/// reproduce (a float, a string that needs quotes or a block, a sequence directly in a sequence).
-pub fn to_string(v: &Value) -> Option<String> {
-    let mut out = String::with_capacity(1024);
+/// How a string that a YAML reader would take for another type is quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `'true'`, as serde_yaml writes it: the bytes of `build` output stay what they were.
+    Serde,
+    /// `"true"`, as go-yaml v2 (so `kubectl get -o yaml`) writes it.
+    Kubectl,
+}
+
+/// `v` as a YAML document (no `---`), ending with a newline.
+pub fn to_string(v: &Value, dialect: Dialect) -> String {
+    let mut w = Writer {
+        out: String::with_capacity(1024),
+        dialect,
+    };
     match v {
-        Value::Object(m) if !m.is_empty() => map(&mut out, m, 0)?,
-        Value::Array(a) if !a.is_empty() => seq(&mut out, a, 0)?,
-        _ => {
-            scalar(&mut out, v)?;
-            out.push('\n');
+        Value::Object(m) if !m.is_empty() => w.map(m, 0),
+        Value::Array(a) if !a.is_empty() => w.seq(a, 0),
+        _ => w.scalar(v, 0),
+    }
+    w.out
+}
+
+struct Writer {
+    out: String,
+    dialect: Dialect,
+}
+
+impl Writer {
+    fn indent(&mut self, n: usize) {
+        self.out.extend(std::iter::repeat_n(' ', n));
+    }
+
+    fn map(&mut self, m: &Map<String, Value>, at: usize) {
+        for (k, v) in m {
+            self.indent(at);
+            self.entry(k, v, at);
         }
     }
-    Some(out)
-}
 
-fn indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
-}
-
-fn map(out: &mut String, m: &Map<String, Value>, at: usize) -> Option<()> {
-    for (k, v) in m {
-        indent(out, at);
-        entry(out, k, v, at)?;
-    }
-    Some(())
-}
-
-/// `key: value` with the key already indented; nested collections below it.
-fn entry(out: &mut String, k: &str, v: &Value, at: usize) -> Option<()> {
-    plain(out, k)?;
-    out.push(':');
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            map(out, m, at + 2)
-        }
-        // Sequences under a key are not indented.
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            seq(out, a, at)
-        }
-        _ => {
-            out.push(' ');
-            scalar(out, v)?;
-            out.push('\n');
-            Some(())
-        }
-    }
-}
-
-fn seq(out: &mut String, a: &[Value], at: usize) -> Option<()> {
-    for v in a {
-        indent(out, at);
-        out.push_str("- ");
+    /// `key: value` with the key already indented; nested collections below it.
+    fn entry(&mut self, k: &str, v: &Value, at: usize) {
+        self.key(k);
+        self.out.push(':');
         match v {
-            // The first entry shares the dash's line; the others align with it.
+            Value::Object(m) if !m.is_empty() => {
+                self.out.push('\n');
+                self.map(m, at + 2);
+            }
+            Value::Array(a) if !a.is_empty() => {
+                self.out.push('\n');
+                self.seq(a, at);
+            }
+            _ => {
+                self.out.push(' ');
+                self.scalar(v, at);
+            }
+        }
+    }
+
+    fn seq(&mut self, a: &[Value], at: usize) {
+        for v in a {
+            self.indent(at);
+            self.item(v, at);
+        }
+    }
+
+    /// `- value` with the dash already indented: the first entry of a nested collection shares
+    /// the dash's line, the others align with it.
+    fn item(&mut self, v: &Value, at: usize) {
+        self.out.push_str("- ");
+        match v {
             Value::Object(m) if !m.is_empty() => {
                 for (i, (k, x)) in m.iter().enumerate() {
                     if i > 0 {
-                        indent(out, at + 2);
+                        self.indent(at + 2);
                     }
-                    entry(out, k, x, at + 2)?;
+                    self.entry(k, x, at + 2);
                 }
             }
-            Value::Array(b) if !b.is_empty() => return None,
-            _ => {
-                scalar(out, v)?;
-                out.push('\n');
+            Value::Array(b) if !b.is_empty() => {
+                for (i, x) in b.iter().enumerate() {
+                    if i > 0 {
+                        self.indent(at + 2);
+                    }
+                    self.item(x, at + 2);
+                }
             }
+            _ => self.scalar(v, at),
         }
     }
-    Some(())
-}
 
-fn scalar(out: &mut String, v: &Value) -> Option<()> {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) if n.is_i64() || n.is_u64() => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{n}");
+    /// A leaf and its newline; `at` is the indentation of the line it is on.
+    fn scalar(&mut self, v: &Value, at: usize) {
+        match v {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => number(&mut self.out, n),
+            Value::String(s) => self.string(s, at),
+            Value::Object(_) => self.out.push_str("{}"),
+            Value::Array(_) => self.out.push_str("[]"),
         }
-        Value::Number(_) => return None,
-        Value::String(s) => plain(out, s)?,
-        Value::Object(m) if m.is_empty() => out.push_str("{}"),
-        Value::Array(a) if a.is_empty() => out.push_str("[]"),
-        _ => return None,
+        self.out.push('\n');
     }
-    Some(())
+
+    fn key(&mut self, k: &str) {
+        match style(k) {
+            Style::Literal | Style::Double => double_quoted(&mut self.out, k),
+            Style::Typed => self.typed(k),
+            Style::Single => single_quoted(&mut self.out, k),
+            Style::Plain => self.out.push_str(k),
+        }
+    }
+
+    fn string(&mut self, s: &str, at: usize) {
+        match style(s) {
+            Style::Literal => literal(&mut self.out, s, at + 2),
+            Style::Double => double_quoted(&mut self.out, s),
+            Style::Typed => self.typed(s),
+            Style::Single => single_quoted(&mut self.out, s),
+            Style::Plain => self.out.push_str(s),
+        }
+    }
+
+    /// A string that a reader would take for a bool, a number, a null or a date.
+    fn typed(&mut self, s: &str) {
+        match self.dialect {
+            Dialect::Serde => single_quoted(&mut self.out, s),
+            Dialect::Kubectl => double_quoted(&mut self.out, s),
+        }
+    }
 }
 
-/// A string YAML reads back as the same string when written bare: starts with a letter (or `_`
-/// or `/`), holds only letters, digits and `_ . / - : @ = +`, does not end with `:`, and is not
-/// a word YAML 1.1 or 1.2 would take for a boolean or null.
-fn plain(out: &mut String, s: &str) -> Option<()> {
+/// Integers as they are; floats always with a `.` and a signed exponent, the form YAML 1.1
+/// readers require (PyYAML reads `1e20` as a string).
+fn number(out: &mut String, n: &serde_json::Number) {
+    let text = n.to_string();
+    if n.is_f64() {
+        let (mant, exp) = match text.split_once('e') {
+            Some((m, e)) => (m, Some(e)),
+            None => (text.as_str(), None),
+        };
+        out.push_str(mant);
+        if !mant.contains('.') {
+            out.push_str(".0");
+        }
+        if let Some(e) = exp {
+            out.push('e');
+            if !e.starts_with(['-', '+']) {
+                out.push('+');
+            }
+            out.push_str(e);
+        }
+    } else {
+        out.push_str(&text);
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Style {
+    Plain,
+    /// Quoted because a reader would resolve it to another type.
+    Typed,
+    Single,
+    Double,
+    Literal,
+}
+
+/// How a string is written, as libyaml chooses in serde_yaml and go-yaml v2.
+fn style(s: &str) -> Style {
+    let special = s
+        .chars()
+        .any(|c| !printable(c) || c == '\u{feff}' || other_break(c));
+    if special {
+        return Style::Double;
+    }
+    if s.contains('\n') {
+        // A block cannot hold a trailing space or a space before a line break.
+        return if s.ends_with(' ') || s.contains(" \n") {
+            Style::Double
+        } else {
+            Style::Literal
+        };
+    }
+    if reads_as_non_string(s) {
+        return Style::Typed;
+    }
+    if plain_syntax(s) {
+        Style::Plain
+    } else {
+        Style::Single
+    }
+}
+
+/// YAML's printable set (a tab is not in it, so it is escaped), as libyaml defines it.
+fn printable(c: char) -> bool {
+    matches!(c, '\n' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}'
+}
+
+/// The line breaks of YAML 1.1 other than `\n`: a reader would fold them.
+fn other_break(c: char) -> bool {
+    matches!(c, '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Whether a one-line printable string may stand bare in block context: no indicator where
+/// YAML would see one, no leading or trailing space, not a document marker.
+fn plain_syntax(s: &str) -> bool {
     let b = s.as_bytes();
-    let first = *b.first()?;
-    let ok = (first.is_ascii_alphabetic() || first == b'_' || first == b'/')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"_./-:@=+".contains(c))
-        && !s.ends_with(':')
-        && !(s.len() <= 5
-            && [
-                "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf",
-            ]
-            .iter()
-            .any(|w| s.eq_ignore_ascii_case(w)));
-    if !ok && !quantity(b) {
-        return None;
-    }
-    out.push_str(s);
-    Some(())
-}
-
-/// A Kubernetes quantity with a unit (`1Gi`, `500m`, `2.5G`): digits, an optional fraction, then
-/// letters. YAML reads it as a string, so serde_yaml writes it bare. Exponents (`1e3`) and
-/// radix prefixes (`0x1F`) are numbers and are left out, as is anything with a leading zero.
-fn quantity(b: &[u8]) -> bool {
-    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    if digits == 0 || (b[0] == b'0' && digits > 1) {
+    if b.is_empty() || s.starts_with("---") || s.starts_with("...") {
         return false;
     }
-    let mut rest = &b[digits..];
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &frac[n..];
+    if b[0] == b' ' || b[b.len() - 1] == b' ' {
+        return false;
     }
-    !rest.is_empty()
-        && rest.iter().all(u8::is_ascii_alphabetic)
-        && !matches!(rest[0], b'e' | b'E' | b'x' | b'o' | b'b')
+    let blank_after = |i: usize| b.get(i + 1).is_none_or(|c| *c == b' ');
+    if b"#,[]{}&*!|>'\"%@`".contains(&b[0]) || (b"-?:".contains(&b[0]) && blank_after(0)) {
+        return false;
+    }
+    (1..b.len()).all(|i| match b[i] {
+        b':' => !blank_after(i),
+        b'#' => b[i - 1] != b' ',
+        _ => true,
+    })
+}
+
+/// Whether a YAML 1.1 or 1.2 reader (PyYAML, go-yaml v2 as kubectl uses it, or a 1.2 core
+/// schema reader) would resolve `s`, written bare, to anything but this string: a null, a bool,
+/// an int (with `_` separators, radix prefixes, sexagesimal `1:20`), a float (`.5`, `1e3`,
+/// `.inf`, hex floats), a timestamp, or the merge and value keys (`<<`, `=`). Errs on the side
+/// of quoting.
+pub fn reads_as_non_string(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+        "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+        "<<", "=",
+    ];
+    WORDS.contains(&s) || number_like(s) || timestamp_like(s)
+}
+
+/// Numbers as YAML 1.1 and go-yaml read them: `_` is ignored, a sign may lead. Only strings that
+/// start with a digit, a sign or `.` are numbers to any of the readers.
+fn number_like(s: &str) -> bool {
+    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return false;
+    }
+    let t: String = s.chars().filter(|c| *c != '_').collect();
+    let body = t.strip_prefix(['+', '-']).unwrap_or(&t);
+    let lower = body.to_ascii_lowercase();
+    let word = lower.strip_prefix('.').unwrap_or(&lower);
+    if matches!(word, "inf" | "infinity" | "nan") {
+        return true;
+    }
+    let all = |x: &str, f: fn(&u8) -> bool| x.bytes().all(|c| f(&c));
+    let radix = |p: &str, f: fn(&u8) -> bool| lower.strip_prefix(p).is_some_and(|r| all(r, f));
+    (!body.is_empty() && all(body, u8::is_ascii_digit))
+        || radix("0x", u8::is_ascii_hexdigit)
+        || radix("0o", |c| (b'0'..=b'7').contains(c))
+        || radix("0b", |c| matches!(c, b'0' | b'1'))
+        || decimal_float(body)
+        || hex_float(&lower)
+        || sexagesimal(body)
+}
+
+/// `1.`, `.5`, `1.5e-3`, `1e3`: the union of YAML 1.1's, 1.2's and Go's decimal floats.
+fn decimal_float(b: &str) -> bool {
+    let (mant, exp) = match b.find(['e', 'E']) {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let digits = |x: &str| x.bytes().all(|c| c.is_ascii_digit());
+    let mant_ok = digits(int) && digits(frac) && !(int.is_empty() && frac.is_empty());
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mant_ok && exp_ok && (mant.contains('.') || exp.is_some())
+}
+
+/// Go's hexadecimal floats (`0x1p-2`, `0x1.8p1`), which go-yaml v2 resolves.
+fn hex_float(lower: &str) -> bool {
+    let body = lower.strip_prefix(['+', '-']).unwrap_or(lower);
+    let Some((mant, exp)) = body.strip_prefix("0x").and_then(|r| r.split_once('p')) else {
+        return false;
+    };
+    let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+    let hex = |x: &str| x.bytes().all(|c| c.is_ascii_hexdigit());
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    hex(int)
+        && hex(frac)
+        && !(int.is_empty() && frac.is_empty())
+        && !exp.is_empty()
+        && exp.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// YAML 1.1's base 60: `1:20`, `190:20:30`, `1:20.5`.
+fn sexagesimal(b: &str) -> bool {
+    let (whole, frac) = b.split_once('.').unwrap_or((b, ""));
+    let mut parts = whole.split(':');
+    let first = parts.next().unwrap_or_default();
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit());
+    let rest: Vec<&str> = parts.collect();
+    digits(first)
+        && !rest.is_empty()
+        && rest
+            .iter()
+            .all(|p| digits(p) && p.len() <= 2 && (p.len() == 1 || p.as_bytes()[0] <= b'5'))
+        && frac.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// `2001-12-14`, `2001-12-14T21:59:43Z`, `2001-1-2 3:04:05`: what YAML 1.1 and go-yaml take for
+/// a timestamp (go-yaml then hands kubectl `2001-12-14T00:00:00Z`).
+fn timestamp_like(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |from: usize, min: usize, max: usize| -> Option<usize> {
+        let n = b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        (min..=max).contains(&n).then_some(from + n)
+    };
+    let date_end = digits(0, 4, 4)
+        .filter(|&i| b.get(i) == Some(&b'-'))
+        .and_then(|i| digits(i + 1, 1, 2))
+        .filter(|&i| b.get(i) == Some(&b'-'))
+        .and_then(|i| digits(i + 1, 1, 2));
+    date_end.is_some_and(|i| {
+        b.get(i)
+            .is_none_or(|c| matches!(c, b'T' | b't' | b' ' | b'\t'))
+    })
+}
+
+fn single_quoted(out: &mut String, s: &str) {
+    out.push('\'');
+    out.push_str(&s.replace('\'', "''"));
+    out.push('\'');
+}
+
+/// libyaml's double-quoted form: YAML's short escapes where there is one, else `\xXX`,
+/// `\uXXXX` or `\UXXXXXXXX`.
+fn double_quoted(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in s.chars() {
+        let short = match c {
+            '\0' => "\\0",
+            '\u{7}' => "\\a",
+            '\u{8}' => "\\b",
+            '\t' => "\\t",
+            '\n' => "\\n",
+            '\u{b}' => "\\v",
+            '\u{c}' => "\\f",
+            '\r' => "\\r",
+            '\u{1b}' => "\\e",
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\u{85}' => "\\N",
+            '\u{2028}' => "\\L",
+            '\u{2029}' => "\\P",
+            _ => "",
+        };
+        if !short.is_empty() {
+            out.push_str(short);
+        } else if printable(c) && c != '\u{feff}' {
+            out.push(c);
+        } else if (c as u32) <= 0xff {
+            let _ = write!(out, "\\x{:02X}", c as u32);
+        } else if (c as u32) <= 0xffff {
+            let _ = write!(out, "\\u{:04X}", c as u32);
+        } else {
+            let _ = write!(out, "\\U{:08X}", c as u32);
+        }
+    }
+    out.push('"');
+}
+
+/// A literal block: `|` keeps one final newline, `|-` none, `|+` all; an indentation
+/// indicator when the first line starts with a space or is empty. `at` is the content's indent.
+fn literal(out: &mut String, s: &str, at: usize) {
+    out.push('|');
+    if s.starts_with([' ', '\n']) {
+        out.push('2');
+    }
+    let trailing = s.len() - s.trim_end_matches('\n').len();
+    match trailing {
+        0 => out.push('-'),
+        1 if s.len() > 1 => {}
+        _ => out.push('+'),
+    }
+    out.push('\n');
+    let lines: Vec<&str> = s.split('\n').collect();
+    let (last, body) = lines.split_last().unwrap_or((&"", &[]));
+    for line in body {
+        if !line.is_empty() {
+            out.extend(std::iter::repeat_n(' ', at));
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    if !last.is_empty() {
+        out.extend(std::iter::repeat_n(' ', at));
+        out.push_str(last);
+    } else {
+        // The caller's newline ends the block; the last line break is already written.
+        out.pop();
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::{json, Value};
-
-    /// A small deterministic generator (no dependency): values of every shape, with strings
-    /// from a pool that mixes plain words and every kind of string that needs care.
-    struct Gen(crate::testrng::XorShift);
-
-    impl Gen {
-        fn next(&mut self) -> u64 {
-            self.0.next()
-        }
-        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-            self.0.pick(xs)
-        }
-        fn value(&mut self, depth: usize) -> Value {
-            const WORDS: &[&str] = &[
-                "nginx",
-                "web",
-                "app.kubernetes.io/name",
-                "nginx:1.27",
-                "k8s.gcr.io/nginx-slim:0.8",
-                "a-b_c.d",
-                "ReadWriteOnce",
-                "/usr/share/nginx/html",
-                "x=y",
-                "a+b",
-                "user@host",
-                "None",
-                "Null",
-                "null",
-                "~",
-                "true",
-                "False",
-                "yes",
-                "No",
-                "on",
-                "OFF",
-                "y",
-                "1",
-                "1.27",
-                "-1",
-                "+1",
-                "0x1F",
-                "0o17",
-                "1e3",
-                ".inf",
-                "-.inf",
-                ".nan",
-                "12:30",
-                "",
-                " lead",
-                "trail ",
-                "a: b",
-                "a #b",
-                "#c",
-                "key:",
-                ":k",
-                "- x",
-                "[x]",
-                "{x}",
-                "a,b",
-                "it's",
-                "say \"hi\"",
-                "multi\nline",
-                "tab\there",
-                "ü",
-                "日本",
-                "*ref",
-                "&anc",
-                "!tag",
-                "%p",
-                "@at",
-                "`bt",
-                "|pipe",
-                ">fold",
-                "?q",
-                "a?b",
-                "a\\b",
-                "1Gi",
-                "20Gi",
-                "500m",
-                "2.5G",
-                "0Gi",
-                "01Gi",
-                "1e3",
-                "1E3",
-                "1e",
-                "0xF",
-                "0o7",
-                "0b1",
-                "1.Gi",
-                "1.5",
-                "12Ki3",
-                "1inf",
-                "1nan",
-                "3Mi ",
-            ];
-            let shape = if depth > 3 {
-                self.next() % 5
-            } else {
-                self.next() % 8
-            };
-            match shape {
-                0 => json!(self.pick(WORDS)),
-                1 => json!((self.next() % 2000) as i64 - 1000),
-                2 => json!(self.next().is_multiple_of(2)),
-                3 => Value::Null,
-                4 => json!(self.pick(&["1.5", "2.0"]).parse::<f64>().unwrap()),
-                5 | 6 => {
-                    let n = self.next() % 4;
-                    let mut m = serde_json::Map::new();
-                    for _ in 0..n {
-                        let k = self.pick(WORDS).to_string();
-                        let v = self.value(depth + 1);
-                        m.insert(k, v);
-                    }
-                    Value::Object(m)
-                }
-                _ => {
-                    let n = self.next() % 4;
-                    Value::Array((0..n).map(|_| self.value(depth + 1)).collect())
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn writes_exactly_what_serde_yaml_writes_or_declines() {
-        let mut g = Gen(crate::testrng::XorShift(0x9E37_79B9_7F4A_7C15));
-        let (mut written, mut declined) = (0, 0);
-        for _ in 0..20_000 {
-            let v = g.value(0);
-            match super::to_string(&v) {
-                Some(text) => {
-                    assert_eq!(text, serde_yaml::to_string(&v).unwrap(), "{v}");
-                    written += 1;
-                }
-                None => declined += 1,
-            }
-        }
-        assert!(written > 5_000 && declined > 5_000, "{written} {declined}");
-    }
-
-    #[test]
-    fn the_examples_objects_are_written_directly_and_identically() {
-        use std::sync::Arc;
-        let compiler = crate::Compiler::new(
-            crate::render::Renderer::new(None).unwrap(),
-            crate::KubeVersion::NEWEST,
-        );
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-        let (mut direct, mut declined) = (0, Vec::new());
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.extension().is_some_and(|x| x == "yaml") {
-                let text = std::fs::read_to_string(&p).unwrap();
-                let built =
-                    compiler.compile(&[Arc::new(crate::source::SourceFile::new("e.yaml", text))]);
-                for m in &built.manifests {
-                    if let Some(t) = super::to_string(&m.object) {
-                        assert_eq!(t, serde_yaml::to_string(&m.object).unwrap());
-                        direct += 1;
-                    } else {
-                        declined.push(format!("{}: {}", p.display(), m.key()));
-                    }
-                }
-            }
-        }
-        assert!(direct >= 10, "{direct}");
-        assert_eq!(declined, Vec::<String>::new());
-    }
-}
+mod tests;

@@ -21,20 +21,6 @@ use crate::runtime::time::parse_rfc3339;
 use crate::source::SourceFile;
 use crate::validate::KubeVersion;
 
-/// Where the state lives (all runtime commands).
-#[derive(Debug, Clone, Args)]
-pub struct StateArgs {
-    /// The state folder.
-    #[arg(
-        long,
-        global = true,
-        env = "STSC_STATE",
-        default_value = ".stsc",
-        value_name = "DIR"
-    )]
-    pub state: PathBuf,
-}
-
 /// `stsc apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -44,8 +30,6 @@ pub struct ApplyArgs {
     /// Manifest files or directories (as written by `build -o`) to apply as they are.
     #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
-    #[command(flatten)]
-    pub state: StateArgs,
 }
 
 /// `-o` of `get`.
@@ -85,8 +69,6 @@ pub struct GetArgs {
     /// Every namespace.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
-    #[command(flatten)]
-    pub state: StateArgs,
 }
 
 /// `stsc scale`.
@@ -101,8 +83,6 @@ pub struct ScaleArgs {
     /// Namespace.
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
-    #[command(flatten)]
-    pub state: StateArgs,
 }
 
 /// `--cascade`.
@@ -126,8 +106,6 @@ pub struct DeleteArgs {
     /// Namespace.
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
-    #[command(flatten)]
-    pub state: StateArgs,
 }
 
 /// `stsc fault`.
@@ -148,8 +126,6 @@ pub struct FaultArgs {
     /// Namespace.
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
-    #[command(flatten)]
-    pub state: StateArgs,
 }
 
 /// `stsc events`.
@@ -158,8 +134,6 @@ pub struct EventsArgs {
     /// Namespace.
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
-    #[command(flatten)]
-    pub state: StateArgs,
 }
 
 /// Now: `STSC_NOW` (RFC 3339, for reproducible output) or the system clock.
@@ -293,7 +267,7 @@ fn target(words: &[String]) -> Result<(&'static Resource, Vec<String>), String> 
 }
 
 /// Run `stsc apply`.
-pub fn apply(args: &ApplyArgs, version: KubeVersion, style: Style) -> u8 {
+pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style) -> u8 {
     if args.specs.is_empty() && args.files.is_empty() {
         eprintln!("error: must specify one of SPEC or -f FILE");
         return EXIT_USAGE;
@@ -347,7 +321,7 @@ pub fn apply(args: &ApplyArgs, version: KubeVersion, style: Style) -> u8 {
             return EXIT_INVALID;
         }
     }
-    let Ok(mut s) = open(&args.state.state, version) else {
+    let Ok(mut s) = open(state, version) else {
         return EXIT_INVALID;
     };
     let mut printed = String::new();
@@ -444,7 +418,7 @@ fn selector_matches(sel: &str, labels: &Value) -> bool {
 }
 
 /// Run `stsc get`.
-pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
+pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> u8 {
     let mut requested: Vec<&'static Resource> = Vec::new();
     let mut names = args.names.clone();
     for word in args.types.split(',').filter(|w| !w.is_empty()) {
@@ -478,7 +452,7 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
         }
     }
     let plurals: Vec<&str> = requested.iter().map(|r| r.plural).collect();
-    let s = match open_view(&args.state.state, version, &plurals) {
+    let s = match open_view(state, version, &plurals) {
         Ok(s) => Closing(Some(s)),
         Err(code) => return code,
     };
@@ -527,7 +501,7 @@ pub fn get(args: &GetArgs, version: KubeVersion) -> u8 {
             if args.output == Some(GetOutput::Json) {
                 json_4(&doc)
             } else {
-                crate::runtime::kyaml::to_yaml(&doc)
+                crate::yamlout::to_string(&doc, crate::yamlout::Dialect::Kubectl)
             }
         }
         Some(GetOutput::Name) => all
@@ -575,7 +549,7 @@ fn json_4(v: &Value) -> String {
 }
 
 /// Run `stsc scale`.
-pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
+pub fn scale(args: &ScaleArgs, state: &Path, version: KubeVersion) -> u8 {
     let target = statefulset_target(&args.target, |kind| {
         format!("no scaler has been implemented for {{\"\" \"{kind}\"}}")
     });
@@ -584,7 +558,7 @@ pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
         Err(code) => return code,
     };
     let name = name.as_str();
-    let Ok(mut s) = open(&args.state.state, version) else {
+    let Ok(mut s) = open(state, version) else {
         return EXIT_INVALID;
     };
     if let Err(e) = s.cluster.scale(r, &args.namespace, name, args.replicas) {
@@ -595,7 +569,7 @@ pub fn scale(args: &ScaleArgs, version: KubeVersion) -> u8 {
 }
 
 /// Run `stsc delete`.
-pub fn delete(args: &DeleteArgs, version: KubeVersion) -> u8 {
+pub fn delete(args: &DeleteArgs, state: &Path, version: KubeVersion) -> u8 {
     let (r, names) = match target_or_exit(&args.target) {
         Ok(t) => t,
         Err(code) => return code,
@@ -604,7 +578,7 @@ pub fn delete(args: &DeleteArgs, version: KubeVersion) -> u8 {
         eprintln!("error: resource(s) were provided, but no name was specified");
         return EXIT_USAGE;
     }
-    let Ok(mut s) = open(&args.state.state, version) else {
+    let Ok(mut s) = open(state, version) else {
         return EXIT_INVALID;
     };
     let cascade = match args.cascade {
@@ -631,7 +605,7 @@ pub fn delete(args: &DeleteArgs, version: KubeVersion) -> u8 {
 }
 
 /// Run `stsc fault`.
-pub fn fault(args: &FaultArgs, version: KubeVersion) -> u8 {
+pub fn fault(args: &FaultArgs, state: &Path, version: KubeVersion) -> u8 {
     let (r, names) = match target_or_exit(&args.target) {
         Ok(t) => t,
         Err(code) => return code,
@@ -654,7 +628,7 @@ pub fn fault(args: &FaultArgs, version: KubeVersion) -> u8 {
         eprintln!("error: one of --not-ready, --fail or --clear is required");
         return EXIT_USAGE;
     };
-    let Ok(mut s) = open(&args.state.state, version) else {
+    let Ok(mut s) = open(state, version) else {
         return EXIT_INVALID;
     };
     let Some(mut pod) = s.cluster.get(r, &args.namespace, name).cloned() else {
@@ -682,8 +656,8 @@ pub fn fault(args: &FaultArgs, version: KubeVersion) -> u8 {
 }
 
 /// Run `stsc events`.
-pub fn events(args: &EventsArgs, version: KubeVersion) -> u8 {
-    let s = match open_view(&args.state.state, version, &["events"]) {
+pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> u8 {
+    let s = match open_view(state, version, &["events"]) {
         Ok(s) => Closing(Some(s)),
         Err(code) => return code,
     };
@@ -723,8 +697,6 @@ pub struct DescribeArgs {
     /// Namespace.
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
-    #[command(flatten)]
-    pub state: StateArgs,
 }
 
 /// `stsc rollout status`.
@@ -739,18 +711,16 @@ pub struct RolloutArgs {
     /// Namespace.
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
-    #[command(flatten)]
-    pub state: StateArgs,
 }
 
 /// Run `stsc describe`.
-pub fn describe(args: &DescribeArgs, version: KubeVersion) -> u8 {
+pub fn describe(args: &DescribeArgs, state: &Path, version: KubeVersion) -> u8 {
     let (r, name) = match named_target(&args.target) {
         Ok(t) => t,
         Err(code) => return code,
     };
     let name = name.as_str();
-    let s = match open_settled(&args.state.state, version) {
+    let s = match open_settled(state, version) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -795,7 +765,7 @@ pub fn describe(args: &DescribeArgs, version: KubeVersion) -> u8 {
 /// Run `stsc rollout status`: exit 0 when the rollout is complete, 1 with kubectl's waiting
 /// message when it is not (the local cluster does not move on its own, so there is nothing to
 /// wait for).
-pub fn rollout(args: &RolloutArgs, version: KubeVersion) -> u8 {
+pub fn rollout(args: &RolloutArgs, state: &Path, version: KubeVersion) -> u8 {
     let target = statefulset_target(&args.target, |kind| {
         format!("no status viewer has been implemented for {kind}")
     });
@@ -804,7 +774,7 @@ pub fn rollout(args: &RolloutArgs, version: KubeVersion) -> u8 {
         Err(code) => return code,
     };
     let name = name.as_str();
-    let s = match open_settled(&args.state.state, version) {
+    let s = match open_settled(state, version) {
         Ok(s) => s,
         Err(code) => return code,
     };

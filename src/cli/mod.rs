@@ -31,6 +31,15 @@ pub struct Cli {
     /// Target Kubernetes version (1.25 to 1.37).
     #[arg(long, global = true, value_name = "X.Y", default_value_t = KubeVersion::NEWEST, value_parser = parse_version)]
     pub kube_version: KubeVersion,
+    /// The local cluster state folder of the runtime commands (apply, get, scale, ...).
+    #[arg(
+        long,
+        global = true,
+        env = "STSC_STATE",
+        default_value = ".stsc",
+        value_name = "DIR"
+    )]
+    pub state: std::path::PathBuf,
     /// When to color messages and show source snippets.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -132,14 +141,14 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args, cli.kube_version, style),
         Command::Check(args) => check::run(args, cli.kube_version, style),
         Command::Init(args) => init::run(args),
-        Command::Apply(args) => cluster::apply(args, cli.kube_version, style),
-        Command::Get(args) => cluster::get(args, cli.kube_version),
-        Command::Scale(args) => cluster::scale(args, cli.kube_version),
-        Command::Delete(args) => cluster::delete(args, cli.kube_version),
-        Command::Fault(args) => cluster::fault(args, cli.kube_version),
-        Command::Events(args) => cluster::events(args, cli.kube_version),
-        Command::Describe(args) => cluster::describe(args, cli.kube_version),
-        Command::Rollout(args) => cluster::rollout(args, cli.kube_version),
+        Command::Apply(args) => cluster::apply(args, &cli.state, cli.kube_version, style),
+        Command::Get(args) => cluster::get(args, &cli.state, cli.kube_version),
+        Command::Scale(args) => cluster::scale(args, &cli.state, cli.kube_version),
+        Command::Delete(args) => cluster::delete(args, &cli.state, cli.kube_version),
+        Command::Fault(args) => cluster::fault(args, &cli.state, cli.kube_version),
+        Command::Events(args) => cluster::events(args, &cli.state, cli.kube_version),
+        Command::Describe(args) => cluster::describe(args, &cli.state, cli.kube_version),
+        Command::Rollout(args) => cluster::rollout(args, &cli.state, cli.kube_version),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(*shell, &mut Cli::command(), "stsc", &mut std::io::stdout());

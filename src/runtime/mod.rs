@@ -8,7 +8,6 @@
 pub mod cluster;
 pub mod controllers;
 pub mod describe;
-pub mod kyaml;
 pub mod resources;
 pub mod session;
 pub mod statefulset;
