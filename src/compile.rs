@@ -9,8 +9,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::diag::{Finding, Severity};
+use crate::locate::locate;
 use crate::render::Renderer;
-use crate::source::{SourceFile, Span};
+use crate::source::SourceFile;
 use crate::spec::{self, LoadedApp, Resolved};
 use crate::validate::{api_rules, KubeVersion, Schemas, Violation};
 
@@ -137,9 +138,9 @@ impl Compiler {
                         if let Some(prev) = seen.get(&key) {
                             let span = locate(
                                 &app,
-                                Some(&object["metadata"]["name"]),
+                                object,
                                 "/metadata/name",
-                                object["kind"].as_str().unwrap_or_default(),
+                                Some(&object["metadata"]["name"]),
                             );
                             out.findings.push(
                                 Finding::error(
@@ -340,7 +341,7 @@ fn object_key(object: &Value) -> String {
 fn violation_finding(app: &LoadedApp, object: &Value, v: &Violation) -> Finding {
     let kind = object["kind"].as_str().unwrap_or_default();
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
-    let span = locate(app, v.value.as_ref(), &v.pointer, kind);
+    let span = locate(app, object, &v.pointer, v.value.as_ref());
     let message = format!("{kind} {name:?}: {}", v.message);
     let mut f = if v.warning {
         Finding::warning(v.rule, &app.file, span, message)
@@ -351,112 +352,6 @@ fn violation_finding(app: &LoadedApp, object: &Value, v: &Violation) -> Finding 
     f
 }
 
-/// Where in the spec a problem of a generated object comes from: the spec value equal to the
-/// offending value, else the spec field that feeds the object's field, else the app's name.
-pub(crate) fn locate(app: &LoadedApp, value: Option<&Value>, pointer: &str, kind: &str) -> Span {
-    let hint = hint_for(pointer, kind);
-    if let Some(value) = value {
-        let text = match value {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
-        if let Some(text) = text {
-            // (under the hinted field, position): a value written twice (a duplicate) is
-            // reported where the field map says, else at its first occurrence.
-            let mut best: Option<(bool, Span)> = None;
-            for (ptr, loc) in &app.doc.spans {
-                let leaf = app.doc.value.pointer(ptr);
-                let hit_value = match leaf {
-                    Some(Value::String(s)) => *s == text,
-                    Some(Value::Number(n)) => n.to_string() == text,
-                    _ => false,
-                };
-                let key_text = ptr
-                    .rsplit('/')
-                    .next()
-                    .map(|k| k.replace("~1", "/").replace("~0", "~"));
-                let hit_key = loc.key.is_some() && key_text.as_deref() == Some(text.as_str());
-                let span = if hit_value {
-                    Some(loc.value)
-                } else if hit_key {
-                    loc.key
-                } else {
-                    None
-                };
-                if let Some(s) = span {
-                    let under =
-                        hint != "/name" && (ptr == &hint || ptr.starts_with(&format!("{hint}/")));
-                    let better = match best {
-                        None => true,
-                        Some((bu, bs)) => {
-                            (under, std::cmp::Reverse(s.start)) > (bu, std::cmp::Reverse(bs.start))
-                        }
-                    };
-                    if better {
-                        best = Some((under, s));
-                    }
-                }
-            }
-            if let Some((_, b)) = best {
-                return b;
-            }
-        }
-    }
-    let loc = app.doc.locate(&hint);
-    if app.doc.spans.contains_key(&hint) {
-        loc.key.unwrap_or(loc.value)
-    } else {
-        app.doc.locate("/name").key.unwrap_or(loc.value)
-    }
-}
-
-/// The spec field that feeds a field of a generated object.
-fn hint_for(p: &str, kind: &str) -> String {
-    let seg = |prefix: &str| -> Option<String> {
-        p.strip_prefix(prefix).map(|rest| {
-            rest.split('/')
-                .find(|s| !s.is_empty())
-                .unwrap_or("")
-                .to_string()
-        })
-    };
-    if let Some(i) = seg("/spec/volumeClaimTemplates/") {
-        format!("/storage/{i}")
-    } else if let Some(i) = seg("/spec/template/spec/containers/0/volumeMounts/") {
-        format!("/storage/{i}")
-    } else if let Some(i) = seg("/spec/template/spec/containers/0/ports/") {
-        format!("/ports/{i}")
-    } else if let (Some(i), "Service") = (seg("/spec/ports/"), kind) {
-        format!("/ports/{i}")
-    } else if p.starts_with("/spec/selector") || p.starts_with("/spec/template/metadata/labels") {
-        "/labels".to_string()
-    } else if p.starts_with("/spec/serviceName") {
-        "/headlessService".to_string()
-    } else if kind == "StatefulSet" {
-        let field = p.strip_prefix("/spec/").unwrap_or("");
-        match field.split('/').next().unwrap_or("") {
-            "persistentVolumeClaimRetentionPolicy" => "/pvcRetentionPolicy".into(),
-            "updateStrategy" if field.contains("rollingUpdate") => {
-                "/updateStrategy/partition".into()
-            }
-            "updateStrategy" => "/updateStrategy".into(),
-            "ordinals" => "/ordinals".into(),
-            "replicas" => "/replicas".into(),
-            "minReadySeconds" => "/minReadySeconds".into(),
-            "revisionHistoryLimit" => "/revisionHistoryLimit".into(),
-            "podManagementPolicy" => "/podManagementPolicy".into(),
-            _ => "/name".into(),
-        }
-    } else if kind == "StorageClass" {
-        "/storageClass".into()
-    } else if kind == "ServiceAccount" || kind.starts_with("ClusterRole") {
-        "/serviceAccount".into()
-    } else {
-        "/name".into()
-    }
-}
-
 /// Spec-level checks: what the generated objects cannot show (version gates, int32 ranges).
 pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -464,15 +359,19 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
     let src = &app.file;
     let int32 = |ptr: &str, v: Option<i64>, out: &mut Vec<Finding>| {
         if let Some(n) = v {
-            if n > i64::from(i32::MAX) {
+            let bound = if n > i64::from(i32::MAX) {
+                Some("must be no more than 2147483647")
+            } else if n < i64::from(i32::MIN) {
+                Some("must be no less than -2147483648")
+            } else {
+                None
+            };
+            if let Some(b) = bound {
                 out.push(Finding::error(
                     "out-of-range",
                     src,
                     app.span(ptr),
-                    format!(
-                        "{}: Invalid value: {n}: must be no more than 2147483647",
-                        spec::display_path(ptr)
-                    ),
+                    format!("{}: Invalid value: {n}: {b}", spec::display_path(ptr)),
                 ));
             }
         }
@@ -480,6 +379,15 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
     int32("/replicas", Some(s.replicas), &mut out);
     int32("/minReadySeconds", s.min_ready_seconds, &mut out);
     int32("/revisionHistoryLimit", s.revision_history_limit, &mut out);
+    if s.revision_history_limit.is_some_and(|n| n < 0) {
+        // The API server accepts it with a warning (pkg/registry/apps/statefulset/strategy.go).
+        out.push(Finding::warning(
+            "negative-history-limit",
+            src,
+            app.span("/revisionHistoryLimit"),
+            "spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended".to_string(),
+        ));
+    }
     int32(
         "/ordinals/start",
         s.ordinals.as_ref().map(|o| o.start),
@@ -501,22 +409,12 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
             ),
         ));
     }
-    for (i, e) in s.env.iter().enumerate() {
-        if e.name.is_empty() || e.name.contains('=') {
-            out.push(Finding::error(
-                "invalid-value",
-                src,
-                app.span(&format!("/env/{i}/name")),
-                format!("env[{i}].name: Invalid value: {:?}: must be non-empty and must not contain '='", e.name),
-            ));
-        }
-    }
     if let Some(psp) = s
         .service_account
         .as_ref()
         .and_then(|sa| sa.pod_security_policy.as_ref())
     {
-        if version.minor >= 25 {
+        if version.psp_removed() {
             out.push(
                 Finding::warning(
                     "psp-removed",
@@ -530,7 +428,7 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
             );
         }
     }
-    if version.minor < 27 {
+    if !version.pvc_retention_policy() {
         if s.pvc_retention_policy.is_some() {
             out.push(Finding::warning(
                 "feature-gate",
@@ -539,7 +437,7 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
                 format!("pvcRetentionPolicy needs the StatefulSetAutoDeletePVC feature gate, off by default on {version}: the API server drops the field and keeps every claim"),
             ));
         }
-        if s.ordinals.is_some() && version.minor == 26 {
+        if s.ordinals.is_some() && !version.start_ordinals() && version.minor == 26 {
             out.push(Finding::warning(
                 "feature-gate",
                 src,

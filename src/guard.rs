@@ -5,8 +5,9 @@
 use serde_json::Value;
 
 use crate::apiserver::{defaults, update};
-use crate::compile::{locate, Compiled, Manifest};
+use crate::compile::{Compiled, Manifest};
 use crate::diag::Finding;
+use crate::locate::locate;
 use crate::spec::display_path;
 use crate::validate::KubeVersion;
 
@@ -51,7 +52,7 @@ fn statefulset(
     defaults::statefulset(&mut new, v);
     let detail = update::statefulset_forbidden_changes(&old, &new, v);
     for c in &detail {
-        let span = locate(app, c.new.as_ref(), &c.pointer, "StatefulSet");
+        let span = locate(app, &m.object, &c.pointer, c.new.as_ref());
         let selector = c.pointer.starts_with("/spec/selector");
         let rule = if selector {
             "immutable-selector"
@@ -159,7 +160,7 @@ fn scale_down(
     } else {
         "the claims and their volumes stay (and are billed); a later scale-up re-attaches their old data to the new pods. Delete them by hand if that data must not come back"
     };
-    let span = locate(app, None, "/spec/replicas", "StatefulSet");
+    let span = locate(app, &m.object, "/spec/replicas", None);
     out.push(Finding::warning("scale-down-claims", &app.file, span, message).with_help(help));
 }
 
@@ -178,9 +179,9 @@ fn service(prev: &Value, m: &Manifest, compiled: &Compiled, out: &mut Vec<Findin
         // The spec names the Service; its address has no spec line of its own.
         let span = locate(
             app,
-            m.object.pointer("/metadata/name"),
+            &m.object,
             "/metadata/name",
-            "Service",
+            m.object.pointer("/metadata/name"),
         );
         let message = format!("Service {name:?}: {}", c.message);
         let f = if c.refused {

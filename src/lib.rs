@@ -31,8 +31,10 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod guard;
+pub mod locate;
 pub mod manifests;
 pub mod output;
+pub mod quantity;
 pub mod render;
 pub mod report;
 pub mod rules;
@@ -40,6 +42,7 @@ pub mod runtime;
 pub mod source;
 pub mod spec;
 pub mod validate;
+pub mod version;
 pub mod yaml;
 pub mod yamlout;
 

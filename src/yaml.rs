@@ -468,6 +468,17 @@ fn load_with(src: &SourceFile, track: bool) -> Result<Vec<Document>, YamlError> 
             }
             Event::Scalar(text, style, anchor, tag) => {
                 loader.budget(1, span)?;
+                // A plain `<<` key is YAML 1.1's merge key; YAML 1.2 readers take it as a string.
+                let merge = text == "<<" && style == ScalarStyle::Plain && tag.is_none();
+                if merge
+                    && pending_key(&stack).is_none()
+                    && matches!(stack.last(), Some(Frame::Map { .. }))
+                {
+                    return Err(loader.err(
+                        "merge keys (`<<`) are not supported: stsc reads YAML 1.2, which has no merge keys; write the fields out (anchors and aliases of whole values work)",
+                        span,
+                    ));
+                }
                 let v = loader.scalar(&text, style, tag.as_deref(), span)?;
                 done = Some((v, span, anchor));
             }

@@ -461,3 +461,20 @@ fn oversized_file_is_refused_unread() {
         format!("{shown}: error[file-too-large]: larger than 16 MiB, the most stsc reads from one file\n  = help: split the specs over several files\nstsc: 1 error(s), 0 warning(s)\n")
     );
 }
+
+#[test]
+fn annotations_over_256_kib_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("big.yaml");
+    let big = "x".repeat(300_000);
+    std::fs::write(
+        &spec,
+        format!("name: web\nimage: nginx\nannotations:\n  note: {big}\n"),
+    )
+    .unwrap();
+    let out = run(&["build", spec.to_str().unwrap()]).replace(spec.to_str().unwrap(), "big.yaml");
+    assert_eq!(
+        out,
+        "args: build big.yaml\nexit: 1\n--- stdout\n--- stderr\nbig.yaml:3:1: error[annotations-too-long]: StatefulSet \"web\": spec.template.metadata.annotations: Too long: may not be more than 262144 bytes (300004 given)\nstsc: 1 error; nothing written\n"
+    );
+}

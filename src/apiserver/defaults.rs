@@ -26,12 +26,12 @@ fn child<'a>(m: &'a mut Map<String, Value>, key: &str) -> &'a mut Value {
 
 /// `maxUnavailable` is defaulted only where the `MaxUnavailableStatefulSet` gate is on by default.
 pub fn max_unavailable_defaulted(v: KubeVersion) -> bool {
-    v.minor >= 37
+    v.max_unavailable_statefulset()
 }
 
 /// `persistentVolumeClaimRetentionPolicy` is kept and defaulted from 1.27 (beta, on).
 pub fn pvc_retention_enabled(v: KubeVersion) -> bool {
-    v.minor >= 27
+    v.pvc_retention_policy()
 }
 
 /// Defaults of a StatefulSet (`SetDefaults_StatefulSet` and the pod/claim template defaulters).

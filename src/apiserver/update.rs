@@ -36,7 +36,7 @@ impl FieldChange {
 
 /// Spec fields of a StatefulSet that an update may change, by version (upstream's message order).
 pub fn statefulset_mutable_fields(v: KubeVersion) -> &'static [&'static str] {
-    if v.minor >= 33 {
+    if v.mutable_revision_history_limit() {
         &[
             "replicas",
             "ordinals",

@@ -889,7 +889,7 @@ pub fn load_balancers(c: &mut Cluster) -> bool {
         c.meta.lb_ips += 1;
         let ip = format!("192.168.123.{}", c.meta.lb_ips % 250 + 2);
         let mut ingress = json!({"ip": ip});
-        if c.version.minor >= 30 {
+        if c.version.load_balancer_ip_mode() {
             ingress["ipMode"] = json!("VIP");
         }
         s["status"] = json!({"loadBalancer": {"ingress": [ingress]}});

@@ -250,7 +250,7 @@ impl<'a> PodState<'a> {
     fn healthy(&self, min_ready: i64, now: i64, v: KubeVersion) -> bool {
         // 1.34+: availability gates scaling; before, Running ∧ Ready.
         !self.terminating()
-            && if v.minor >= 34 {
+            && if v.scaling_waits_for_available() {
                 self.available(min_ready, now)
             } else {
                 self.running_ready()
@@ -405,7 +405,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     let uid = &set["metadata"]["uid"];
     let spec = &set["spec"];
     let replicas = spec["replicas"].as_i64().unwrap_or(1).max(0);
-    let start = if s.version.minor >= 27 || s.version.minor == 26 {
+    let start = if s.version.start_ordinals() {
         spec["ordinals"]["start"].as_i64().unwrap_or(0)
     } else {
         0
@@ -590,7 +590,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
         .unwrap_or(0);
     let current_replicas_status = set["status"]["currentReplicas"].as_i64().unwrap_or(0);
     let retention = |field: &str| -> &str {
-        if s.version.minor >= 27 {
+        if s.version.pvc_retention_policy() {
             spec["persistentVolumeClaimRetentionPolicy"][field]
                 .as_str()
                 .unwrap_or("Retain")
@@ -613,7 +613,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
         }
         labels["controller-revision-hash"] = json!(rev);
         labels["statefulset.kubernetes.io/pod-name"] = json!(pname);
-        if s.version.minor >= 28 {
+        if s.version.pod_index_label() {
             labels["apps.kubernetes.io/pod-index"] = json!(ordinal.to_string());
         }
         let mut meta = json!({
@@ -683,7 +683,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     // carries any (the common case, and the hot path at thousands of pods).
     let refs_matter = when_deleted == "Delete" || when_scaled == "Delete" || s.claims_have_owners;
     let fix_claim_refs = |ordinal: i64, pod_name: &str, out: &mut Vec<Action>| {
-        if s.version.minor < 27 || !refs_matter {
+        if !s.version.pvc_retention_policy() || !refs_matter {
             return;
         }
         let pod = (s.pod)(pod_name);
@@ -796,7 +796,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                             None => {
                                 let mut c = new_claim(ct, ordinal);
                                 let refs = desired_refs(ordinal, None);
-                                if !refs.is_empty() && s.version.minor >= 27 {
+                                if !refs.is_empty() && s.version.pvc_retention_policy() {
                                     c["metadata"]["ownerReferences"] = json!(refs);
                                 }
                                 out.push(Action::CreateClaim(c));
@@ -851,7 +851,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                         fix_claim_refs(ordinal, p.name(), &mut out);
                     }
                     // Identity repair: labels the controller owns.
-                    let want_index = s.version.minor >= 28;
+                    let want_index = s.version.pod_index_label();
                     let repair = !p.sum.pod_name_label_ok || (want_index && !p.sum.has_index_label);
                     if let Some(obj) = repair.then(|| (s.pod)(p.name())).flatten() {
                         let mut q = obj.clone();

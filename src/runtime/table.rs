@@ -176,7 +176,7 @@ pub fn pod_status(p: &Value) -> String {
 
 /// Build the table of one resource type (the server half).
 pub fn table<'a>(r: &Resource, objects: &[&'a Value], now: i64, version: KubeVersion) -> Table<'a> {
-    let vac = version.minor >= 29;
+    let vac = version.volume_attributes_class();
     let columns: Vec<Column> = match r.kind {
         "StatefulSet" => vec![
             NAME,

@@ -71,9 +71,10 @@ pub struct AppSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 2147483647))]
     pub min_ready_seconds: Option<i64>,
-    /// ControllerRevisions kept for rollback (API default 10).
+    /// ControllerRevisions kept for rollback (API default 10; a negative value keeps all, with
+    /// the API server's warning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0, max = 2147483647))]
+    #[schemars(range(min = -2147483648, max = 2147483647))]
     pub revision_history_limit: Option<i64>,
     /// Seconds the pod gets to stop (API default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,6 +143,8 @@ pub struct Storage {
     /// Absolute path in the container.
     pub mount_path: String,
     /// Requested size, a Kubernetes quantity such as `1Gi`.
+    #[serde(deserialize_with = "quantity")]
+    #[schemars(with = "QuantityValue")]
     pub size: String,
     /// StorageClass of the claims; the cluster default class when omitted.
     #[serde(default)]
@@ -310,10 +313,20 @@ pub struct EnvVar {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Resources {
     /// Requested resources (`cpu`, `memory`, ...) as quantities.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "quantity_map"
+    )]
+    #[schemars(with = "BTreeMap<String, QuantityValue>")]
     pub requests: BTreeMap<String, String>,
     /// Limits, as quantities.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "quantity_map"
+    )]
+    #[schemars(with = "BTreeMap<String, QuantityValue>")]
     pub limits: BTreeMap<String, String>,
 }
 
@@ -366,4 +379,56 @@ pub enum VolumeBindingMode {
     Immediate,
     /// When a pod using the claim is scheduled.
     WaitForFirstConsumer,
+}
+
+/// A Kubernetes quantity as the API accepts it: a string (`1Gi`, `500m`) or a number (`cpu: 1`).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+#[schemars(untagged)]
+enum QuantityValue {
+    /// `1Gi`, `500m`, `2`.
+    Text(String),
+    /// `1`, `0.5`.
+    Number(f64),
+}
+
+/// A quantity written as a string or a number, kept as its text.
+fn quantity<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    d.deserialize_any(QuantityText)
+}
+
+struct QuantityText;
+
+impl serde::de::Visitor<'_> for QuantityText {
+    type Value = String;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a quantity such as `1Gi`, `500m` or `2`")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<String, E> {
+        Ok(serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()))
+    }
+}
+
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        quantity(d).map(Text)
+    }
+}
+
+fn quantity_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let m = BTreeMap::<String, Text>::deserialize(d)?;
+    Ok(m.into_iter().map(|(k, v)| (k, v.0)).collect())
 }

@@ -5,73 +5,19 @@
 //! or knows about spec files.
 
 pub mod names;
+mod pod;
 mod rules;
 mod verdict;
 
 use std::fmt;
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
+pub use pod::{env_var_name, TOTAL_ANNOTATION_SIZE};
 pub use rules::api_rules;
 
-/// Oldest and newest supported Kubernetes minor versions (1.x).
-pub const SUPPORTED_MINORS: (u32, u32) = (25, 37);
-
-/// A Kubernetes version `1.MINOR` that stsc targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct KubeVersion {
-    /// The minor version.
-    pub minor: u32,
-}
-
-impl KubeVersion {
-    /// The newest supported version (the default).
-    pub const NEWEST: KubeVersion = KubeVersion {
-        minor: SUPPORTED_MINORS.1,
-    };
-
-    /// Every supported version, oldest first.
-    pub fn all() -> impl Iterator<Item = KubeVersion> {
-        (SUPPORTED_MINORS.0..=SUPPORTED_MINORS.1).map(|minor| KubeVersion { minor })
-    }
-}
-
-impl fmt::Display for KubeVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "1.{}", self.minor)
-    }
-}
-
-impl FromStr for KubeVersion {
-    type Err = String;
-
-    /// Accepts `1.30`, `v1.30` and `1.30.2`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.strip_prefix('v').unwrap_or(s);
-        let mut parts = t.split('.');
-        let (major, minor) = (parts.next(), parts.next());
-        let patch_ok =
-            parts.next().is_none_or(|p| p.parse::<u32>().is_ok()) && parts.next().is_none();
-        let range = format!(
-            "supported versions are 1.{} to 1.{}",
-            SUPPORTED_MINORS.0, SUPPORTED_MINORS.1
-        );
-        match (major.map(str::parse::<u32>), minor.map(str::parse::<u32>)) {
-            (Some(Ok(1)), Some(Ok(minor))) if patch_ok => {
-                if (SUPPORTED_MINORS.0..=SUPPORTED_MINORS.1).contains(&minor) {
-                    Ok(KubeVersion { minor })
-                } else {
-                    Err(format!("unsupported Kubernetes version {s:?}: {range}"))
-                }
-            }
-            _ => Err(format!(
-                "invalid Kubernetes version {s:?}: expected MAJOR.MINOR such as 1.30 ({range})"
-            )),
-        }
-    }
-}
+pub use crate::version::{KubeVersion, SUPPORTED_MINORS};
 
 /// One problem with one generated object.
 #[derive(Debug, Clone, PartialEq)]

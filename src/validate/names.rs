@@ -1,4 +1,4 @@
-//! Kubernetes name, label and quantity syntax, with the API server's own wording.
+//! Kubernetes name and label syntax, with the API server's own wording.
 
 /// Upstream message for an invalid DNS-1123 label.
 pub const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
@@ -154,51 +154,6 @@ pub fn label_value(s: &str) -> Vec<String> {
     out
 }
 
-/// Parse a Kubernetes quantity; returns its value in base units (approximate, as f64).
-pub fn parse_quantity(s: &str) -> Option<f64> {
-    let (sign, rest) = match s.as_bytes().first() {
-        Some(b'-') => (-1.0, &s[1..]),
-        Some(b'+') => (1.0, &s[1..]),
-        _ => (1.0, s),
-    };
-    let num_len = rest
-        .bytes()
-        .take_while(|c| c.is_ascii_digit() || *c == b'.')
-        .count();
-    let (num, suffix) = rest.split_at(num_len);
-    if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-        return None;
-    }
-    let n: f64 = num.parse().ok()?;
-    let mult = match suffix {
-        "" => 1.0,
-        "Ki" => 1024f64,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        "n" => 1e-9,
-        "u" => 1e-6,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        _ => {
-            let exp = suffix.strip_prefix(['e', 'E'])?;
-            let digits = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            10f64.powi(exp.parse::<i32>().ok()?)
-        }
-    };
-    Some(sign * n * mult)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,16 +175,5 @@ mod tests {
         assert!(!qualified_name("a b").is_empty());
         assert!(label_value("").is_empty());
         assert!(!label_value("a b").is_empty());
-    }
-
-    #[test]
-    fn quantities() {
-        assert_eq!(parse_quantity("1Gi"), Some(1073741824.0));
-        assert_eq!(parse_quantity("500m"), Some(0.5));
-        assert_eq!(parse_quantity("1e3"), Some(1000.0));
-        assert_eq!(parse_quantity("1.5"), Some(1.5));
-        assert_eq!(parse_quantity("1GB"), None);
-        assert_eq!(parse_quantity("Gi"), None);
-        assert_eq!(parse_quantity("1..2"), None);
     }
 }

@@ -14,12 +14,18 @@ use crate::spec::display_path;
 /// Longest StatefulSet name whose `controller-revision-hash` label always fits in 63 characters.
 pub const MAX_STATEFULSET_NAME: usize = 52;
 
-struct Ctx {
-    out: Vec<Violation>,
+pub(super) struct Ctx {
+    pub(super) out: Vec<Violation>,
 }
 
 impl Ctx {
-    fn invalid(&mut self, rule: &'static str, pointer: &str, value: &Value, problems: Vec<String>) {
+    pub(super) fn invalid(
+        &mut self,
+        rule: &'static str,
+        pointer: &str,
+        value: &Value,
+        problems: Vec<String>,
+    ) {
         for p in problems {
             let shown = match value {
                 Value::String(s) => format!("{s:?}"),
@@ -93,20 +99,18 @@ impl Ctx {
     }
 
     fn quantity(&mut self, pointer: &str, v: &Value, positive: bool) {
-        let q = match v {
-            Value::String(s) => parse_quantity(s),
-            Value::Number(n) => n.as_f64(),
-            _ => return,
-        };
-        match q {
+        if !matches!(v, Value::String(_) | Value::Number(_)) {
+            return;
+        }
+        match crate::quantity::Quantity::from_value(v) {
             None => self.invalid("invalid-quantity", pointer, v, vec![QUANTITY_MSG.into()]),
-            Some(x) if x < 0.0 => self.invalid(
+            Some(x) if x.is_negative() => self.invalid(
                 "invalid-quantity",
                 pointer,
                 v,
                 vec!["must be greater than or equal to 0".into()],
             ),
-            Some(x) if positive && x == 0.0 => self.invalid(
+            Some(x) if positive && x.is_zero() => self.invalid(
                 "invalid-quantity",
                 pointer,
                 v,
@@ -132,7 +136,7 @@ impl Ctx {
 
 /// `v.pointer(pointer)` without serde_json's per-token allocation (the rules look up a few
 /// hundred pointers per app, and that allocation was most of their cost).
-fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
+pub(super) fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
     if pointer.is_empty() {
         return Some(v);
     }
@@ -163,16 +167,16 @@ fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
     at(v, pointer).and_then(Value::as_str)
 }
 
-fn arr<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
+pub(super) fn arr<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
     at(v, pointer)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
 }
 
 /// Check every object, with knowledge of the whole set (for cross-object rules).
-/// Returns `(object index, violation)` pairs in object order. `_version` is where
-/// version-dependent rules go (the set of rules is the same for 1.25–1.37 today).
-pub fn api_rules(objects: &[&Value], _version: KubeVersion) -> Vec<(usize, Violation)> {
+/// Returns `(object index, violation)` pairs in object order; `version` selects the rules
+/// that changed between releases.
+pub fn api_rules(objects: &[&Value], version: KubeVersion) -> Vec<(usize, Violation)> {
     let mut all = Vec::new();
     // Services by (namespace, name), for the governing-Service rule: one pass, not one per set.
     let mut services: std::collections::HashMap<(&str, &str), &Value> = Default::default();
@@ -185,22 +189,82 @@ pub fn api_rules(objects: &[&Value], _version: KubeVersion) -> Vec<(usize, Viola
     for (i, obj) in objects.iter().copied().enumerate() {
         let mut c = Ctx { out: Vec::new() };
         match obj["kind"].as_str().unwrap_or_default() {
-            "StatefulSet" => statefulset(&mut c, obj, &services),
+            "StatefulSet" => statefulset(&mut c, obj, &services, version),
             "Service" => service(&mut c, obj),
             "ServiceAccount" => {
                 c.name(obj, dns1123_subdomain);
                 c.namespace(obj);
             }
             "ClusterRole" | "ClusterRoleBinding" => c.name(obj, path_segment_name),
-            "StorageClass" => c.name(obj, dns1123_subdomain),
+            "StorageClass" => storage_class(&mut c, obj),
             _ => {}
         }
         if obj["kind"] != "StatefulSet" {
             c.labels(obj, "/metadata/labels");
         }
+        c.annotations(obj, "/metadata/annotations");
+        super::pod::annotation_size(&mut c, obj, "/metadata/annotations");
         all.extend(c.out.into_iter().map(|v| (i, v)));
     }
     all
+}
+
+/// ValidateStorageClass: a name, a provisioner that is a qualified name, parameter keys.
+fn storage_class(c: &mut Ctx, obj: &Value) {
+    c.name(obj, dns1123_subdomain);
+    match obj["provisioner"].as_str() {
+        None | Some("") => c.out.push(Violation::error(
+            "invalid-value",
+            "/provisioner".into(),
+            None,
+            "provisioner: Required value".into(),
+        )),
+        Some(p) => {
+            let problems = qualified_name(&p.to_lowercase());
+            c.invalid(
+                "invalid-value",
+                "/provisioner",
+                &obj["provisioner"],
+                problems,
+            );
+        }
+    }
+    if let Some(params) = obj["parameters"].as_object() {
+        if params.len() > 512 {
+            c.out.push(Violation::error(
+                "invalid-value",
+                "/parameters".into(),
+                None,
+                format!(
+                    "parameters: Too many: {}: must have at most 512 items",
+                    params.len()
+                ),
+            ));
+        }
+        let size: usize = params
+            .iter()
+            .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+            .sum();
+        if size > super::TOTAL_ANNOTATION_SIZE {
+            c.out.push(Violation::error(
+                "invalid-value",
+                "/parameters".into(),
+                None,
+                format!(
+                    "parameters: Too long: may not be more than {} bytes",
+                    super::TOTAL_ANNOTATION_SIZE
+                ),
+            ));
+        }
+        if params.contains_key("") {
+            c.out.push(Violation::error(
+                "invalid-value",
+                "/parameters".into(),
+                None,
+                "parameters: Invalid value: \"\": field can not be empty.".into(),
+            ));
+        }
+    }
 }
 
 fn service(c: &mut Ctx, obj: &Value) {
@@ -278,7 +342,9 @@ fn statefulset(
     c: &mut Ctx,
     obj: &Value,
     services: &std::collections::HashMap<(&str, &str), &Value>,
+    version: KubeVersion,
 ) {
+    super::pod::template(c, obj, "/spec/template", version);
     c.name(obj, dns1123_label);
     let name = str_at(obj, "/metadata/name").unwrap_or_default();
     if name.len() > MAX_STATEFULSET_NAME && name.len() <= 63 {
@@ -486,7 +552,8 @@ fn statefulset(
             Some(q) => c.quantity(&format!("{base}/spec/resources/requests/storage"), q, true),
         }
         if let Some(sc) = at(t, "/spec/storageClassName") {
-            if let Some(s) = sc.as_str() {
+            // "" opts out of the default class: valid, and not a name.
+            if let Some(s) = sc.as_str().filter(|s| !s.is_empty()) {
                 let problems = dns1123_subdomain(s);
                 c.invalid(
                     "invalid-name",
