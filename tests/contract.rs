@@ -84,3 +84,181 @@ fn yaml_1_1_words_are_quoted_everywhere() {
         assert!(out.contains(line), "{line} in {out}");
     }
 }
+
+fn stsc_env(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (String, String, i32) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stsc"));
+    c.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("STSC_STATE")
+        .env("STSC_NOW", "2026-11-23T00:00:00Z")
+        .env("STSC_SEED", "1")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("stsc runs");
+    let _ = dir;
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// A state with the seed's app in it; returns the folder and its path as text.
+fn applied() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st").to_str().unwrap().to_string();
+    let (_, err, code) = stsc(dir.path(), &["--state", &st, "apply", "examples/web.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    (dir, st)
+}
+
+#[test]
+fn replicas_past_int32_are_refused_before_anything_is_allocated() {
+    let (dir, st) = applied();
+    let (_, err, code) = stsc(
+        dir.path(),
+        &[
+            "--state",
+            &st,
+            "scale",
+            "statefulset",
+            "web",
+            "--replicas=3000000000",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("strconv.ParseInt: parsing \"3000000000\": value out of range"),
+        "{err}"
+    );
+    let (out, _, _) = stsc(dir.path(), &["--state", &st, "get", "statefulset"]);
+    assert!(out.contains("web    2/2"), "{out}");
+}
+
+#[test]
+fn a_bad_clock_or_seed_is_a_usage_error_not_a_panic() {
+    let (dir, st) = applied();
+    for (var, val, want) in [
+        ("STSC_NOW", "garbage", "STSC_NOW: invalid time \"garbage\""),
+        ("STSC_NOW", "99999999999999999999", "STSC_NOW: invalid time"),
+        ("STSC_SEED", "x", "STSC_SEED: invalid seed \"x\""),
+    ] {
+        let (_, err, code) = stsc_env(dir.path(), &[(var, val)], &["--state", &st, "get", "pods"]);
+        assert_eq!(code, 2, "{var}={val}: {err}");
+        assert!(err.contains(want), "{err}");
+    }
+}
+
+#[test]
+fn manifests_get_the_api_servers_checks_and_unknown_kinds_are_named() {
+    let (dir, st) = applied();
+    let dep = dir.path().join("dep.yaml");
+    std::fs::write(
+        &dep,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec: {}\n",
+    )
+    .unwrap();
+    let (out, err, code) = stsc(
+        dir.path(),
+        &["--state", &st, "apply", "-f", dep.to_str().unwrap()],
+    );
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(
+        err.contains("stsc's runtime does not run Deployment objects (\"d\")"),
+        "{err}"
+    );
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: x\nspec:\n  serviceName: x\n  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: y}\n    spec:\n      containers:\n      - name: c\n        image: nginx\n").unwrap();
+    let (out, err, code) = stsc(
+        dir.path(),
+        &["--state", &st, "apply", "-f", bad.to_str().unwrap()],
+    );
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(err, "The StatefulSet \"x\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{app:y}: `selector` does not match template `labels`\n");
+    let (out, _, _) = stsc(dir.path(), &["--state", &st, "get", "statefulset"]);
+    assert!(!out.contains("\nx "), "nothing applied: {out}");
+}
+
+#[test]
+fn io_problems_exit_2_and_a_truncated_state_is_reported_not_replaced() {
+    let (dir, st) = applied();
+    for args in [
+        &["apply", "-f", "no/such.yaml"][..],
+        &["apply", "no/such.yaml"],
+    ] {
+        let mut a = vec!["--state", st.as_str()];
+        a.extend_from_slice(args);
+        let (_, err, code) = stsc(dir.path(), &a);
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+    let db = std::path::Path::new(&st).join("state.redb");
+    std::fs::write(&db, "").unwrap();
+    let (_, err, code) = stsc(dir.path(), &["--state", &st, "get", "pods"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the file is empty (zero length)"), "{err}");
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "left as it was");
+}
+
+#[test]
+fn delete_prints_kubectls_words() {
+    let (dir, st) = applied();
+    let (out, _, code) = stsc(dir.path(), &["--state", &st, "delete", "pod", "web-1"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("pod \"web-1\" deleted\n"), "{out}");
+    let (out, _, _) = stsc(
+        dir.path(),
+        &["--state", &st, "delete", "statefulset", "web"],
+    );
+    assert!(
+        out.starts_with("statefulset.apps \"web\" deleted\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn apply_prints_the_warnings_build_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st");
+    let (_, err, code) = stsc(
+        dir.path(),
+        &[
+            "--state",
+            st.to_str().unwrap(),
+            "apply",
+            "tests/inputs/negative-history.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning[negative-history-limit]"), "{err}");
+}
+
+/// StatefulSetStartOrdinal is alpha (off) on 1.26: `build` warns that pods start at 0, and the
+/// runtime starts them at 0.
+#[test]
+fn ordinals_on_1_26_start_at_zero_in_the_runtime_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st");
+    let st = st.to_str().unwrap();
+    let (_, err, code) = stsc(
+        dir.path(),
+        &[
+            "--kube-version",
+            "1.26",
+            "--state",
+            st,
+            "apply",
+            "examples/queue.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (out, _, _) = stsc(
+        dir.path(),
+        &["--kube-version", "1.26", "--state", st, "get", "pods"],
+    );
+    assert!(out.contains("rabbit-0 "), "{out}");
+}

@@ -78,11 +78,24 @@ pub struct ScaleArgs {
     #[arg(value_name = "TYPE[/NAME]", num_args = 1..=2, required = true)]
     pub target: Vec<String>,
     /// New replica count.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub replicas: i64,
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_int32)]
+    pub replicas: i32,
     /// Namespace.
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
+}
+
+/// An int32 flag value, refused as kubectl's flag parser refuses it.
+fn parse_int32(s: &str) -> Result<i32, String> {
+    s.parse::<i32>().map_err(|e| {
+        let why = match e.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                "value out of range"
+            }
+            _ => "invalid syntax",
+        };
+        format!("strconv.ParseInt: parsing {s:?}: {why}")
+    })
 }
 
 /// `--cascade`.
@@ -136,26 +149,39 @@ pub struct EventsArgs {
     pub namespace: String,
 }
 
-/// Now: `STSC_NOW` (RFC 3339, for reproducible output) or the system clock.
-fn now() -> i64 {
-    if let Some(t) = std::env::var("STSC_NOW")
-        .ok()
-        .and_then(|s| parse_rfc3339(&s))
-    {
-        return t;
-    }
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+/// Now: `STSC_NOW` (RFC 3339, for reproducible output) or the system clock; and `STSC_SEED`
+/// (reproducible uids in a fresh state, for tests and docs). A bad value is a usage error.
+fn clock() -> Result<(i64, Option<u64>), u8> {
+    let now = match std::env::var("STSC_NOW") {
+        Ok(s) => parse_rfc3339(&s).ok_or_else(|| {
+            super::fail_usage(format!(
+                "STSC_NOW: invalid time {s:?}: expected RFC 3339 UTC such as 2026-11-23T00:00:00Z"
+            ))
+        })?,
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    let seed = match std::env::var("STSC_SEED") {
+        Ok(s) => Some(s.parse::<u64>().map_err(|_| {
+            super::fail_usage(format!(
+                "STSC_SEED: invalid seed {s:?}: expected a whole number"
+            ))
+        })?),
+        Err(_) => None,
+    };
+    Ok((now, seed))
+}
+
+/// A state folder that cannot be opened or read is an I/O problem: exit 2.
+fn store_failed(e: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {e}");
+    EXIT_USAGE
 }
 
 fn open(state: &Path, version: KubeVersion) -> Result<Session, u8> {
-    // STSC_SEED: reproducible uids in a fresh state (tests, docs).
-    let seed = std::env::var("STSC_SEED").ok().and_then(|s| s.parse().ok());
-    Session::open(state, now(), version, seed).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_INVALID
-    })
+    let (now, seed) = clock()?;
+    Session::open(state, now, version, seed).map_err(store_failed)
 }
 
 /// Reconcile, commit, print the events; the exit code.
@@ -236,11 +262,8 @@ fn statefulset_target(
 
 /// Open for reading `resources`: a settled state loads only them (see [`Session::open_view`]).
 fn open_view(state: &Path, version: KubeVersion, resources: &[&str]) -> Result<Session, u8> {
-    let seed = std::env::var("STSC_SEED").ok().and_then(|s| s.parse().ok());
-    Session::open_view(state, now(), version, seed, resources).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_INVALID
-    })
+    let (now, seed) = clock()?;
+    Session::open_view(state, now, version, seed, resources).map_err(store_failed)
 }
 
 /// Open the state and bring it to a fixed point before reading it; `Err` is the exit code.
@@ -287,9 +310,9 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
         };
         let out = compiler.compile(&sources);
         findings.extend(out.findings);
-        let errors = findings.iter().any(|f| f.severity == Severity::Error);
-        if errors {
-            eprint!("{}", render_text(&findings, style.snippets, style.color));
+        // Warnings are shown as `build` shows them; errors stop the apply before anything.
+        eprint!("{}", render_text(&findings, style.snippets, style.color));
+        if findings.iter().any(|f| f.severity == Severity::Error) {
             eprintln!("stsc: nothing applied");
             return EXIT_INVALID;
         }
@@ -299,30 +322,19 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
     for f in &args.files {
         match read_manifests(f) {
             Ok(o) => objects.extend(o),
-            Err(msg) => {
+            Err((code, msg)) => {
                 eprintln!("{msg}");
-                return EXIT_INVALID;
+                return code;
             }
         }
     }
-    // Manifests get the same strict schema and API checks as compiled specs.
-    let schemas = crate::validate::Schemas::new(version);
-    for o in &objects {
-        if let Some(v) = schemas.validate(o).into_iter().next() {
-            let r = resources::by_kind(o["kind"].as_str().unwrap_or(""));
-            let kind = r.map_or(o["kind"].as_str().unwrap_or("").to_string(), |r| {
-                r.kind.to_string()
-            });
-            eprintln!(
-                "error: {kind} {:?} is invalid: {}",
-                meta_str(o, "name"),
-                v.message
-            );
-            return EXIT_INVALID;
-        }
-    }
-    let Ok(mut s) = open(state, version) else {
+    if let Err(msg) = check_manifests(&objects[from_specs..], version) {
+        eprintln!("{msg}");
         return EXIT_INVALID;
+    }
+    let mut s = match open(state, version) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let mut printed = String::new();
     // The seed's "create storageclass if needed": a class named by a spec's claim but absent is
@@ -361,21 +373,59 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
             Ok((what, _)) => {
                 printed.push_str(&format!("{}/{name} {}\n", r.prefix(), what.as_str()))
             }
-            // Nothing is committed: the state stays as it was.
-            Err(e) => {
-                super::emit(&printed);
-                return fail(&e);
-            }
+            // Nothing is committed and nothing is reported as done: the state stays as it was.
+            Err(e) => return fail(&e),
         }
     }
     settle(s, &mut printed, true)
 }
 
-fn read_manifests(path: &Path) -> Result<Vec<Value>, String> {
+/// Manifests given with `-f` get what the API server does to them: a kind the runtime serves,
+/// the strict schema of the version, then the API rules (names, selectors, ports, the pod rules).
+fn check_manifests(objects: &[Value], version: KubeVersion) -> Result<(), String> {
+    let schemas = crate::validate::Schemas::new(version);
+    for o in objects {
+        let kind = o["kind"].as_str().unwrap_or("");
+        if !crate::validate::has_schema(o) {
+            return Err(format!(
+                "error: stsc's runtime does not run {} objects ({:?}): it runs StatefulSet, Service, ServiceAccount, ClusterRole, ClusterRoleBinding and StorageClass; apply the rest to a real cluster",
+                if kind.is_empty() { "kind-less" } else { kind },
+                meta_str(o, "name")
+            ));
+        }
+        if let Some(v) = schemas.validate(o).into_iter().next() {
+            return Err(format!(
+                "error: {kind} {:?} is invalid: {}",
+                meta_str(o, "name"),
+                v.message
+            ));
+        }
+    }
+    let refs: Vec<&Value> = objects.iter().collect();
+    let found = crate::validate::api_rules(&refs, version);
+    // stsc's own lints about its output (a governing Service in the same output, claims that
+    // nothing mounts) are not API-server rules: a cluster takes those objects.
+    let lint = |v: &crate::validate::Violation| {
+        matches!(v.rule, "missing-headless-service" | "unmounted-claim")
+    };
+    if let Some((i, v)) = found.iter().find(|(_, v)| !v.warning && !lint(v)) {
+        let o = &objects[*i];
+        return Err(format!(
+            "The {} {:?} is invalid: {}",
+            o["kind"].as_str().unwrap_or(""),
+            meta_str(o, "name"),
+            v.message
+        ));
+    }
+    Ok(())
+}
+
+/// The objects of a manifest file or directory; `Err` carries the exit code (2 for I/O).
+fn read_manifests(path: &Path) -> Result<Vec<Value>, (u8, String)> {
     let mut files = Vec::new();
     if path.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| format!("error: {}: {e}", path.display()))?
+            .map_err(|e| (EXIT_USAGE, format!("error: {}: {e}", path.display())))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -388,16 +438,17 @@ fn read_manifests(path: &Path) -> Result<Vec<Value>, String> {
     } else {
         files.push(path.to_path_buf());
     }
-    let (sources, findings) = read_sources(&files).map_err(|e| format!("error: {e}"))?;
+    let (sources, findings) =
+        read_sources(&files).map_err(|e| (EXIT_USAGE, format!("error: {e}")))?;
     if let Some(f) = findings.first() {
-        return Err(format!("error: {}", f.headline()));
+        return Err((EXIT_INVALID, format!("error: {}", f.headline())));
     }
     let mut out = Vec::new();
     for src in sources {
         let src: Arc<SourceFile> = src;
         match manifests::parse(&src) {
             Ok(o) => out.extend(o),
-            Err(f) => return Err(format!("error: {}", f.headline())),
+            Err(f) => return Err((EXIT_INVALID, format!("error: {}", f.headline()))),
         }
     }
     Ok(out)
@@ -558,8 +609,9 @@ pub fn scale(args: &ScaleArgs, state: &Path, version: KubeVersion) -> u8 {
         Err(code) => return code,
     };
     let name = name.as_str();
-    let Ok(mut s) = open(state, version) else {
-        return EXIT_INVALID;
+    let mut s = match open(state, version) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     if let Err(e) = s.cluster.scale(r, &args.namespace, name, args.replicas) {
         return fail(&e);
@@ -578,8 +630,9 @@ pub fn delete(args: &DeleteArgs, state: &Path, version: KubeVersion) -> u8 {
         eprintln!("error: resource(s) were provided, but no name was specified");
         return EXIT_USAGE;
     }
-    let Ok(mut s) = open(state, version) else {
-        return EXIT_INVALID;
+    let mut s = match open(state, version) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let cascade = match args.cascade {
         CascadeArg::Background => Cascade::Background,
@@ -589,7 +642,7 @@ pub fn delete(args: &DeleteArgs, state: &Path, version: KubeVersion) -> u8 {
     let mut code = EXIT_OK;
     for n in &names {
         match s.cluster.delete(r, &args.namespace, n, cascade) {
-            Ok(()) => printed.push_str(&format!("{} {n:?} deleted\n", r.qualified())),
+            Ok(()) => printed.push_str(&format!("{} {n:?} deleted\n", r.prefix())),
             Err(e) => {
                 eprintln!("{e}");
                 code = EXIT_INVALID;
@@ -628,8 +681,9 @@ pub fn fault(args: &FaultArgs, state: &Path, version: KubeVersion) -> u8 {
         eprintln!("error: one of --not-ready, --fail or --clear is required");
         return EXIT_USAGE;
     };
-    let Ok(mut s) = open(state, version) else {
-        return EXIT_INVALID;
+    let mut s = match open(state, version) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let Some(mut pod) = s.cluster.get(r, &args.namespace, name).cloned() else {
         return fail(&ApiError::not_found(r, name));

@@ -550,7 +550,7 @@ impl Cluster {
         r: &Resource,
         namespace: &str,
         name: &str,
-        replicas: i64,
+        replicas: i32,
     ) -> Result<(), ApiError> {
         let Some(mut o) = self.get(r, namespace, name).cloned() else {
             return Err(ApiError::not_found(r, name));

@@ -512,7 +512,22 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
 
     // Members are partitioned (§4.4) as they are found: replicas by slot, the rest condemned.
     let in_range = |o: i64| o >= start && o < start + replicas;
-    let mut slots: Vec<Option<PodState<'_>>> = vec![None; usize::try_from(replicas).unwrap_or(0)];
+    // One slot per replica the controller can act on: under OrderedReady it stops at the first
+    // missing pod, so slots past the highest member plus one are never read (a set scaled to
+    // int32's maximum must not allocate two billion of them).
+    let reach = if monotonic {
+        let top = s
+            .pods
+            .iter()
+            .filter(|p| p.parent == name)
+            .map(|p| p.ordinal - start + 2)
+            .max()
+            .unwrap_or(1);
+        replicas.min(top.max(1))
+    } else {
+        replicas
+    };
+    let mut slots: Vec<Option<PodState<'_>>> = vec![None; usize::try_from(reach).unwrap_or(0)];
     let mut condemned: Vec<PodState<'_>> = Vec::new();
 
     // Adoption and release (§4.2).

@@ -181,6 +181,11 @@ impl Store {
             path: path.display().to_string(),
             message: e.to_string(),
         };
+        // redb would silently lay a new database over an empty file: a truncated state is
+        // reported, never replaced.
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+            return Err(db_err(&"the file is empty (zero length), not a stsc state; move it away or delete the folder to start afresh"));
+        }
         let db = Database::create(&path).map_err(|e| db_err(&e))?;
         let format = {
             let tx = db.begin_read().map_err(|e| db_err(&e))?;

@@ -59,6 +59,15 @@ impl Violation {
     }
 }
 
+/// Whether `obj` is of a kind stsc has a schema for (and the runtime serves).
+pub fn has_schema(obj: &Value) -> bool {
+    let api = obj["apiVersion"].as_str().unwrap_or_default();
+    let kind = obj["kind"].as_str().unwrap_or_default();
+    KINDS
+        .iter()
+        .any(|k| k.strip_suffix(kind).and_then(|p| p.strip_suffix('/')) == Some(api))
+}
+
 /// `apiVersion/kind` keys of the kinds stsc has schemas for, in the bundle's order.
 const KINDS: &[&str] = &[
     "v1/ServiceAccount",
