@@ -125,7 +125,7 @@ impl Finding {
 pub fn render_text(findings: &[Finding], snippets: bool, color: bool) -> String {
     let mut out = String::new();
     for f in findings {
-        let _ = writeln!(out, "{}", f.headline());
+        let _ = writeln!(out, "{}", visible(&f.headline()));
         if snippets {
             if let (Some(span), Some(text)) = (f.span, &f.source) {
                 out.push_str(&snippet(f, span, text.clone(), color));
@@ -133,14 +133,31 @@ pub fn render_text(findings: &[Finding], snippets: bool, color: bool) -> String 
             }
         }
         if let Some(h) = &f.help {
-            let _ = writeln!(out, "  = help: {h}");
+            let _ = writeln!(out, "  = help: {}", visible(h));
         }
     }
     out
 }
 
+/// `s` with control characters other than line breaks shown as `\u{1b}`: a spec's text never
+/// drives the terminal (an ESC in a value would otherwise reach it raw).
+pub fn visible(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\r' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn snippet(f: &Finding, span: Span, text: Arc<str>, color: bool) -> String {
-    let mut d = MietteDiagnostic::new(f.message.clone())
+    let mut d = MietteDiagnostic::new(visible(&f.message))
         .with_code(f.rule)
         .with_severity(match f.severity {
             Severity::Error => miette::Severity::Error,

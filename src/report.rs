@@ -82,7 +82,7 @@ pub fn sarif(findings: &[Finding]) -> String {
                 "level": sarif_level(f.severity),
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f.file.replace('\\', "/")},
+                    "artifactLocation": {"uri": uri(&f.file)},
                     "region": {"startLine": line, "startColumn": col},
                 }}],
             })
@@ -103,9 +103,29 @@ pub fn sarif(findings: &[Finding]) -> String {
     format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
 }
 
-/// Escape workflow-command data (`%`, CR, LF).
+/// A path as a SARIF `uri`: relative paths stay relative, with `/` separators and every byte
+/// outside RFC 3986's unreserved set percent-encoded (`specs/my%20app.yaml`); absolute paths
+/// become `file://` URIs.
+pub fn uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    let mut out = String::with_capacity(p.len());
+    if p.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in p.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Escape workflow-command data (`%`, CR, LF); other control characters are shown escaped,
+/// never passed to the terminal.
 fn gh_data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::diag::visible(&s.replace('%', "%25"))
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -149,7 +169,10 @@ fn xml(s: &str) -> String {
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&apos;"),
             '\n' => o.push_str("&#10;"),
-            c if (c as u32) < 0x20 && c != '\t' => o.push_str(&format!("&#{};", c as u32)),
+            '\r' => o.push_str("&#13;"),
+            '\t' => o.push('\t'),
+            // XML 1.0 has no way to write other control characters, even as references.
+            c if (c as u32) < 0x20 || matches!(c, '\u{fffe}' | '\u{ffff}') => o.push('\u{fffd}'),
             c => o.push(c),
         }
     }

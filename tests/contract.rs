@@ -262,3 +262,45 @@ fn ordinals_on_1_26_start_at_zero_in_the_runtime_too() {
     );
     assert!(out.contains("rabbit-0 "), "{out}");
 }
+
+/// A spec whose label key holds ESC and other control characters, in a file name with a space.
+fn hostile_spec(dir: &std::path::Path) -> String {
+    let spec = dir.join("my app.yaml");
+    std::fs::write(
+        &spec,
+        "name: web\nimage: nginx\nlabels:\n  \"a\\e[31mred\\u0001\": x\n",
+    )
+    .unwrap();
+    spec.to_str().unwrap().to_string()
+}
+
+#[test]
+fn reports_never_pass_control_characters_and_sarif_uris_are_encoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = hostile_spec(dir.path());
+    for format in ["text", "github", "junit", "sarif", "json"] {
+        let (out, err, code) = stsc(dir.path(), &["check", "--format", format, &spec]);
+        assert_eq!(code, 1, "{format}: {err}");
+        let all = format!("{out}{err}");
+        assert!(!all.contains('\u{1b}'), "{format} passes ESC: {all:?}");
+        if format == "junit" {
+            let bad = all
+                .chars()
+                .find(|c| (*c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'));
+            assert_eq!(bad, None, "not XML 1.0: {all:?}");
+            assert!(!all.contains("&#1;") && !all.contains("&#27;"), "{all}");
+        }
+    }
+    // Relative path as the user gave it: percent-encoded.
+    let rel = tempfile::Builder::new()
+        .prefix("sarif")
+        .tempdir_in(env!("CARGO_MANIFEST_DIR"))
+        .unwrap();
+    let name = hostile_spec(rel.path());
+    let relname = name
+        .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/"))
+        .unwrap();
+    let (out, _, _) = stsc(dir.path(), &["check", "--format", "sarif", relname]);
+    let encoded = relname.replace(' ', "%20");
+    assert!(out.contains(&format!("\"uri\": \"{encoded}\"")), "{out}");
+}
