@@ -11,13 +11,12 @@ use crate::locate::locate;
 use crate::spec::display_path;
 use crate::validate::KubeVersion;
 
+/// Kind, namespace and name; an object without a namespace is in `default`, where
+/// `kubectl apply` puts it.
 fn identity(o: &Value) -> (String, String, String) {
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    (
-        s(&o["kind"]),
-        s(&o["metadata"]["namespace"]),
-        s(&o["metadata"]["name"]),
-    )
+    let ns = o["metadata"]["namespace"].as_str().unwrap_or("default");
+    (s(&o["kind"]), ns.to_string(), s(&o["metadata"]["name"]))
 }
 
 /// Findings for every new StatefulSet and Service that exists in `old` under the same kind,
@@ -50,6 +49,8 @@ fn statefulset(
     let (mut old, mut new) = (prev.clone(), m.object.clone());
     defaults::statefulset(&mut old, v);
     defaults::statefulset(&mut new, v);
+    defaults::comparable(&mut old);
+    defaults::comparable(&mut new);
     let detail = update::statefulset_forbidden_changes(&old, &new, v);
     for c in &detail {
         let span = locate(app, &m.object, &c.pointer, c.new.as_ref());
@@ -65,11 +66,21 @@ fn statefulset(
             c.describe()
         );
         let orphan = format!("kubectl delete statefulset {name} --cascade=orphan");
-        let pods: Vec<String> = ordinals(&old).map(|o| format!("{name}-{o}")).collect();
+        // A few names stand for all of them: the replica count may be two billion.
+        let pods: Vec<String> = ordinals(&old)
+            .take(5)
+            .map(|o| format!("{name}-{o}"))
+            .collect();
+        let all = ordinals(&old).end - ordinals(&old).start;
+        let more = if all > 5 {
+            format!(" (and {} more)", all - 5)
+        } else {
+            String::new()
+        };
         let help = if selector {
             format!(
                 "the running pods would not match the new selector: `{orphan}`, `kubectl delete pod {}`, then apply; the new pods take the same names and reattach the same claims",
-                pods.join(" ")
+                pods.join(" ") + &more
             )
         } else if c.pointer.ends_with("/resources/requests/storage")
             && c.old.is_some()
@@ -80,7 +91,7 @@ fn statefulset(
             let size = c.new.as_ref().and_then(Value::as_str).unwrap_or_default();
             format!(
                 "claim templates never change existing claims: resize {} first (each like `kubectl patch pvc {} -p '{{\"spec\":{{\"resources\":{{\"requests\":{{\"storage\":\"{size}\"}}}}}}}}'`, the StorageClass needs allowVolumeExpansion), then `{orphan}` and apply; pods and claims are kept and adopted",
-                claims.join(", "),
+                claims.join(", ") + &more,
                 claims.first().map_or("CLAIM", String::as_str)
             )
         } else {
@@ -119,8 +130,14 @@ fn scale_down(
     let app = &compiled.apps[m.app];
     let name = new["metadata"]["name"].as_str().unwrap_or_default();
     let (was, now) = (ordinals(old), ordinals(new));
-    let condemned: Vec<i64> = was.clone().filter(|o| !now.contains(o)).collect();
-    if condemned.is_empty() {
+    // The condemned ordinals are the old range less the new one: at most two ranges, never a
+    // list as long as the replica count (int32 allows two billion).
+    let condemned = [
+        was.start..was.end.min(now.start),
+        was.start.max(now.end)..was.end,
+    ];
+    let count: i64 = condemned.iter().map(|r| (r.end - r.start).max(0)).sum();
+    if count == 0 {
         return;
     }
     let claims: Vec<&str> = new["spec"]["volumeClaimTemplates"]
@@ -134,13 +151,34 @@ fn scale_down(
     if claims.is_empty() {
         return;
     }
-    let names: Vec<String> = condemned
+    const SHOWN: usize = 5;
+    let first: Vec<i64> = condemned
+        .iter()
+        .flat_map(|r| r.clone())
+        .take(SHOWN)
+        .collect();
+    let more = |shown: usize, total: i64| -> String {
+        if total > shown as i64 {
+            format!(" and {} more", total - shown as i64)
+        } else {
+            String::new()
+        }
+    };
+    let shown_names: Vec<String> = first
         .iter()
         .flat_map(|o| claims.iter().map(move |c| format!("{c}-{name}-{o}")))
+        .take(SHOWN)
         .collect();
+    let claim_total = count * claims.len() as i64;
+    let names = format!(
+        "{}{}",
+        shown_names.join(", "),
+        more(shown_names.len(), claim_total)
+    );
+    let pods_shown: Vec<String> = first.iter().map(|o| format!("{name}-{o}")).collect();
+    let pods = format!("{}{}", pods_shown.join(", "), more(pods_shown.len(), count));
     let delete = defaults::pvc_retention_enabled(v)
         && new["spec"]["persistentVolumeClaimRetentionPolicy"]["whenScaled"] == "Delete";
-    let pods: Vec<String> = condemned.iter().map(|o| format!("{name}-{o}")).collect();
     let (verb, tail) = if delete {
         ("deletes", " (whenScaled: Delete): their data is lost")
     } else {
@@ -150,10 +188,10 @@ fn scale_down(
         "StatefulSet {name:?}: replicas {} → {} removes pod{} {} and {verb} PersistentVolumeClaim{} {}{tail}",
         was.end - was.start,
         now.end - now.start,
-        plural(pods.len()),
-        pods.join(", "),
-        plural(names.len()),
-        names.join(", ")
+        plural(count as usize),
+        pods,
+        plural(claim_total as usize),
+        names
     );
     let help = if delete {
         "a later scale-up creates new, empty claims; back the data up first if it matters"

@@ -304,3 +304,99 @@ fn reports_never_pass_control_characters_and_sarif_uris_are_encoded() {
     let encoded = relname.replace(' ', "%20");
     assert!(out.contains(&format!("\"uri\": \"{encoded}\"")), "{out}");
 }
+
+/// `kubectl get -o yaml` of the seed's StatefulSet as a cluster stores it: no namespace written,
+/// `creationTimestamp: null` in the templates, a claim template `status`, the size as `1024Mi`.
+const EXPORTED_WEB: &str = "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+  labels:
+    app: nginx
+spec:
+  replicas: 2
+  serviceName: nginx
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      creationTimestamp: null
+      labels:
+        app: nginx
+    spec:
+      serviceAccountName: statefulset-sa
+      containers:
+      - name: nginx
+        image: k8s.gcr.io/nginx-slim:0.8
+        ports:
+        - containerPort: 80
+          name: web
+        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - apiVersion: v1
+    kind: PersistentVolumeClaim
+    metadata:
+      creationTimestamp: null
+      name: www
+    spec:
+      accessModes: [ReadWriteOnce]
+      storageClassName: statefulset-storageclass
+      resources:
+        requests:
+          storage: 1024Mi
+    status:
+      phase: Pending
+";
+
+#[test]
+fn against_compares_what_the_api_server_compares() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.yaml");
+    std::fs::write(&old, EXPORTED_WEB).unwrap();
+    let (out, err, code) = stsc(
+        dir.path(),
+        &[
+            "check",
+            "--against",
+            old.to_str().unwrap(),
+            "examples/web.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("immutable-field"), "{err}");
+    // The same export scaled to the int32 maximum: a bounded summary, not two billion names.
+    let huge = EXPORTED_WEB.replace("replicas: 2", "replicas: 2147483647");
+    std::fs::write(&old, huge).unwrap();
+    let (out2, err, code) = stsc(
+        dir.path(),
+        &[
+            "check",
+            "--against",
+            old.to_str().unwrap(),
+            "examples/web.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let err = format!("{out2}{err}");
+    assert!(
+        err.contains("replicas 2147483647 → 2 removes pods web-2, web-3, web-4, web-5, web-6 and 2147483640 more and leaves PersistentVolumeClaims www-web-2, www-web-3, www-web-4, www-web-5, www-web-6 and 2147483640 more behind"),
+        "{err}"
+    );
+    assert!(err.len() < 4000, "{} bytes", err.len());
+    // An empty OLD is not "no problems".
+    std::fs::write(&old, "").unwrap();
+    let (_, err, code) = stsc(
+        dir.path(),
+        &[
+            "check",
+            "--against",
+            old.to_str().unwrap(),
+            "examples/web.yaml",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no Kubernetes objects in it"), "{err}");
+}

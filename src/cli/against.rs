@@ -91,6 +91,12 @@ pub(crate) fn load(
                     }
                 }
             }
+            if objects.is_empty() && findings.is_empty() {
+                return Err(format!(
+                    "--against {}: no Kubernetes objects in it (an empty file or no manifests): nothing to compare with",
+                    p.display()
+                ));
+            }
         }
         Old::Git { rev, dir } => {
             git(&[
