@@ -209,6 +209,44 @@ pub fn apply(o: &mut Value, v: KubeVersion) {
     }
 }
 
+/// What the server compares, not what a file happens to say: quantities in canonical form
+/// (`1024Mi` is `1Gi`), and the fields `kubectl get -o yaml` exports that carry nothing
+/// (`creationTimestamp: null` in templates, a claim template's `status`).
+pub fn comparable(o: &mut Value) {
+    let spec = &mut o["spec"];
+    if let Some(m) = spec["template"]["metadata"].as_object_mut() {
+        m.retain(|k, v| !(k == "creationTimestamp" && v.is_null()));
+    }
+    if let Some(cs) = spec["template"]["spec"]["containers"].as_array_mut() {
+        cs.iter_mut()
+            .for_each(|c| canonical_quantities(&mut c["resources"]));
+    }
+    if let Some(ts) = spec["volumeClaimTemplates"].as_array_mut() {
+        for t in ts {
+            if let Some(m) = t.as_object_mut() {
+                m.remove("status");
+            }
+            if let Some(m) = t["metadata"].as_object_mut() {
+                m.retain(|k, v| !(k == "creationTimestamp" && v.is_null()));
+            }
+            canonical_quantities(&mut t["spec"]["resources"]);
+        }
+    }
+}
+
+/// `requests` and `limits` with every quantity in the API server's canonical text.
+fn canonical_quantities(resources: &mut Value) {
+    for part in ["requests", "limits"] {
+        if let Some(m) = resources[part].as_object_mut() {
+            for v in m.values_mut() {
+                if let Some(q) = crate::quantity::Quantity::from_value(v) {
+                    *v = Value::String(q.canonical());
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,43 +302,5 @@ mod tests {
         );
         assert_eq!(s["spec"]["externalTrafficPolicy"], "Cluster");
         assert_eq!(s["spec"]["allocateLoadBalancerNodePorts"], true);
-    }
-}
-
-/// What the server compares, not what a file happens to say: quantities in canonical form
-/// (`1024Mi` is `1Gi`), and the fields `kubectl get -o yaml` exports that carry nothing
-/// (`creationTimestamp: null` in templates, a claim template's `status`).
-pub fn comparable(o: &mut Value) {
-    let spec = &mut o["spec"];
-    if let Some(m) = spec["template"]["metadata"].as_object_mut() {
-        m.retain(|k, v| !(k == "creationTimestamp" && v.is_null()));
-    }
-    if let Some(cs) = spec["template"]["spec"]["containers"].as_array_mut() {
-        cs.iter_mut()
-            .for_each(|c| canonical_quantities(&mut c["resources"]));
-    }
-    if let Some(ts) = spec["volumeClaimTemplates"].as_array_mut() {
-        for t in ts {
-            if let Some(m) = t.as_object_mut() {
-                m.remove("status");
-            }
-            if let Some(m) = t["metadata"].as_object_mut() {
-                m.retain(|k, v| !(k == "creationTimestamp" && v.is_null()));
-            }
-            canonical_quantities(&mut t["spec"]["resources"]);
-        }
-    }
-}
-
-/// `requests` and `limits` with every quantity in the API server's canonical text.
-fn canonical_quantities(resources: &mut Value) {
-    for part in ["requests", "limits"] {
-        if let Some(m) = resources[part].as_object_mut() {
-            for v in m.values_mut() {
-                if let Some(q) = crate::quantity::Quantity::from_value(v) {
-                    *v = Value::String(q.canonical());
-                }
-            }
-        }
     }
 }
