@@ -94,19 +94,120 @@ pub fn to_json_list(manifests: &[Manifest]) -> Result<String, OutputError> {
     String::from_utf8(buf).map_err(|e| OutputError::Serialize(e.to_string()))
 }
 
-/// `<kind>-<name>.yaml`, lowercase kind.
-pub fn file_name(m: &Manifest) -> String {
+/// `<kind>-<name>.yaml`, lowercase kind; `<kind>-<name>.<namespace>.yaml` when the build holds
+/// that kind and name in more than one namespace (a namespace has no `.`, so the name stays
+/// readable). Characters a file system may refuse (`:` in `system:` roles, `/`) become `_`.
+pub fn file_name(m: &Manifest, several_namespaces: bool) -> String {
     let kind = m.object["kind"].as_str().unwrap_or("object").to_lowercase();
     let name = m.object["metadata"]["name"].as_str().unwrap_or("unnamed");
-    format!("{kind}-{name}.yaml")
+    let portable = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    match m.object["metadata"]["namespace"].as_str() {
+        Some(ns) if several_namespaces => {
+            format!("{kind}-{}.{}.yaml", portable(name), portable(ns))
+        }
+        _ => format!("{kind}-{}.yaml", portable(name)),
+    }
 }
 
-/// The files `-o DIR` writes: (file name, content), the kustomization last.
-pub fn dir_files(manifests: &[Manifest]) -> Result<Vec<(String, String)>, OutputError> {
-    let mut files: Vec<(String, String)> = Vec::with_capacity(manifests.len() + 1);
+/// The file that records which files of an output directory stsc wrote, one name a line, so
+/// that files a user added (and listed in `kustomization.yaml`) are never taken for stale ones.
+/// No YAML extension: `kubectl apply -f DIR`, kustomize and Argo CD pass it by.
+pub const OWNED_LIST: &str = ".stsc-files";
+
+/// What an output directory holds before a build: the files stsc wrote there, and the
+/// `kustomization.yaml` (with what the user added to it).
+#[derive(Debug, Clone, Default)]
+pub struct DirState {
+    /// Files stsc wrote there before.
+    pub owned: Vec<String>,
+    /// The current kustomization, if any.
+    pub kustomization: Option<Value>,
+}
+
+impl DirState {
+    /// Read `dir` (missing files are an empty state).
+    pub fn read(dir: &Path) -> DirState {
+        let kustomization = std::fs::read_to_string(dir.join("kustomization.yaml"))
+            .ok()
+            .and_then(|text| {
+                let src = crate::source::SourceFile::new("kustomization.yaml", text);
+                crate::yaml::load(&src).ok()?.into_iter().next()
+            })
+            .map(|d| d.value)
+            .filter(Value::is_object);
+        let owned: Vec<String> = match std::fs::read_to_string(dir.join(OWNED_LIST)) {
+            Ok(text) => text.lines().map(str::to_string).collect(),
+            // A directory from before the list: the kustomization's entries that have the
+            // shape of stsc's file names.
+            Err(_) => resources(kustomization.as_ref())
+                .into_iter()
+                .filter(|n| {
+                    n.split_once('-')
+                        .is_some_and(|(k, _)| k.bytes().all(|c| c.is_ascii_lowercase()))
+                })
+                .collect(),
+        };
+        let owned = owned.into_iter().filter(|n| plain_file_name(n)).collect();
+        DirState {
+            owned,
+            kustomization,
+        }
+    }
+}
+
+/// Only plain file names in DIR: never follow a path out of it.
+fn plain_file_name(n: &str) -> bool {
+    !n.is_empty() && !n.contains('/') && !n.contains('\\') && !n.starts_with('.')
+}
+
+fn resources(k: Option<&Value>) -> Vec<String> {
+    k.and_then(|k| k["resources"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The files `-o DIR` writes: (file name, content), then the kustomization and the list of
+/// owned files. The kustomization keeps what the user gave it: its other fields, and entries
+/// for files stsc did not write.
+pub fn dir_files(
+    manifests: &[Manifest],
+    before: &DirState,
+) -> Result<Vec<(String, String)>, OutputError> {
+    let mut namespaces: std::collections::HashMap<(&str, &str), std::collections::HashSet<&str>> =
+        Default::default();
+    for m in manifests {
+        let o = &m.object;
+        let key = (
+            o["kind"].as_str().unwrap_or(""),
+            o["metadata"]["name"].as_str().unwrap_or(""),
+        );
+        namespaces
+            .entry(key)
+            .or_default()
+            .insert(o["metadata"]["namespace"].as_str().unwrap_or(""));
+    }
+    let mut files: Vec<(String, String)> = Vec::with_capacity(manifests.len() + 2);
     let mut owners: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for m in manifests {
-        let name = file_name(m);
+        let o = &m.object;
+        let key = (
+            o["kind"].as_str().unwrap_or(""),
+            o["metadata"]["name"].as_str().unwrap_or(""),
+        );
+        let name = file_name(m, namespaces[&key].len() > 1);
         if let Some(first) = owners.get(&name) {
             return Err(OutputError::FileClash {
                 file: name,
@@ -120,32 +221,43 @@ pub fn dir_files(manifests: &[Manifest]) -> Result<Vec<(String, String)>, Output
     for ((_, text), yaml) in files.iter_mut().zip(yaml_each(manifests)?) {
         *text = yaml;
     }
-    let kustomization = json!({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+    let ours: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let theirs: Vec<String> = resources(before.kustomization.as_ref())
+        .into_iter()
+        .filter(|n| !before.owned.contains(n) && !ours.contains(n))
+        .collect();
+    let mut kustomization = before.kustomization.clone().unwrap_or_else(|| {
+        json!({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+        })
     });
+    kustomization["resources"] = json!(ours.iter().chain(&theirs).collect::<Vec<_>>());
+    let mut list = ours.join("\n");
+    list.push('\n');
     files.push((
         "kustomization.yaml".to_string(),
         object_yaml(&kustomization)?,
     ));
+    files.push((OWNED_LIST.to_string(), list));
     Ok(files)
 }
 
-/// Write files into `dir` atomically: every file goes to a temporary name first, and only when
-/// all are written are they renamed into place. On failure the temporaries are removed and no
-/// existing file is touched.
+/// Write files into `dir` so that it changes whole or not at all: every file goes to a
+/// temporary name first; then each existing file is moved aside and the new one moved in. On any
+/// failure the old files are moved back and no temporary is left behind.
 pub fn write_dir(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>, OutputError> {
     let io = |path: &Path, source| OutputError::Io {
         path: path.display().to_string(),
         source,
     };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let pid = std::process::id();
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let result = (|| {
+    let staged = (|| {
         for (name, content) in files {
             let target = dir.join(name);
-            let tmp = dir.join(format!(".{name}.stsc-tmp-{}", std::process::id()));
+            let tmp = dir.join(format!(".{name}.stsc-tmp-{pid}"));
             let mut f = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
             temps.push((tmp.clone(), target));
             f.write_all(content.as_bytes()).map_err(|e| io(&tmp, e))?;
@@ -153,18 +265,64 @@ pub fn write_dir(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>,
         }
         Ok(())
     })();
-    if let Err(e) = result {
+    if let Err(e) = staged {
         for (tmp, _) in &temps {
             let _ = std::fs::remove_file(tmp);
         }
         return Err(e);
     }
-    let mut written = Vec::new();
+    swap_in(&temps, pid).map_err(|(path, e)| io(&path, e))?;
+    Ok(temps.into_iter().map(|(_, target)| target).collect())
+}
+
+/// Move each staged file into place, keeping the file it replaces aside until all are in;
+/// undo everything on the first failure.
+fn swap_in(temps: &[(PathBuf, PathBuf)], pid: u32) -> Result<(), (PathBuf, std::io::Error)> {
+    let aside = |t: &Path| {
+        let n = t
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        t.with_file_name(format!(".{n}.stsc-old-{pid}"))
+    };
+    let mut done: Vec<(&Path, Option<PathBuf>)> = Vec::new();
+    let mut result = Ok(());
     for (tmp, target) in temps {
-        std::fs::rename(&tmp, &target).map_err(|e| io(&target, e))?;
-        written.push(target);
+        let old = aside(target);
+        let had = target.exists();
+        if had {
+            if let Err(e) = std::fs::rename(target, &old) {
+                result = Err((target.clone(), e));
+                break;
+            }
+        }
+        if let Err(e) = std::fs::rename(tmp, target) {
+            if had {
+                let _ = std::fs::rename(&old, target);
+            }
+            result = Err((target.clone(), e));
+            break;
+        }
+        done.push((target, had.then_some(old)));
     }
-    Ok(written)
+    if result.is_err() {
+        for (target, old) in done.iter().rev() {
+            let _ = std::fs::remove_file(target);
+            if let Some(old) = old {
+                let _ = std::fs::rename(old, target);
+            }
+        }
+        for (tmp, _) in temps {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return result;
+    }
+    for (_, old) in done {
+        if let Some(old) = old {
+            let _ = std::fs::remove_file(old);
+        }
+    }
+    Ok(())
 }
 
 /// How one file of an output directory differs from what stsc would write.
@@ -178,29 +336,13 @@ pub struct FileDrift {
     pub new: Option<String>,
 }
 
-/// The files an earlier `-o DIR` wrote: the resources of `DIR/kustomization.yaml`.
-fn owned_files(dir: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(dir.join("kustomization.yaml")) else {
-        return Vec::new();
-    };
-    let src = crate::source::SourceFile::new("kustomization.yaml", text);
-    let Ok(docs) = crate::yaml::load(&src) else {
-        return Vec::new();
-    };
-    docs.first()
-        .and_then(|d| d.value["resources"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(Value::as_str)
-        // Only plain file names in DIR: never follow a path out of it.
-        .filter(|n| !n.contains('/') && !n.contains('\\') && !n.starts_with('.'))
-        .map(str::to_string)
-        .collect()
-}
-
 /// Files that differ between `dir` and `files`, plus stale files: listed by the existing
 /// `kustomization.yaml` but no longer produced. Empty when the directory is current.
-pub fn drift(dir: &Path, files: &[(String, String)]) -> Result<Vec<FileDrift>, OutputError> {
+pub fn drift(
+    dir: &Path,
+    before: &DirState,
+    files: &[(String, String)],
+) -> Result<Vec<FileDrift>, OutputError> {
     let read = |name: &str| -> Result<Option<String>, OutputError> {
         let path = dir.join(name);
         match std::fs::read(&path) {
@@ -223,7 +365,7 @@ pub fn drift(dir: &Path, files: &[(String, String)]) -> Result<Vec<FileDrift>, O
             });
         }
     }
-    for name in stale(dir, files) {
+    for name in stale(before, files) {
         if let Some(old) = read(&name)? {
             out.push(FileDrift {
                 name,
@@ -235,12 +377,13 @@ pub fn drift(dir: &Path, files: &[(String, String)]) -> Result<Vec<FileDrift>, O
     Ok(out)
 }
 
-/// Files an earlier `-o DIR` wrote (its `kustomization.yaml` lists them) that `files` no longer
-/// has. Read this before writing: the new kustomization replaces the old list.
-pub fn stale(dir: &Path, files: &[(String, String)]) -> Vec<String> {
-    owned_files(dir)
-        .into_iter()
-        .filter(|n| !files.iter().any(|(f, _)| f == n))
+/// Files an earlier `-o DIR` wrote that `files` no longer has (never a file the user added).
+pub fn stale(before: &DirState, files: &[(String, String)]) -> Vec<String> {
+    before
+        .owned
+        .iter()
+        .filter(|n| !files.iter().any(|(f, _)| f == *n))
+        .cloned()
         .collect()
 }
 
@@ -297,6 +440,32 @@ pub fn unified_diff(dir: &str, drifts: &[FileDrift]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A move that fails halfway puts back every file it had replaced and leaves no temporary.
+    #[test]
+    fn a_failed_swap_leaves_the_directory_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.yaml"), "old a").unwrap();
+        std::fs::write(d.join("b.yaml"), "old b").unwrap();
+        std::fs::write(d.join(".a.yaml.stsc-tmp-1"), "new a").unwrap();
+        std::fs::write(d.join(".c.yaml.stsc-tmp-1"), "new c").unwrap();
+        // b's staged copy is missing: its move fails after a's and c's went in.
+        let temps = vec![
+            (d.join(".a.yaml.stsc-tmp-1"), d.join("a.yaml")),
+            (d.join(".c.yaml.stsc-tmp-1"), d.join("c.yaml")),
+            (d.join(".b.yaml.stsc-tmp-1"), d.join("b.yaml")),
+        ];
+        assert!(swap_in(&temps, 1).is_err());
+        let mut names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.yaml", "b.yaml"]);
+        assert_eq!(std::fs::read_to_string(d.join("a.yaml")).unwrap(), "old a");
+        assert_eq!(std::fs::read_to_string(d.join("b.yaml")).unwrap(), "old b");
+    }
 
     #[test]
     fn unified_diff_looks_like_diff_u() {

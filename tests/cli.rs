@@ -136,6 +136,7 @@ fn output_dir_is_written_atomically_and_only_on_success() {
     assert_eq!(
         names,
         [
+            ".stsc-files",
             "clusterrole-statefulset-cr.yaml",
             "clusterrolebinding-statefulset-rb.yaml",
             "kustomization.yaml",
@@ -395,7 +396,7 @@ fn build_check_reports_drift_and_rebuild_prunes() {
     assert_eq!(current.status.code(), Some(0));
     assert!(current.stdout.is_empty());
     assert!(String::from_utf8_lossy(&current.stderr)
-        .ends_with(&format!("stsc: {out_s} is up to date (7 files)\n")));
+        .ends_with(&format!("stsc: {out_s} is up to date (8 files)\n")));
 
     let sts = out.join("statefulset-web.yaml");
     let edited = std::fs::read_to_string(&sts)

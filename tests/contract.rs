@@ -400,3 +400,71 @@ fn against_compares_what_the_api_server_compares() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no Kubernetes objects in it"), "{err}");
 }
+
+/// `-o DIR` for real repositories: one app in two namespaces, files the user added to the
+/// kustomization, the kustomization's own fields, portable names.
+#[test]
+fn output_dir_keeps_what_the_user_added_and_tells_namespaces_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("two.yaml");
+    std::fs::write(
+        &spec,
+        "name: web\nnamespace: staging\nimage: nginx\n---\nname: web\nnamespace: prod\nimage: nginx\nserviceAccount:\n  name: web\n  podSecurityPolicy: privileged\n  clusterRole: \"system:web-psp\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (o, s) = (out.to_str().unwrap(), spec.to_str().unwrap());
+    let (_, err, code) = stsc(dir.path(), &["build", "-o", o, s]);
+    assert_eq!(code, 0, "{err}");
+    let names = |d: &std::path::Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let got = names(&out);
+    for want in [
+        "statefulset-web.prod.yaml",
+        "statefulset-web.staging.yaml",
+        "service-web.prod.yaml",
+        "serviceaccount-web.yaml",
+        "clusterrole-system_web-psp.yaml",
+    ] {
+        assert!(got.contains(&want.to_string()), "{want} in {got:?}");
+    }
+    assert!(got.iter().all(|n| !n.contains(':')), "{got:?}");
+    // The user adds a ConfigMap and a namespace transformer to the kustomization.
+    std::fs::write(
+        out.join("configmap-extra.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n",
+    )
+    .unwrap();
+    let k = std::fs::read_to_string(out.join("kustomization.yaml")).unwrap();
+    let k = k.replace(
+        "resources:\n",
+        "commonLabels:\n  team: db\nresources:\n- configmap-extra.yaml\n",
+    );
+    std::fs::write(out.join("kustomization.yaml"), k).unwrap();
+    let (_, err, code) = stsc(dir.path(), &["build", "-o", o, s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.join("configmap-extra.yaml").exists(),
+        "the user's file stays"
+    );
+    let k = std::fs::read_to_string(out.join("kustomization.yaml")).unwrap();
+    assert!(
+        k.contains("- configmap-extra.yaml\n") && k.contains("commonLabels:\n  team: db\n"),
+        "{k}"
+    );
+    let (_, err, code) = stsc(dir.path(), &["build", "-o", o, "--check", s]);
+    assert_eq!(code, 0, "a rebuild is current: {err}");
+    let after = names(&out);
+    assert!(
+        after
+            .iter()
+            .all(|n| !n.contains("stsc-tmp") && !n.contains("stsc-old")),
+        "{after:?}"
+    );
+}

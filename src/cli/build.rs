@@ -133,8 +133,8 @@ pub(crate) fn make_compiler(
 }
 
 /// `build -o DIR --check`: the diff on stdout, a summary on stderr.
-fn check_dir(dir: &Path, files: &[(String, String)]) -> u8 {
-    let drifts = match output::drift(dir, files) {
+fn check_dir(dir: &Path, before: &output::DirState, files: &[(String, String)]) -> u8 {
+    let drifts = match output::drift(dir, before, files) {
         Ok(d) => d,
         Err(e) => return fail_usage(e),
     };
@@ -201,7 +201,8 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
         return EXIT_INVALID;
     }
     if let Some(dir) = &args.output_dir {
-        let files = match output::dir_files(&manifests) {
+        let before = output::DirState::read(dir);
+        let files = match output::dir_files(&manifests, &before) {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("stsc: error: {e}");
@@ -209,9 +210,9 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
             }
         };
         if args.check {
-            return check_dir(dir, &files);
+            return check_dir(dir, &before, &files);
         }
-        let stale = output::stale(dir, &files);
+        let stale = output::stale(&before, &files);
         let written = match output::write_dir(dir, &files) {
             Ok(w) => w,
             Err(e) => return fail_usage(e),
