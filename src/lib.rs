@@ -39,6 +39,7 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod runtime;
+pub mod selector;
 pub mod source;
 pub mod spec;
 pub mod validate;

@@ -468,3 +468,60 @@ fn output_dir_keeps_what_the_user_added_and_tells_namespaces_apart() {
         "{after:?}"
     );
 }
+
+/// matchExpressions in the controller, set-based `-l`, kubectl's message for a bad selector,
+/// several TYPE/NAME in one `get`.
+#[test]
+fn selectors_follow_upstream() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st");
+    let st = st.to_str().unwrap();
+    let f = dir.path().join("expr.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector:\n    app: db\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 2\n  serviceName: db\n  selector:\n    matchExpressions:\n    - {key: app, operator: In, values: [db, database]}\n    - {key: canary, operator: DoesNotExist}\n  template:\n    metadata:\n      labels: {app: db, tier: data}\n    spec:\n      containers:\n      - name: c\n        image: postgres:16\n",
+    )
+    .unwrap();
+    let (_, err, code) = stsc(
+        dir.path(),
+        &["--state", st, "apply", "-f", f.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (out, _, _) = stsc(
+        dir.path(),
+        &[
+            "--state",
+            st,
+            "get",
+            "pods",
+            "-l",
+            "tier in (data, cache),!canary",
+        ],
+    );
+    assert!(out.contains("db-0 ") && out.contains("db-1 "), "{out}");
+    let (out, _, _) = stsc(
+        dir.path(),
+        &["--state", st, "get", "pods", "-l", "tier notin (data)"],
+    );
+    assert!(!out.contains("db-0"), "{out}");
+    let (_, err, code) = stsc(
+        dir.path(),
+        &["--state", st, "get", "pods", "-l", "tier in data"],
+    );
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "error: unable to parse requirement: found 'data', expected: '('\n"
+        )
+    );
+    let (out, err, code) = stsc(
+        dir.path(),
+        &["--state", st, "get", "statefulset/db", "pod/db-1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("statefulset.apps/db   2/2") && out.contains("pod/db-1 "),
+        "{out}"
+    );
+}

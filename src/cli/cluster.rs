@@ -454,54 +454,76 @@ fn read_manifests(path: &Path) -> Result<Vec<Value>, (u8, String)> {
     Ok(out)
 }
 
-fn selector_matches(sel: &str, labels: &Value) -> bool {
-    sel.split(',').filter(|t| !t.is_empty()).all(|term| {
-        if let Some((k, v)) = term.split_once("!=") {
-            labels[k.trim()].as_str() != Some(v.trim())
-        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-            labels[k.trim()].as_str() == Some(v.trim())
-        } else if let Some(k) = term.strip_prefix('!') {
-            labels[k.trim()].is_null()
-        } else {
-            !labels[term.trim()].is_null()
+/// The resource types and names of `get TYPES [NAME...]` or `get TYPE/NAME...`: each name with
+/// the type it belongs to (`None`: every requested type, as in `get pods web-0`).
+#[allow(clippy::type_complexity)]
+fn get_targets(
+    types: &str,
+    rest: &[String],
+) -> Result<
+    (
+        Vec<&'static Resource>,
+        Vec<(Option<&'static Resource>, String)>,
+    ),
+    String,
+> {
+    let mut requested: Vec<&'static Resource> = Vec::new();
+    let mut names = Vec::new();
+    let add = |r: &'static Resource, requested: &mut Vec<&'static Resource>| {
+        if !requested.contains(&r) {
+            requested.push(r);
         }
-    })
+    };
+    let find = |ty: &str| {
+        lookup(ty).ok_or_else(|| format!("the server doesn't have a resource type \"{ty}\""))
+    };
+    let slashed = types.contains('/');
+    if slashed {
+        for word in std::iter::once(types).chain(rest.iter().map(String::as_str)) {
+            let Some((ty, name)) = word.split_once('/') else {
+                return Err("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'".into());
+            };
+            let r = find(ty)?;
+            add(r, &mut requested);
+            names.push((Some(r), name.to_string()));
+        }
+        return Ok((requested, names));
+    }
+    for word in types.split(',').filter(|w| !w.is_empty()) {
+        // kubectl's "all" category, as far as the runtime has its kinds, in kubectl's order.
+        if word == "all" {
+            for k in ["Pod", "Service", "StatefulSet"] {
+                add(resources::by_kind(k).expect("built-in"), &mut requested);
+            }
+            continue;
+        }
+        add(find(word)?, &mut requested);
+    }
+    names.extend(rest.iter().map(|n| (None, n.clone())));
+    Ok((requested, names))
 }
 
 /// Run `stsc get`.
 pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> u8 {
-    let mut requested: Vec<&'static Resource> = Vec::new();
-    let mut names = args.names.clone();
-    for word in args.types.split(',').filter(|w| !w.is_empty()) {
-        // kubectl's "all" category, as far as the runtime has its kinds, in kubectl's order.
-        if word == "all" {
-            for k in ["Pod", "Service", "StatefulSet"] {
-                let r = resources::by_kind(k).expect("built-in");
-                if !requested.contains(&r) {
-                    requested.push(r);
-                }
-            }
-            continue;
+    let (requested, names) = match get_targets(&args.types, &args.names) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_INVALID;
         }
-        let (ty, name) = match word.split_once('/') {
-            Some((t, n)) => (t, Some(n)),
-            None => (word, None),
-        };
-        match lookup(ty) {
-            Some(r) => {
-                if !requested.contains(&r) {
-                    requested.push(r);
-                }
-                if let Some(n) = name {
-                    names.push(n.to_string());
-                }
-            }
-            None => {
-                eprintln!("error: the server doesn't have a resource type \"{ty}\"");
-                return EXIT_INVALID;
-            }
+    };
+    let selector = match args
+        .selector
+        .as_deref()
+        .map(crate::selector::Selector::parse)
+    {
+        Some(Err(msg)) => {
+            eprintln!("error: {msg}");
+            return EXIT_INVALID;
         }
-    }
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
     let plurals: Vec<&str> = requested.iter().map(|r| r.plural).collect();
     let s = match open_view(state, version, &plurals) {
         Ok(s) => Closing(Some(s)),
@@ -518,12 +540,17 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> u8 {
         } else {
             c.list_ns(r, ns).map(|(_, v)| v).collect()
         };
-        if let Some(sel) = &args.selector {
-            objs.retain(|o| selector_matches(sel, &o["metadata"]["labels"]));
+        if let Some(sel) = &selector {
+            objs.retain(|o| sel.matches(&o["metadata"]["labels"]));
         }
-        if !names.is_empty() {
+        let wanted: Vec<&String> = names
+            .iter()
+            .filter(|(t, _)| t.is_none_or(|t| std::ptr::eq(t, *r)))
+            .map(|(_, n)| n)
+            .collect();
+        if !wanted.is_empty() {
             let mut picked = Vec::new();
-            for n in &names {
+            for n in wanted {
                 match objs.iter().find(|o| meta_str(o, "name") == n) {
                     Some(o) => picked.push(*o),
                     None => {

@@ -734,20 +734,16 @@ pub fn endpoints(c: &mut Cluster) -> bool {
         .collect();
     let mut changed = false;
     for (k, svc) in services {
-        let Some(sel) = svc["spec"]["selector"]
-            .as_object()
-            .filter(|s| !s.is_empty())
-        else {
+        // A Service without a selector has no managed endpoints.
+        let sel = crate::selector::Selector::from_map(&svc["spec"]["selector"]);
+        if sel.is_empty() {
             continue;
-        };
+        }
         let mut ready: Vec<Value> = Vec::new();
         let mut not_ready: Vec<Value> = Vec::new();
         let mut ports_for: HashMap<String, Value> = HashMap::new();
         for (_, p) in c.list_ns(res("Pod"), &k.namespace) {
-            if !sel
-                .iter()
-                .all(|(lk, lv)| p["metadata"]["labels"][lk] == *lv)
-            {
+            if !sel.matches(&p["metadata"]["labels"]) {
                 continue;
             }
             let Some(ip) = p["status"]["podIPs"][0]["ip"].as_str() else {

@@ -334,27 +334,21 @@ fn selector_matches(set: &Value, o: &Value) -> bool {
 }
 
 fn labels_match(set: &Value, labels: &Value) -> bool {
-    Selector::of(set).matches(labels)
+    SetSelector::of(set).matches(labels)
 }
 
-/// A set's `matchLabels`, looked up once per sync rather than once per pod.
-struct Selector<'a>(Vec<(&'a str, &'a Value)>);
+/// A set's selector (`matchLabels` and `matchExpressions`), read once per sync rather than once
+/// per pod. An empty or malformed one selects nothing (the API server refuses both).
+struct SetSelector(crate::selector::Selector);
 
-impl<'a> Selector<'a> {
-    fn of(set: &'a Value) -> Self {
-        Selector(
-            set["spec"]["selector"]["matchLabels"]
-                .as_object()
-                .map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
-                .unwrap_or_default(),
+impl SetSelector {
+    fn of(set: &Value) -> Self {
+        SetSelector(
+            crate::selector::Selector::from_api(&set["spec"]["selector"]).unwrap_or_default(),
         )
     }
-    /// An empty selector selects nothing (the API server refuses one anyway).
     fn matches(&self, labels: &Value) -> bool {
-        let Some(l) = labels.as_object() else {
-            return false;
-        };
-        !self.0.is_empty() && self.0.iter().all(|(k, v)| l.get(*k) == Some(*v))
+        !self.0.is_empty() && labels.is_object() && self.0.matches(labels)
     }
 }
 
@@ -363,7 +357,7 @@ struct SetSide<'a> {
     name: &'a str,
     uid: &'a str,
     update_rev: &'a str,
-    selector: &'a Selector<'a>,
+    selector: &'a SetSelector,
 }
 
 impl SetSide<'_> {
@@ -372,9 +366,7 @@ impl SetSide<'_> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (self.name, self.uid, self.update_rev).hash(&mut h);
-        for (k, v) in &self.selector.0 {
-            (k, v.to_string()).hash(&mut h);
-        }
+        self.selector.0.requirements.hash(&mut h);
         h.finish()
     }
 
@@ -532,7 +524,7 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
 
     // Adoption and release (§4.2).
     let my_uid = uid.as_str().unwrap_or("");
-    let selector = Selector::of(set);
+    let selector = SetSelector::of(set);
     let side = SetSide {
         name,
         uid: my_uid,

@@ -386,27 +386,30 @@ fn statefulset(
         }
     }
 
-    // Selector: present, non-empty, and matching the template's labels.
-    let selector = at(obj, "/spec/selector/matchLabels").and_then(Value::as_object);
+    // Selector: present, non-empty, valid, and matching the template's labels.
     let tlabels = at(obj, "/spec/template/metadata/labels").and_then(Value::as_object);
-    match selector {
-        None => c.out.push(Violation::error(
+    let empty = || {
+        Violation::error(
             "selector-mismatch",
             "/spec/selector".into(),
             None,
             "spec.selector: Invalid value: {}: empty selector is invalid for statefulset".into(),
-        )),
-        Some(sel) if sel.is_empty() => c.out.push(Violation::error(
+        )
+    };
+    match at(obj, "/spec/selector").map(crate::selector::Selector::from_api) {
+        None => c.out.push(empty()),
+        Some(Err(e)) => c.out.push(Violation::error(
             "selector-mismatch",
             "/spec/selector".into(),
             None,
-            "spec.selector: Invalid value: {}: empty selector is invalid for statefulset".into(),
+            format!("spec.selector.{e}"),
         )),
-        Some(sel) => {
-            let matches = sel
-                .iter()
-                .all(|(k, v)| tlabels.and_then(|t| t.get(k)) == Some(v));
-            if !matches {
+        Some(Ok(sel)) if sel.is_empty() => c.out.push(empty()),
+        Some(Ok(sel)) => {
+            let labels = at(obj, "/spec/template/metadata/labels")
+                .cloned()
+                .unwrap_or(Value::Null);
+            if !sel.matches(&labels) {
                 let shown: BTreeMap<_, _> = tlabels
                     .map(|t| {
                         t.iter()
