@@ -556,3 +556,29 @@ fn orphan_and_adopt() {
         .collect();
     assert_eq!(uids, after, "adopted, not recreated");
 }
+
+/// TestStatefulSetControlRollingUpdateWithMaxUnavailable: 6 pods, partition 3, maxUnavailable 2,
+/// Parallel: the first update sync deletes pods 5 and 4 together, never one below the partition.
+#[test]
+fn rolling_update_with_max_unavailable() {
+    let mut h = H::new();
+    let strategy = json!({"podManagementPolicy": "Parallel",
+        "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 3, "maxUnavailable": 2}}});
+    h.apply(set("ss", 6, strategy.clone()));
+    h.settle(false);
+    h.history.clear();
+    let mut v2 = strategy;
+    v2["template"] = json!({"spec": {"containers": [{"name": "c", "image": "httpd:2"}]}});
+    h.apply(set("ss", 6, v2));
+    h.step(false);
+    assert_eq!(h.history[..2], ["-ss-5", "-ss-4"]);
+    h.settle(false);
+    assert!(
+        h.history
+            .iter()
+            .all(|e| !e.ends_with("-0") && !e.ends_with("-1") && !e.ends_with("-2")),
+        "{:?}",
+        h.history
+    );
+    assert!(h.history.contains(&"+ss-3".to_string()), "{:?}", h.history);
+}

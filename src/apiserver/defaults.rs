@@ -56,6 +56,9 @@ pub fn statefulset(o: &mut Value, v: KubeVersion) {
                 set_default(ru, "partition", json!(0));
                 if max_unavailable_defaulted(v) {
                     set_default(ru, "maxUnavailable", json!(1));
+                } else {
+                    // A disabled gate's field is dropped on create (dropStatefulSetDisabledFields).
+                    ru.remove("maxUnavailable");
                 }
             }
         }

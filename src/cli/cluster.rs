@@ -400,6 +400,13 @@ fn check_manifests(objects: &[Value], version: KubeVersion) -> Result<(), String
                 v.message
             ));
         }
+        let mu = &o["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"];
+        if kind == "StatefulSet" && !mu.is_null() && !version.max_unavailable_statefulset() {
+            eprintln!(
+                "Warning: StatefulSet {:?}: spec.updateStrategy.rollingUpdate.maxUnavailable is dropped: the MaxUnavailableStatefulSet feature gate is off by default on {version}",
+                meta_str(o, "name")
+            );
+        }
     }
     let refs: Vec<&Value> = objects.iter().collect();
     let found = crate::validate::api_rules(&refs, version);

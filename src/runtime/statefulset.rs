@@ -384,6 +384,22 @@ impl SetSide<'_> {
     }
 }
 
+/// `rollingUpdate.maxUnavailable` resolved against the replicas: an int, or a percentage rounded
+/// down (upstream's getStatefulSetMaxUnavailable rounds down, whatever the API docs say), at
+/// least 1; 1 when unset.
+fn max_unavailable(rolling_update: &Value, replicas: i64) -> i64 {
+    let v = &rolling_update["maxUnavailable"];
+    let n = match v {
+        Value::Number(n) => n.as_i64().unwrap_or(1),
+        Value::String(p) => p
+            .strip_suffix('%')
+            .and_then(|x| x.parse::<i64>().ok())
+            .map_or(1, |pct| replicas.saturating_mul(pct) / 100),
+        _ => 1,
+    };
+    n.max(1)
+}
+
 /// Claim name of a template for an ordinal.
 pub fn claim_name(template: &Value, set: &str, ordinal: i64) -> String {
     format!("{}-{set}-{ordinal}", meta_str(template, "name"))
@@ -898,6 +914,30 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
                 break;
             }
         }
+    }
+
+    // Phase D (§4.10) with MaxUnavailableStatefulSet: delete up to maxUnavailable − unavailable
+    // old-revision pods, highest ordinal first, down to the partition.
+    if !stopped && rolling && s.version.max_unavailable_statefulset() {
+        let budget = max_unavailable(&spec["updateStrategy"]["rollingUpdate"], replicas);
+        let healthy = slots
+            .iter()
+            .flatten()
+            .filter(|p| p.healthy(min_ready, s.now, s.version))
+            .count() as i64;
+        let mut room = budget - (replicas - healthy);
+        let floor = partition.max(0) as usize;
+        for p in slots[floor.min(slots.len())..].iter().rev().flatten() {
+            if room <= 0 {
+                break;
+            }
+            if !p.at_update && !p.terminating() {
+                delete_pod(&mut out, p.name());
+                deleted_for_update += 1;
+                room -= 1;
+            }
+        }
+        stopped = true;
     }
 
     // Phase D (§4.10): classic rolling update, highest ordinal first, down to the partition.
