@@ -125,7 +125,7 @@ def annotations_roundtrip(tmp):
     if sts:
         compare(annotations_of([yaml.safe_load(open(sts[0]))]), "build -o DIR | PyYAML")
     state = os.path.join(tmp, "state")
-    a = run(STSC, "--state", state, "apply", spec, env={**os.environ, "STSC_NOW": "1000"})
+    a = run(STSC, "--state", state, "apply", spec, env={**os.environ, "STSC_NOW": "2026-11-23T00:00:00Z"})
     check(a.returncode == 0, f"apply: {a.stderr[:2000]}")
     g = run(STSC, "--state", state, "get", "statefulset", "strings", "-o", "yaml")
     check(g.returncode == 0, f"get -o yaml: {g.stderr[:2000]}")

@@ -187,9 +187,9 @@ fn open(state: &Path, version: KubeVersion) -> Result<Session, u8> {
 /// Reconcile, commit, print the events; the exit code.
 fn settle(mut s: Session, printed: &mut String, show_events: bool) -> u8 {
     if let Err(e) = s.reconcile() {
-        eprintln!("error: {e}");
-        return EXIT_INVALID;
+        return store_failed(e);
     }
+    note_unfinished(&s);
     if show_events {
         // One allocation: 10,000 pods leave some 40,000 lines.
         printed.reserve(s.cluster.log.iter().map(|l| l.len() + 1).sum());
@@ -263,17 +263,27 @@ fn statefulset_target(
 /// Open for reading `resources`: a settled state loads only them (see [`Session::open_view`]).
 fn open_view(state: &Path, version: KubeVersion, resources: &[&str]) -> Result<Session, u8> {
     let (now, seed) = clock()?;
-    Session::open_view(state, now, version, seed, resources).map_err(store_failed)
+    let s = Session::open_view(state, now, version, seed, resources).map_err(store_failed)?;
+    note_unfinished(&s);
+    Ok(s)
 }
 
 /// Open the state and bring it to a fixed point before reading it; `Err` is the exit code.
 fn open_settled(state: &Path, version: KubeVersion) -> Result<Session, u8> {
     let mut s = open(state, version)?;
-    s.reconcile().map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_INVALID
-    })?;
+    s.reconcile().map_err(store_failed)?;
+    note_unfinished(&s);
     Ok(s)
+}
+
+/// Say so when a reconcile stopped at its pod budget with work left.
+fn note_unfinished(s: &Session) {
+    if s.unfinished {
+        eprintln!(
+            "stsc: the controllers stopped after {} pods' worth of work with more to do; the next command carries on",
+            s.max_pods
+        );
+    }
 }
 
 /// `TYPE NAME` or `TYPE/NAME` → (resource, names).

@@ -18,6 +18,16 @@ pub const PROVISIONER: &str = "sim.stsc.dev/hostpath";
 /// Name of the default StorageClass of a fresh state.
 pub const DEFAULT_CLASS: &str = "standard";
 
+/// The most pods one command's reconcile works through (see [`Session::reconcile`]).
+pub const MAX_PODS_PER_COMMAND: i64 = 10_000;
+
+/// Why a reconcile stopped early.
+enum Stop {
+    Store(StoreError),
+    /// More than [`MAX_PODS_PER_COMMAND`] pods were created.
+    Enough,
+}
+
 /// An open state folder and its cluster.
 #[derive(Debug)]
 pub struct Session {
@@ -26,6 +36,10 @@ pub struct Session {
     pub cluster: Cluster,
     /// Only some resources were loaded (a read of a settled state): never reconciled.
     partial: bool,
+    /// The last reconcile stopped at its bound with work left.
+    pub unfinished: bool,
+    /// The most pods one reconcile creates ([`MAX_PODS_PER_COMMAND`] unless the caller says).
+    pub max_pods: i64,
 }
 
 impl Session {
@@ -82,6 +96,8 @@ impl Session {
             store,
             cluster,
             partial: false,
+            unfinished: false,
+            max_pods: MAX_PODS_PER_COMMAND,
         };
         if fresh {
             s.commit()?;
@@ -100,7 +116,9 @@ impl Session {
         Ok(())
     }
 
-    /// Run the controllers until nothing changes, committing durably every
+    /// Run the controllers until nothing changes (or for as many rounds as
+    /// [`MAX_PODS_PER_COMMAND`] pods need: [`Session::unfinished`] then says work is left),
+    /// committing durably every
     /// 100 ms and at the end, each time after a whole round: a kill at any moment
     /// leaves the last committed round, and the next command carries on from it.
     ///
@@ -110,7 +128,10 @@ impl Session {
         if self.partial {
             return Ok(0);
         }
-        // Enough rounds for OrderedReady over every pod the sets could ask for, and a margin.
+        // Enough rounds for OrderedReady over every pod the sets could ask for, and a margin;
+        // but one command brings up at most MAX_PODS_PER_COMMAND of them, as a real cluster
+        // takes time: a set scaled to int32's maximum neither runs forever nor takes all memory.
+        // The state is committed as it stands and the next command carries on.
         let replicas: i64 = self
             .cluster
             .list(super::resources::by_kind("StatefulSet").expect("built-in"))
@@ -122,20 +143,35 @@ impl Session {
         let max_rounds = 4 * usize::try_from(replicas).unwrap_or(0) + 64;
         let store = &self.store;
         let mut last = std::time::Instant::now();
-        let rounds =
+        let (mut seen, mut created, most) = (0, 0i64, self.max_pods);
+        let outcome =
             controllers::reconcile(&mut self.cluster, max_rounds, &mut |c: &mut Cluster| {
                 // A durable commit every so often, always on a whole round: a kill keeps the
                 // progress up to the last one (a state the controllers produced) and the next
                 // command carries on. Commits without fsync would not survive a kill at all
                 // (redb rolls back to the last durable one), so there are none.
                 if last.elapsed() >= COMMIT_EVERY {
-                    store.commit(c.pending(), &c.meta)?;
+                    store.commit(c.pending(), &c.meta).map_err(Stop::Store)?;
                     c.clear_pending();
                     last = std::time::Instant::now();
                 }
+                created += c.log[seen..]
+                    .iter()
+                    .filter(|l| l.starts_with("create Pod "))
+                    .count() as i64;
+                seen = c.log.len();
+                if created > most {
+                    return Err(Stop::Enough);
+                }
                 Ok(())
-            })?;
+            });
+        let rounds = match outcome {
+            Ok(r) => r,
+            Err(Stop::Enough) => max_rounds,
+            Err(Stop::Store(e)) => return Err(e),
+        };
         let converged = rounds < max_rounds;
+        self.unfinished = !converged;
         self.cluster.meta.settled_rv = if converged && !waits_on_clock(&self.cluster) {
             self.cluster.meta.resource_version
         } else {
@@ -179,6 +215,8 @@ impl Session {
                     store,
                     cluster: Cluster::new(objects, meta, now, version),
                     partial: true,
+                    unfinished: false,
+                    max_pods: MAX_PODS_PER_COMMAND,
                 });
             }
         }
@@ -199,4 +237,39 @@ fn waits_on_clock(c: &Cluster) -> bool {
         s["spec"]["minReadySeconds"].as_i64().unwrap_or(0) > 0
             && n("availableReplicas") < n("readyReplicas")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Session;
+    use crate::runtime::resources::by_kind;
+    use crate::KubeVersion;
+    use serde_json::json;
+
+    /// A set scaled to int32's maximum: one reconcile stops after its pod budget, commits, and
+    /// says work is left; nothing is allocated for the replicas not reached.
+    #[test]
+    fn a_huge_scale_stops_at_the_pod_budget_and_the_next_command_carries_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Session::open(dir.path(), 1_800_000_000, KubeVersion::NEWEST, Some(1)).unwrap();
+        s.max_pods = 20;
+        s.cluster
+            .apply(json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                "metadata": {"name": "big", "namespace": "default"},
+                "spec": {"replicas": 2147483647, "serviceName": "big",
+                    "selector": {"matchLabels": {"app": "big"}},
+                    "template": {"metadata": {"labels": {"app": "big"}},
+                        "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}))
+            .unwrap();
+        s.reconcile().unwrap();
+        assert!(s.unfinished);
+        let pods = |s: &Session| s.cluster.list(by_kind("Pod").unwrap()).count();
+        let first = pods(&s);
+        assert!((20..=40).contains(&first), "{first}");
+        drop(s);
+        let mut s = Session::open(dir.path(), 1_800_000_000, KubeVersion::NEWEST, Some(1)).unwrap();
+        s.max_pods = 20;
+        s.reconcile().unwrap();
+        assert!(s.unfinished && pods(&s) > first, "{}", pods(&s));
+    }
 }

@@ -400,6 +400,9 @@ fn max_unavailable(rolling_update: &Value, replicas: i64) -> i64 {
     n.max(1)
 }
 
+/// The most pods a Parallel set creates past its highest one in one sync.
+const PARALLEL_BURST: i64 = 10_000;
+
 /// Claim name of a template for an ordinal.
 pub fn claim_name(template: &Value, set: &str, ordinal: i64) -> String {
     format!("{}-{set}-{ordinal}", meta_str(template, "name"))
@@ -521,20 +524,18 @@ pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
     // Members are partitioned (§4.4) as they are found: replicas by slot, the rest condemned.
     let in_range = |o: i64| o >= start && o < start + replicas;
     // One slot per replica the controller can act on: under OrderedReady it stops at the first
-    // missing pod, so slots past the highest member plus one are never read (a set scaled to
-    // int32's maximum must not allocate two billion of them).
-    let reach = if monotonic {
-        let top = s
-            .pods
-            .iter()
-            .filter(|p| p.parent == name)
-            .map(|p| p.ordinal - start + 2)
-            .max()
-            .unwrap_or(1);
-        replicas.min(top.max(1))
-    } else {
-        replicas
-    };
+    // missing pod, so slots past the highest member plus one are never read; Parallel creates at
+    // most PARALLEL_BURST past it in one sync (upstream creates them all, which is the same for
+    // every set below that size). A set scaled to int32's maximum allocates no two billion slots.
+    let top = s
+        .pods
+        .iter()
+        .filter(|p| p.parent == name)
+        .map(|p| p.ordinal - start + 1)
+        .max()
+        .unwrap_or(0)
+        .max(0);
+    let reach = replicas.min(top + if monotonic { 1 } else { PARALLEL_BURST });
     let mut slots: Vec<Option<PodState<'_>>> = vec![None; usize::try_from(reach).unwrap_or(0)];
     let mut condemned: Vec<PodState<'_>> = Vec::new();
 
