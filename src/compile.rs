@@ -437,7 +437,7 @@ pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
                 format!("pvcRetentionPolicy needs the StatefulSetAutoDeletePVC feature gate, off by default on {version}: the API server drops the field and keeps every claim"),
             ));
         }
-        if s.ordinals.is_some() && !version.start_ordinals() && version.minor == 26 {
+        if s.ordinals.is_some() && version.ordinals_field() && !version.start_ordinals() {
             out.push(Finding::warning(
                 "feature-gate",
                 src,

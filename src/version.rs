@@ -25,6 +25,11 @@ impl KubeVersion {
         (SUPPORTED_MINORS.0..=SUPPORTED_MINORS.1).map(|minor| KubeVersion { minor })
     }
 
+    /// `spec.ordinals` is in the API (1.26+), whether or not its gate is on.
+    pub fn ordinals_field(self) -> bool {
+        self.minor >= 26
+    }
+
     /// `spec.ordinals` (StatefulSetStartOrdinal): alpha and off on 1.26, beta from 1.27.
     pub fn start_ordinals(self) -> bool {
         self.minor >= 27

@@ -46,7 +46,7 @@ pub fn statefulset_mutable_fields(v: KubeVersion) -> &'static [&'static str] {
             "persistentVolumeClaimRetentionPolicy",
             "minReadySeconds",
         ]
-    } else if v.minor >= 26 {
+    } else if v.ordinals_field() {
         &[
             "replicas",
             "ordinals",
