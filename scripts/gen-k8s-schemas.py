@@ -28,6 +28,7 @@ KINDS = {
     ("v1", "Service"): "service-v1",
     ("apps/v1", "StatefulSet"): "statefulset-apps-v1",
     ("storage.k8s.io/v1", "StorageClass"): "storageclass-storage-v1",
+    ("v1", "Namespace"): "namespace-v1",
 }
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schemas", "k8s")
 REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")

@@ -525,3 +525,51 @@ fn selectors_follow_upstream() {
         "{out}"
     );
 }
+
+/// Objects go only into namespaces that exist or are created, as on a real cluster; a spec's
+/// namespace is made for it.
+#[test]
+fn namespaces_must_exist_or_be_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st");
+    let st = st.to_str().unwrap();
+    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: team\nspec:\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: c\n        image: postgres:16\n";
+    let f = dir.path().join("sts.yaml");
+    std::fs::write(&f, sts).unwrap();
+    let (out, err, code) = stsc(
+        dir.path(),
+        &["--state", st, "apply", "-f", f.to_str().unwrap()],
+    );
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            1,
+            "",
+            "Error from server (NotFound): namespaces \"team\" not found\n"
+        )
+    );
+    std::fs::write(
+        &f,
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n---\n{sts}"),
+    )
+    .unwrap();
+    let (out, err, code) = stsc(
+        dir.path(),
+        &["--state", st, "apply", "-f", f.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("namespace/team created\nstatefulset.apps/db created\n"),
+        "{out}"
+    );
+    let (out, _, _) = stsc(dir.path(), &["--state", st, "get", "ns"]);
+    assert!(out.contains("team   Active"), "{out}");
+    let spec = dir.path().join("s.yaml");
+    std::fs::write(&spec, "name: web\nnamespace: shop\nimage: nginx\n").unwrap();
+    let (out, err, code) = stsc(
+        dir.path(),
+        &["--state", st, "apply", spec.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("namespace/shop created\n"), "{out}");
+}

@@ -373,6 +373,21 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
             }
         }
     }
+    // Likewise a spec's namespace: a spec says where its app lives, so the namespace is made.
+    // Manifests must bring their Namespace (or use an existing one), as on a real cluster.
+    let mut made: Vec<String> = Vec::new();
+    for o in objects.iter().take(from_specs) {
+        let ns = meta_str(o, "namespace");
+        if !ns.is_empty() && !s.cluster.namespace_exists(ns) && !made.iter().any(|m| m == ns) {
+            let created = s.cluster.create(json!({
+                "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns},
+            }));
+            if created.is_ok() {
+                printed.push_str(&format!("namespace/{ns} created\n"));
+                made.push(ns.to_string());
+            }
+        }
+    }
     for o in objects {
         let r = match crate::runtime::cluster::key_of(&o) {
             Ok((r, _)) => r,
@@ -673,6 +688,12 @@ pub fn delete(args: &DeleteArgs, state: &Path, version: KubeVersion) -> u8 {
     if names.is_empty() {
         eprintln!("error: resource(s) were provided, but no name was specified");
         return EXIT_USAGE;
+    }
+    if r.kind == "Namespace" {
+        // Deleting a namespace deletes everything in it (the namespace controller), which the
+        // runtime does not run: refused rather than leaving its objects behind.
+        eprintln!("error: the runtime does not delete namespaces (it has no namespace controller): delete the objects in the namespace instead");
+        return EXIT_INVALID;
     }
     let mut s = match open(state, version) {
         Ok(s) => s,

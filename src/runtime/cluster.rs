@@ -314,6 +314,19 @@ impl Cluster {
         Some(old)
     }
 
+    /// Whether objects may be created in `ns`: a built-in namespace (older states have no
+    /// Namespace objects for them) or one that was created.
+    pub fn namespace_exists(&self, ns: &str) -> bool {
+        super::resources::BUILT_IN_NAMESPACES.contains(&ns)
+            || self
+                .get(
+                    super::resources::by_kind("Namespace").expect("built-in"),
+                    "",
+                    ns,
+                )
+                .is_some()
+    }
+
     /// Create an object as the API server does: namespace, uid, resourceVersion, generation,
     /// creationTimestamp, defaults, allocated addresses.
     ///
@@ -323,6 +336,10 @@ impl Cluster {
         let (r, key) = key_of(&o)?;
         if self.objects.contains_key(&key) {
             return Err(ApiError::already_exists(r, &key.name));
+        }
+        if r.namespaced && !self.namespace_exists(&key.namespace) {
+            let ns = super::resources::by_kind("Namespace").expect("built-in");
+            return Err(ApiError::not_found(ns, &key.namespace));
         }
         defaults::apply(&mut o, self.version);
         let uid = self.new_uid();
@@ -355,6 +372,17 @@ impl Cluster {
                 obj_mut(&mut o).insert("status".into(), json!({"phase": "Pending"}));
             }
             "PersistentVolume" => add_finalizer(&mut o, "kubernetes.io/pv-protection"),
+            // The API server labels every namespace with its name (1.21+) and finalizes it.
+            "Namespace" => {
+                let labels = metadata_mut(&mut o)
+                    .entry("labels")
+                    .or_insert_with(|| json!({}));
+                if let Some(l) = labels.as_object_mut() {
+                    l.insert("kubernetes.io/metadata.name".into(), json!(key.name));
+                }
+                obj_mut(&mut o).insert("spec".into(), json!({"finalizers": ["kubernetes"]}));
+                obj_mut(&mut o).insert("status".into(), json!({"phase": "Active"}));
+            }
             "Pod" if o["status"]["phase"].is_null() => {
                 obj_mut(&mut o).insert("status".into(), json!({"phase": "Pending"}));
             }

@@ -146,7 +146,20 @@ pub const RESOURCES: &[Resource] = &[
         true,
     ),
     res("Event", "events", "event", "", "v1", &["ev"], true),
+    res(
+        "Namespace",
+        "namespaces",
+        "namespace",
+        "",
+        "v1",
+        &["ns"],
+        false,
+    ),
 ];
+
+/// The namespaces every cluster has from the start.
+pub const BUILT_IN_NAMESPACES: &[&str] =
+    &["default", "kube-node-lease", "kube-public", "kube-system"];
 
 /// The resource for a kind.
 pub fn by_kind(kind: &str) -> Option<&'static Resource> {

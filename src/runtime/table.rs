@@ -245,6 +245,7 @@ pub fn table<'a>(r: &Resource, objects: &[&'a Value], now: i64, version: KubeVer
             col("Selector", 1),
         ],
         "Endpoints" => vec![NAME, col("Endpoints", 0), col("Age", 0)],
+        "Namespace" => vec![NAME, col("Status", 0), col("Age", 0)],
         "ServiceAccount" => vec![NAME, col("Secrets", 0), col("Age", 0)],
         "ClusterRole" => vec![NAME, col("Created At", 0)],
         "ClusterRoleBinding" => vec![
@@ -404,6 +405,14 @@ fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
             c.extend([age(o, now), or_unset(&spec["volumeMode"])]);
             c
         }
+        "Namespace" => vec![
+            name,
+            o["status"]["phase"]
+                .as_str()
+                .unwrap_or("Active")
+                .to_string(),
+            age(o, now),
+        ],
         "StorageClass" => {
             let a = &o["metadata"]["annotations"];
             let default = a["storageclass.kubernetes.io/is-default-class"] == "true"

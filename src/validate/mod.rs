@@ -76,6 +76,7 @@ const KINDS: &[&str] = &[
     "storage.k8s.io/v1/StorageClass",
     "v1/Service",
     "apps/v1/StatefulSet",
+    "v1/Namespace",
 ];
 
 fn bundle_text(v: KubeVersion) -> &'static str {
