@@ -71,7 +71,12 @@ impl Ctx {
         };
         for (k, v) in m {
             let key_ptr = format!("{pointer}/{}", crate::yaml::escape_token(k));
-            let problems = qualified_name(k);
+            // Annotation keys are checked in lower case (ValidateAnnotations), label keys as given.
+            let problems = if values_are_labels {
+                qualified_name(k)
+            } else {
+                qualified_name(&k.to_lowercase())
+            };
             self.invalid(
                 "invalid-label",
                 &key_ptr,
