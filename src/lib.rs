@@ -7,8 +7,12 @@
 //! Every problem is a [`diag::Finding`] that names the file, line and column of the spec value
 //! that caused it.
 //!
-//! Modules: [`source`] and [`yaml`] (positions), [`spec`] (the format), [`render`], [`validate`],
-//! [`compile`], [`output`], [`diag`], and [`cli`] (the command line; the only place that prints).
+//! Modules: [`source`] and [`yaml`] (positions), [`spec`] (the format), [`render`], [`validate`]
+//! (schema, API rules, the pod rules), [`compile`], [`locate`] (which spec line a generated field
+//! comes from), [`output`] and [`yamlout`] (the one YAML writer and its quoting), [`diag`],
+//! Kubernetes knowledge shared by all ([`version`] and its feature gates, [`quantity`],
+//! [`selector`]), [`guard`] (`check --against`), [`runtime`], and [`cli`] (the command line; the
+//! only place that prints).
 
 //! # Example
 //!
