@@ -413,7 +413,7 @@ fn check_manifests(objects: &[Value], version: KubeVersion) -> Result<(), String
         let kind = o["kind"].as_str().unwrap_or("");
         if !crate::validate::has_schema(o) {
             return Err(format!(
-                "error: stsc's runtime does not run {} objects ({:?}): it runs StatefulSet, Service, ServiceAccount, ClusterRole, ClusterRoleBinding and StorageClass; apply the rest to a real cluster",
+                "error: stsc's runtime does not run {} objects ({:?}): it runs StatefulSet, Service, ServiceAccount, ClusterRole, ClusterRoleBinding, StorageClass and Namespace; apply the rest to a real cluster",
                 if kind.is_empty() { "kind-less" } else { kind },
                 meta_str(o, "name")
             ));
