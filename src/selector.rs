@@ -142,6 +142,16 @@ impl Selector {
     }
 }
 
+/// kubectl's message for a key or value that is not a valid label key or value.
+fn refused(text: &str, problems: Vec<String>) -> Result<(), String> {
+    match problems.first() {
+        Some(p) => Err(format!(
+            "unable to parse requirement: <nil>: Invalid value: {text:?}: {p}"
+        )),
+        None => Ok(()),
+    }
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     at: usize,
@@ -176,12 +186,7 @@ impl Parser<'_> {
     fn key(&mut self) -> Result<String, String> {
         self.blanks();
         let k = self.word();
-        let problems = crate::validate::names::qualified_name(&k);
-        if let Some(p) = problems.first() {
-            return Err(format!(
-                "unable to parse requirement: <nil>: Invalid value: {k:?}: {p}"
-            ));
-        }
+        refused(&k, crate::validate::names::qualified_name(&k))?;
         Ok(k)
     }
 
@@ -212,12 +217,7 @@ impl Parser<'_> {
             self.at += skip;
             self.blanks();
             let v = self.word();
-            let problems = crate::validate::names::label_value(&v);
-            if let Some(p) = problems.first() {
-                return Err(format!(
-                    "unable to parse requirement: <nil>: Invalid value: {v:?}: {p}"
-                ));
-            }
+            refused(&v, crate::validate::names::label_value(&v))?;
             return Ok(Requirement {
                 key,
                 op,

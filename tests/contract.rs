@@ -3,22 +3,29 @@
 
 use std::process::Command;
 
-fn stsc(dir: &std::path::Path, args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stsc"))
-        .args(args)
+/// Run stsc from the crate root at a fixed clock and seed, with `env` on top.
+fn stsc_env(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (String, String, i32) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stsc"));
+    c.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("STSC_STATE")
         .env("STSC_NOW", "2026-11-23T00:00:00Z")
         .env("STSC_SEED", "1")
         .env("NO_COLOR", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("stsc runs");
+        .env("HOME", dir);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("stsc runs");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
         out.status.code().unwrap_or(-1),
     )
+}
+
+fn stsc(dir: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+    stsc_env(dir, &[], args)
 }
 
 #[test]
@@ -83,29 +90,6 @@ fn yaml_1_1_words_are_quoted_everywhere() {
     ] {
         assert!(out.contains(line), "{line} in {out}");
     }
-}
-
-fn stsc_env(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (String, String, i32) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stsc"));
-    c.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("STSC_STATE")
-        .env("STSC_NOW", "2026-11-23T00:00:00Z")
-        .env("STSC_SEED", "1")
-        .env("NO_COLOR", "1");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("stsc runs");
-    let _ = dir;
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
 }
 
 /// A state with the seed's app in it; returns the folder and its path as text.

@@ -42,7 +42,7 @@ pub(super) fn template(c: &mut Ctx, obj: &Value, base: &str, version: KubeVersio
             );
         }
     }
-    label_map(c, obj, &format!("{spec}/nodeSelector"));
+    c.labels(obj, &format!("{spec}/nodeSelector"));
     if let Some(v) = at(obj, &format!("{spec}/serviceAccountName")) {
         if let Some(s) = v.as_str() {
             let problems = dns1123_subdomain(s);
@@ -149,36 +149,12 @@ pub fn env_var_name(s: &str, version: KubeVersion) -> Vec<String> {
     out
 }
 
-/// Labels-like maps (nodeSelector): qualified-name keys, label values.
-fn label_map(c: &mut Ctx, obj: &Value, pointer: &str) {
-    let Some(m) = at(obj, pointer).and_then(Value::as_object) else {
-        return;
-    };
-    for (k, v) in m {
-        let key_ptr = format!("{pointer}/{}", crate::yaml::escape_token(k));
-        let problems = qualified_name(k);
-        c.invalid(
-            "invalid-label",
-            &key_ptr,
-            &Value::String(k.clone()),
-            problems,
-        );
-        if let Some(s) = v.as_str() {
-            let problems = label_value(s);
-            c.invalid("invalid-label", &key_ptr, v, problems);
-        }
-    }
-}
-
 /// `metadata.annotations` may hold at most 256 KiB, keys and values together.
 pub(super) fn annotation_size(c: &mut Ctx, obj: &Value, pointer: &str) {
     let Some(m) = at(obj, pointer).and_then(Value::as_object) else {
         return;
     };
-    let total: usize = m
-        .iter()
-        .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
-        .sum();
+    let total = text_bytes(m);
     if total > TOTAL_ANNOTATION_SIZE {
         c.out.push(Violation::error(
             "annotations-too-long",
@@ -190,6 +166,14 @@ pub(super) fn annotation_size(c: &mut Ctx, obj: &Value, pointer: &str) {
             ),
         ));
     }
+}
+
+/// The bytes of a string map's keys and values, as the API server counts annotations and
+/// StorageClass parameters.
+pub(super) fn text_bytes(m: &serde_json::Map<String, Value>) -> usize {
+    m.iter()
+        .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+        .sum()
 }
 
 /// Container resources: names, values, requests against limits (ValidateContainerResourceRequirements).

@@ -56,7 +56,7 @@ impl Ctx {
         }
     }
 
-    fn labels(&mut self, obj: &Value, pointer: &str) {
+    pub(super) fn labels(&mut self, obj: &Value, pointer: &str) {
         self.keys(obj, pointer, true);
     }
 
@@ -246,11 +246,7 @@ fn storage_class(c: &mut Ctx, obj: &Value) {
                 ),
             ));
         }
-        let size: usize = params
-            .iter()
-            .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
-            .sum();
-        if size > super::TOTAL_ANNOTATION_SIZE {
+        if super::pod::text_bytes(params) > super::TOTAL_ANNOTATION_SIZE {
             c.out.push(Violation::error(
                 "invalid-value",
                 "/parameters".into(),
