@@ -29,6 +29,11 @@ KINDS = {
     ("apps/v1", "StatefulSet"): "statefulset-apps-v1",
     ("storage.k8s.io/v1", "StorageClass"): "storageclass-storage-v1",
     ("v1", "Namespace"): "namespace-v1",
+    ("v1", "ConfigMap"): "configmap-v1",
+    ("policy/v1", "PodDisruptionBudget"): "poddisruptionbudget-policy-v1",
+    ("networking.k8s.io/v1", "NetworkPolicy"): "networkpolicy-networking-v1",
+    ("rbac.authorization.k8s.io/v1", "Role"): "role-rbac-v1",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "rolebinding-rbac-v1",
 }
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schemas", "k8s")
 REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")

@@ -17,10 +17,15 @@ use crate::validate::{api_rules, KubeVersion, Schemas, Violation};
 
 /// Helm's install order for the kinds stsc emits (helm `releaseutil/kind_sorter.go`).
 pub const INSTALL_ORDER: &[&str] = &[
+    "NetworkPolicy",
+    "PodDisruptionBudget",
     "ServiceAccount",
+    "ConfigMap",
     "StorageClass",
     "ClusterRole",
     "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
     "Service",
     "StatefulSet",
 ];
@@ -243,7 +248,16 @@ impl Compiler {
     /// One app on its own: spec rules, render, schema and API-server rules over its objects.
     fn process(&self, app: &LoadedApp) -> Processed {
         let mut findings = check_app(app, self.version());
-        let resolved = spec::resolve(&app.spec);
+        findings.extend(spec::checks::check(app, self.version()));
+        let (files, unread) = read_config_files(app);
+        if !unread.is_empty() {
+            findings.extend(unread);
+            return Processed {
+                findings,
+                objects: None,
+            };
+        }
+        let resolved = spec::resolve(&app.spec, &files);
         let objs = match self.render_app(&resolved, |r, t, ctx| r.render(t, ctx)) {
             Ok(objs) => objs,
             Err(e) => {
@@ -290,10 +304,17 @@ impl Compiler {
         let mut objs = Vec::new();
         let plain = minijinja::context! { app => ctx.clone() };
         if let Some(sa) = &app.service_account {
-            objs.push((
-                "serviceaccount.yaml.j2",
-                render(r, "serviceaccount.yaml.j2", plain.clone())?,
-            ));
+            if sa.create {
+                objs.push((
+                    "serviceaccount.yaml.j2",
+                    render(r, "serviceaccount.yaml.j2", plain.clone())?,
+                ));
+            }
+            if sa.rules.is_some() {
+                for template in ["role.yaml.j2", "rolebinding.yaml.j2"] {
+                    objs.push((template, render(r, template, plain.clone())?));
+                }
+            }
             if sa.pod_security_policy.is_some() {
                 objs.push((
                     "clusterrole.yaml.j2",
@@ -311,14 +332,24 @@ impl Compiler {
                 render(r, "storageclass.yaml.j2", plain.clone())?,
             ));
         }
-        let mut services = vec![app.headless()];
-        services.extend(app.service.clone());
-        services.extend(app.load_balancer.clone());
-        for svc in &services {
+        for svc in &app.services {
             objs.push((
                 "service.yaml.j2",
                 render(r, "service.yaml.j2", with_svc(svc))?,
             ));
+        }
+        for cm in &app.config_maps {
+            let ctx = minijinja::context! { app => ctx.clone(), cm => minijinja::Value::from(minijinja::value::Serde(cm)) };
+            objs.push(("configmap.yaml.j2", render(r, "configmap.yaml.j2", ctx)?));
+        }
+        let optional = [
+            (app.disruption_budget.is_some(), "poddisruptionbudget.yaml.j2"),
+            (app.network_policy.is_some(), "networkpolicy.yaml.j2"),
+        ];
+        for (wanted, template) in optional {
+            if wanted {
+                objs.push((template, render(r, template, plain.clone())?));
+            }
         }
         objs.push((
             "statefulset.yaml.j2",
@@ -326,6 +357,35 @@ impl Compiler {
         ));
         Ok(objs)
     }
+}
+
+/// The files the app's generated ConfigMaps name, read relative to the spec file's folder (the
+/// working directory for standard input), by path as written; a file that cannot be read is an
+/// error at its line.
+fn read_config_files(app: &LoadedApp) -> (std::collections::BTreeMap<String, String>, Vec<Finding>) {
+    let mut files = std::collections::BTreeMap::new();
+    let mut findings = Vec::new();
+    let dir = std::path::Path::new(app.file.name())
+        .parent()
+        .filter(|_| app.file.name() != "-")
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    for (i, cm) in app.spec.config_maps.iter().enumerate() {
+        for (j, f) in cm.files.iter().enumerate() {
+            match std::fs::read_to_string(dir.join(f)) {
+                Ok(text) => {
+                    files.insert(f.clone(), text);
+                }
+                Err(e) => findings.push(Finding::error(
+                    "unreadable-file",
+                    &app.file,
+                    app.span(&format!("/configMaps/{i}/files/{j}")),
+                    format!("configMaps[{i}].files[{j}]: cannot read {:?}: {e}", dir.join(f).display().to_string()),
+                )),
+            }
+        }
+    }
+    (files, findings)
 }
 
 /// `Kind namespace/name` (or `Kind name` for cluster-scoped objects).
@@ -479,7 +539,7 @@ mod tests {
                     continue;
                 };
                 for app in apps {
-                    let resolved = spec::resolve(&app.spec);
+                    let resolved = spec::resolve(&app.spec, &Default::default());
                     let Ok(texts) =
                         compiler.render_app(&resolved, |r, t, ctx| r.render_text(t, ctx))
                     else {

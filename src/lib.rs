@@ -59,12 +59,17 @@ pub use diag::{Finding, Severity};
 pub use validate::KubeVersion;
 
 /// The JSON Schema (draft-07) of the spec format, as committed in `schemas/stsc-spec.schema.json`.
+///
+/// Fields written as Kubernetes writes them point at the Kubernetes definitions of the newest
+/// bundled version, copied in, so that editors complete probes, security contexts, affinity...
 pub fn spec_schema() -> String {
     let settings = schemars::generate::SchemaSettings::draft07();
     let schema = settings
         .into_generator()
         .into_root_schema_for::<spec::AppSpec>();
-    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    let mut v = serde_json::to_value(&schema).unwrap_or_default();
+    validate::embed_kubernetes_definitions(&mut v);
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::source::Span;
-use crate::spec::LoadedApp;
+use crate::spec::{self, LoadedApp};
 
 /// The spec line of the value at `pointer` in `object` (one of `app`'s objects). `value` is the
 /// offending value when there is one: a map entry is located at its key when the key is what
@@ -54,7 +54,7 @@ fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> Strin
     let s = &app.spec;
     let meta = |rest: &str, own: &str| -> String {
         if let Some(k) = rest.strip_prefix("/metadata/labels") {
-            format!("/labels{k}")
+            label_pointer(s, k)
         } else if rest.starts_with("/metadata/namespace") {
             "/namespace".into()
         } else if rest.starts_with("/metadata/name") {
@@ -68,26 +68,22 @@ fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> Strin
             statefulset_pointer(app, pointer).unwrap_or_else(|| meta(pointer, "/name"))
         }
         "Service" => {
-            let section = if s.service.as_ref().is_some_and(|x| x.name == name) {
-                "/service"
-            } else if s.load_balancer.is_some() && lb_name(app) == name {
-                "/loadBalancer"
-            } else {
-                "/headlessService"
-            };
-            service_pointer(section, pointer).unwrap_or_else(|| {
+            // The last of the same name: a clash is reported at the later Service.
+            let svc = spec::services(s).into_iter().rev().find(|v| v.name == name);
+            let section = svc.as_ref().map_or("/headlessService", |v| v.section);
+            service_pointer(s, section, pointer).unwrap_or_else(|| {
                 // The headless Service is named after the app unless the spec names it.
-                let own = if section == "/headlessService" {
-                    if s.headless_service.is_some() {
-                        section
-                    } else {
-                        "/name"
-                    }
-                    .to_string()
-                } else {
-                    format!("{section}/name")
+                let named = match section {
+                    "/headlessService" => match &s.headless_service {
+                        Some(spec::HeadlessService::Name(_)) => Some(section.to_string()),
+                        Some(spec::HeadlessService::Full(h)) if h.name.is_some() => {
+                            Some(format!("{section}/name"))
+                        }
+                        _ => None,
+                    },
+                    _ => Some(format!("{section}/name")),
                 };
-                meta(pointer, &own)
+                meta(pointer, named.as_deref().unwrap_or("/name"))
             })
         }
         "StorageClass" => match pointer {
@@ -95,6 +91,25 @@ fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> Strin
             p if p.starts_with("/metadata") => meta(p, "/storageClass/name"),
             p => format!("/storageClass{p}"),
         },
+        "ConfigMap" => {
+            let i = s.config_maps.iter().position(|c| c.name == name).unwrap_or(0);
+            match pointer.strip_prefix("/data") {
+                Some(_) => format!("/configMaps/{i}/data"),
+                None => meta(pointer, &format!("/configMaps/{i}/name")),
+            }
+        }
+        "PodDisruptionBudget" => match pointer.strip_prefix("/spec") {
+            Some(r) if r.starts_with("/selector") => "/labels".into(),
+            Some(r) => format!("/disruptionBudget{r}"),
+            None => meta(pointer, "/disruptionBudget"),
+        },
+        "NetworkPolicy" => match pointer.strip_prefix("/spec") {
+            Some(r) if r.starts_with("/podSelector") => "/labels".into(),
+            Some(r) => networkpolicy_pointer(s, r),
+            None => meta(pointer, "/networkPolicy"),
+        },
+        "Role" if pointer.starts_with("/rules") => format!("/serviceAccount{pointer}"),
+        "Role" | "RoleBinding" => meta(pointer, "/serviceAccount/name"),
         "ServiceAccount" => meta(pointer, "/serviceAccount/name"),
         "ClusterRole" if pointer.starts_with("/rules") => {
             "/serviceAccount/podSecurityPolicy".into()
@@ -109,56 +124,139 @@ fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> Strin
     }
 }
 
-fn lb_name(app: &LoadedApp) -> String {
-    let s = &app.spec;
-    s.load_balancer
-        .as_ref()
-        .and_then(|l| l.name.clone())
-        .unwrap_or_else(|| format!("{}-lb", s.name))
+/// Where a label of a generated object comes from: the common labels, the recommended ones,
+/// or the selector's `labels`.
+fn label_pointer(s: &spec::AppSpec, rest: &str) -> String {
+    let key = rest.trim_start_matches('/');
+    let key = key.replace("~1", "/").replace("~0", "~");
+    if s.common_labels.contains_key(&key) {
+        format!("/commonLabels{rest}")
+    } else if s.labels.is_none() && s.recommended_labels.is_some() {
+        "/recommendedLabels".into()
+    } else {
+        format!("/labels{rest}")
+    }
 }
 
-/// A Service's fields: the headless Service's ports are the spec's `ports`; the ClusterIP and
-/// LoadBalancer Services have one port each, from their section.
-fn service_pointer(section: &str, p: &str) -> Option<String> {
+/// A NetworkPolicy's rules: `allow` entries first, then the spec's own ingress rules.
+fn networkpolicy_pointer(s: &spec::AppSpec, rest: &str) -> String {
+    let Some(n) = &s.network_policy else {
+        return "/networkPolicy".into();
+    };
+    if let Some(r) = rest.strip_prefix("/ingress/") {
+        let (i, tail) = r.split_once('/').unwrap_or((r, ""));
+        let i: usize = i.parse().unwrap_or(0);
+        return if i < n.allow.len() {
+            format!("/networkPolicy/allow/{i}")
+        } else {
+            format!("/networkPolicy/ingress/{}/{tail}", i - n.allow.len())
+        };
+    }
+    format!("/networkPolicy{rest}")
+}
+
+/// A Service's fields: the headless Service's ports are the spec's `ports` unless it lists its
+/// own; a ClusterIP or LoadBalancer Service's first port is its section's `port` when given.
+fn service_pointer(s: &spec::AppSpec, section: &str, p: &str) -> Option<String> {
     if let Some(k) = p.strip_prefix("/spec/selector") {
-        return Some(format!("/labels{k}"));
+        let own = match section {
+            "/headlessService" => s
+                .headless_service
+                .as_ref()
+                .is_some_and(|h| h.full().selector.is_some()),
+            "/service" => s.service.as_ref().is_some_and(|c| c.selector.is_some()),
+            _ => s.load_balancer.as_ref().is_some_and(|c| c.selector.is_some()),
+        };
+        return Some(if own {
+            format!("{section}/selector{k}")
+        } else {
+            format!("/labels{k}")
+        });
+    }
+    if let Some(r) = p.strip_prefix("/metadata/annotations") {
+        return Some(format!("{section}/annotations{r}"));
+    }
+    if let Some(r) = p.strip_prefix("/spec/") {
+        if !r.starts_with("ports") && !r.starts_with("type") && !r.starts_with("clusterIP") {
+            return Some(format!("{section}/{r}"));
+        }
     }
     let rest = p.strip_prefix("/spec/ports")?;
+    let mut it = rest.trim_start_matches('/').splitn(2, '/');
+    let (i, field) = (it.next()?, it.next().unwrap_or(""));
     if section == "/headlessService" {
-        let mut it = rest.trim_start_matches('/').splitn(2, '/');
-        let (i, field) = (it.next()?, it.next().unwrap_or(""));
+        let own = s
+            .headless_service
+            .as_ref()
+            .is_some_and(|h| h.full().ports.is_some());
+        if own {
+            return Some(join(&format!("/headlessService/ports/{i}"), field));
+        }
         let field = match field {
             "port" | "targetPort" => "port",
             f => f,
         };
-        return Some(
-            format!("/ports/{i}/{field}")
-                .trim_end_matches('/')
-                .to_string(),
-        );
+        return Some(join(&format!("/ports/{i}"), field));
     }
-    let field = rest
-        .trim_start_matches('/')
-        .split_once('/')
-        .map_or("", |x| x.1);
-    Some(match field {
-        "targetPort" => format!("{section}/targetPort"),
-        "protocol" => format!("{section}/protocol"),
-        _ => format!("{section}/port"),
-    })
+    let c = if section == "/service" {
+        s.service.as_ref()
+    } else {
+        s.load_balancer.as_ref()
+    }?;
+    let i: usize = i.parse().ok()?;
+    match (c.port.is_some(), i) {
+        (true, 0) => Some(match field {
+            "targetPort" => format!("{section}/targetPort"),
+            "protocol" => format!("{section}/protocol"),
+            _ => format!("{section}/port"),
+        }),
+        (one, i) => Some(join(
+            &format!("{section}/ports/{}", i - usize::from(one)),
+            field,
+        )),
+    }
+}
+
+fn join(base: &str, field: &str) -> String {
+    if field.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}/{field}")
+    }
 }
 
 /// A StatefulSet's fields, by the template's structure.
 fn statefulset_pointer(app: &LoadedApp, p: &str) -> Option<String> {
     const CONTAINER: &str = "/spec/template/spec/containers/0";
+    let s = &app.spec;
     if let Some(rest) = p.strip_prefix(CONTAINER) {
-        return Some(container_pointer(rest, app.spec.container_name.is_some()));
+        if rest.is_empty() || rest.starts_with('/') {
+            return Some(container_pointer(s, rest));
+        }
+    }
+    if let Some(rest) = p.strip_prefix("/spec/template/spec/containers/") {
+        let (i, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let i: usize = i.parse().ok()?;
+        return Some(join(&format!("/containers/{}", i.checked_sub(1)?), tail));
+    }
+    if let Some(rest) = p.strip_prefix("/spec/template/spec/initContainers/") {
+        let (i, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let (_, at) = spec::kube::init_containers(s).into_iter().nth(i.parse().ok()?)?;
+        return Some(join(&at, tail));
+    }
+    if let Some(rest) = p.strip_prefix("/spec/template/spec/volumes/") {
+        let (i, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let (_, at) = spec::kube::volumes(s).into_iter().nth(i.parse().ok()?)?;
+        return Some(join(&at, tail));
     }
     if let Some(rest) = p.strip_prefix("/spec/volumeClaimTemplates/") {
         let (i, field) = rest.split_once('/').unwrap_or((rest, ""));
         let f = match field {
             "metadata/name" => "/name".to_string(),
+            f if f.starts_with("metadata/labels") => format!("/labels{}", &f[15..]),
+            f if f.starts_with("metadata/annotations") => format!("/annotations{}", &f[20..]),
             f if f.starts_with("spec/storageClassName") => "/storageClass".into(),
+            f if f.starts_with("spec/volumeMode") => "/volumeMode".into(),
             f if f.starts_with("spec/accessModes") => {
                 format!("/accessModes{}", &f["spec/accessModes".len()..])
             }
@@ -167,19 +265,16 @@ fn statefulset_pointer(app: &LoadedApp, p: &str) -> Option<String> {
         };
         return Some(format!("/storage/{i}{f}"));
     }
-    let pod = |rest: &str| -> Option<String> {
-        Some(match rest {
-            r if r.starts_with("/nodeSelector") => r.to_string(),
-            r if r.starts_with("/serviceAccountName") => "/serviceAccount/name".into(),
-            r if r.starts_with("/terminationGracePeriodSeconds") => {
-                "/terminationGracePeriodSeconds".into()
-            }
-            _ => return None,
-        })
-    };
+    if let Some(rest) = p.strip_prefix("/spec/template/metadata/labels") {
+        return Some(label_pointer(s, rest));
+    }
+    if let Some(rest) = p.strip_prefix("/spec/template/spec") {
+        if let Some(x) = pod_pointer(s, rest) {
+            return Some(x);
+        }
+    }
     let table: &[(&str, &str)] = &[
         ("/spec/selector/matchLabels", "/labels"),
-        ("/spec/template/metadata/labels", "/labels"),
         ("/spec/template/metadata/annotations", "/annotations"),
         ("/spec/serviceName", "/headlessService"),
         ("/spec/replicas", "/replicas"),
@@ -187,6 +282,10 @@ fn statefulset_pointer(app: &LoadedApp, p: &str) -> Option<String> {
         ("/spec/revisionHistoryLimit", "/revisionHistoryLimit"),
         ("/spec/podManagementPolicy", "/podManagementPolicy"),
         ("/spec/ordinals", "/ordinals"),
+        (
+            "/spec/updateStrategy/rollingUpdate/maxUnavailable",
+            "/updateStrategy/maxUnavailable",
+        ),
         (
             "/spec/updateStrategy/rollingUpdate",
             "/updateStrategy/partition",
@@ -197,20 +296,48 @@ fn statefulset_pointer(app: &LoadedApp, p: &str) -> Option<String> {
             "/pvcRetentionPolicy",
         ),
     ];
-    if let Some(rest) = p.strip_prefix("/spec/template/spec") {
-        if let Some(x) = pod(rest) {
-            return Some(x);
-        }
-    }
     table.iter().find_map(|(from, to)| {
         let rest = p.strip_prefix(from)?;
-        let rest = if to.ends_with("partition") { "" } else { rest };
+        let rest = if to.ends_with("partition") || to.ends_with("maxUnavailable") {
+            ""
+        } else {
+            rest
+        };
         (rest.is_empty() || rest.starts_with('/')).then(|| format!("{to}{rest}"))
     })
 }
 
+/// The pod spec's own fields (`rest` after `/spec/template/spec`).
+fn pod_pointer(s: &spec::AppSpec, rest: &str) -> Option<String> {
+    let field = rest.trim_start_matches('/').split('/').next().unwrap_or("");
+    let tail = &rest[(field.len() + 1).min(rest.len())..];
+    Some(match field {
+        "serviceAccountName" => "/serviceAccount/name".into(),
+        "securityContext" if s.pod_security_context.is_none() && s.pod_security.is_some() => {
+            "/podSecurity".into()
+        }
+        "securityContext" => format!("/podSecurityContext{tail}"),
+        "affinity" if s.affinity.is_none() && s.spread.is_some() => "/spread".into(),
+        "nodeSelector"
+        | "terminationGracePeriodSeconds"
+        | "affinity"
+        | "tolerations"
+        | "topologySpreadConstraints"
+        | "priorityClassName"
+        | "runtimeClassName"
+        | "schedulerName"
+        | "dnsPolicy"
+        | "dnsConfig"
+        | "hostAliases"
+        | "imagePullSecrets"
+        | "automountServiceAccountToken"
+        | "enableServiceLinks" => rest.to_string(),
+        _ => return None,
+    })
+}
+
 /// The app's one container: its fields are the spec's top-level ones.
-fn container_pointer(rest: &str, named: bool) -> String {
+fn container_pointer(s: &spec::AppSpec, rest: &str) -> String {
     let field = rest.trim_start_matches('/').split('/').next().unwrap_or("");
     let tail = |t: &str| {
         if t.is_empty() {
@@ -221,11 +348,16 @@ fn container_pointer(rest: &str, named: bool) -> String {
     };
     match field {
         // The container is named after the app unless the spec names it.
-        "name" if named => "/containerName".into(),
+        "name" if s.container_name.is_some() => "/containerName".into(),
         "name" => "/name".into(),
-        "image" => "/image".into(),
-        "imagePullPolicy" => "/imagePullPolicy".into(),
-        "command" | "args" | "env" | "resources" => format!("/{field}{}", tail(tail_of(rest))),
+        "securityContext" if s.security_context.is_none() && s.pod_security.is_some() => {
+            "/podSecurity".into()
+        }
+        "image" | "imagePullPolicy" | "workingDir" => format!("/{field}"),
+        "command" | "args" | "env" | "envFrom" | "resources" | "readinessProbe"
+        | "livenessProbe" | "startupProbe" | "lifecycle" | "securityContext" => {
+            format!("/{field}{}", tail(tail_of(rest)))
+        }
         "ports" => {
             let (i, f) = tail_of(rest).split_once('/').unwrap_or((tail_of(rest), ""));
             let f = if f == "containerPort" { "port" } else { f };
@@ -233,7 +365,11 @@ fn container_pointer(rest: &str, named: bool) -> String {
         }
         "volumeMounts" => {
             let (i, f) = tail_of(rest).split_once('/').unwrap_or((tail_of(rest), ""));
-            format!("/storage/{i}{}", tail(f))
+            let mounts = spec::kube::mounts_for(s, None);
+            match i.parse::<usize>().ok().and_then(|i| mounts.get(i)) {
+                Some((_, at)) => format!("{at}{}", tail(f)),
+                None => "/name".into(),
+            }
         }
         _ => "/name".into(),
     }

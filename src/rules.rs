@@ -71,6 +71,10 @@ pub const RULES: &[Rule] = &[
     r("against", W, "With `check --against git:REV`: the old version of a spec does not build, so it cannot be compared.", "Nothing to fix now; the comparison is skipped for that file."),
     r("manifest", E, "A manifest document without `apiVersion` or `kind` (in `--against` input).", "Point `--against` at built manifests."),
     r("psp-removed", W, "A PodSecurityPolicy binding on Kubernetes 1.25 or newer, where PodSecurityPolicy no longer exists.", "Use Pod Security Admission namespace labels (pod-security.kubernetes.io/enforce=...)."),
+    r("invalid-probe", E, "A probe with no handler or more than one, an HTTP probe without its port, or a liveness/startup successThreshold other than 1.", "Give exactly one of `http` (with `port`), `tcp`, `exec` or `grpc`."),
+    r("unknown-container", E, "A mount names a container the pod does not have.", "Name an init container, sidecar or container of the spec, or leave `container` out."),
+    r("unreadable-file", E, "A file a generated ConfigMap names cannot be read.", "Paths are relative to the spec file's folder."),
+    r("pod-security", E, "With `podSecurity: LEVEL`: a pod field that breaks that Pod Security Standards level.", "Change the field as the message says, or choose a lower level."),
     r("feature-gate", W, "A field whose feature gate is off by default on the target version, so the API server drops it.", "Target a newer version or drop the field."),
 ];
 

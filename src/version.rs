@@ -77,6 +77,17 @@ impl KubeVersion {
         self.minor >= 37
     }
 
+    /// Native sidecars: init containers with `restartPolicy: Always` (SidecarContainers, beta
+    /// and on from 1.29).
+    pub fn sidecar_containers(self) -> bool {
+        self.minor >= 29
+    }
+
+    /// `Service.spec.trafficDistribution` (ServiceTrafficDistribution, beta and on from 1.31).
+    pub fn traffic_distribution(self) -> bool {
+        self.minor >= 31
+    }
+
     /// PodSecurityPolicy is gone (1.25+).
     pub fn psp_removed(self) -> bool {
         self.minor >= 25

@@ -38,6 +38,23 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "statefulset.yaml.j2",
         include_str!("../../templates/statefulset.yaml.j2"),
     ),
+    (
+        "configmap.yaml.j2",
+        include_str!("../../templates/configmap.yaml.j2"),
+    ),
+    (
+        "poddisruptionbudget.yaml.j2",
+        include_str!("../../templates/poddisruptionbudget.yaml.j2"),
+    ),
+    (
+        "networkpolicy.yaml.j2",
+        include_str!("../../templates/networkpolicy.yaml.j2"),
+    ),
+    ("role.yaml.j2", include_str!("../../templates/role.yaml.j2")),
+    (
+        "rolebinding.yaml.j2",
+        include_str!("../../templates/rolebinding.yaml.j2"),
+    ),
 ];
 
 /// Instructions a template may execute per render: bounds a runaway user template.
@@ -137,6 +154,17 @@ impl Renderer {
         });
         env.add_filter("q", |v: Value| -> Result<Value, minijinja::Error> {
             Ok(Value::from_safe_string(quote(&v)?))
+        });
+        // A mapping key from a variable: a plain word as it is, anything else quoted.
+        env.add_filter("key", |v: Value| -> Result<Value, minijinja::Error> {
+            let plain = v.as_str().filter(|s| {
+                s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                    && s.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+            match plain {
+                Some(s) => Ok(Value::from_safe_string(s.to_string())),
+                None => Ok(Value::from_safe_string(quote(&v)?)),
+            }
         });
         let mut user = Vec::new();
         if let Some(dir) = user_dir {

@@ -155,6 +155,43 @@ pub const RESOURCES: &[Resource] = &[
         &["ns"],
         false,
     ),
+    res("ConfigMap", "configmaps", "configmap", "", "v1", &["cm"], true),
+    res(
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        "policy",
+        "policy/v1",
+        &["pdb"],
+        true,
+    ),
+    res(
+        "NetworkPolicy",
+        "networkpolicies",
+        "networkpolicy",
+        "networking.k8s.io",
+        "networking.k8s.io/v1",
+        &["netpol"],
+        true,
+    ),
+    res(
+        "Role",
+        "roles",
+        "role",
+        "rbac.authorization.k8s.io",
+        "rbac.authorization.k8s.io/v1",
+        &[],
+        true,
+    ),
+    res(
+        "RoleBinding",
+        "rolebindings",
+        "rolebinding",
+        "rbac.authorization.k8s.io",
+        "rbac.authorization.k8s.io/v1",
+        &[],
+        true,
+    ),
 ];
 
 /// The namespaces every cluster has from the start.

@@ -4,7 +4,11 @@
 //! serde's complaints into [`Finding`]s that point at the offending key or value. `resolve` fills
 //! the defaults that depend on other fields and produces the view templates render from.
 
+pub mod checks;
+pub mod kube;
 mod model;
+mod objects;
+mod pod;
 mod resolve;
 
 use std::sync::Arc;

@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use super::objects::*;
+pub use super::pod::*;
 
 /// One stateful app: compiles into a StatefulSet and the objects around it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -37,24 +41,44 @@ pub struct AppSpec {
     /// Pod template annotations.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
-    /// Container ports; also the ports of the headless Service.
+    /// Labels on every object and the pod template, never in selectors (version, part-of...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub common_labels: BTreeMap<String, String>,
+    /// Kubernetes' recommended `app.kubernetes.io/*` labels; name, instance and component also
+    /// make the selector unless `labels` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended_labels: Option<RecommendedLabels>,
+    /// Container ports; also the ports of the headless Service unless it lists its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Port>,
     /// One volumeClaimTemplate per entry, mounted in the container.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage: Vec<Storage>,
-    /// Name of the governing headless Service (`serviceName`); default: the app name.
+    /// Pod volumes (emptyDir, configMap, secret, projected, downwardAPI, ...) and their mounts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+    /// ConfigMaps generated with the app; their content's hash rolls the pods on change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_maps: Vec<ConfigMap>,
+    /// The governing headless Service: its name, or `{name, ports, publishNotReadyAddresses,
+    /// ...}`; default: named after the app, with the container ports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub headless_service: Option<String>,
+    pub headless_service: Option<HeadlessService>,
     /// ServiceAccount for the pods, optionally bound to a PodSecurityPolicy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account: Option<ServiceAccount>,
     /// A LoadBalancer Service over the same pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub load_balancer: Option<LoadBalancer>,
+    pub load_balancer: Option<Service>,
     /// A ClusterIP Service over the same pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<ClusterIpService>,
+    pub service: Option<Service>,
+    /// A PodDisruptionBudget over the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruption_budget: Option<DisruptionBudget>,
+    /// A NetworkPolicy for the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_policy: Option<NetworkPolicy>,
     /// `OrderedReady` (default) or `Parallel`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_management_policy: Option<PodManagementPolicy>,
@@ -86,12 +110,95 @@ pub struct AppSpec {
     /// Container arguments (replace the image's CMD).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// Working directory of the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
     /// Environment variables, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
+    /// Environment from ConfigMaps and Secrets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_from: Vec<EnvFrom>,
     /// Container resource requests and limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
+    /// Readiness probe: `{http: /healthz, port: web}`, `{tcp: 5432}`, `{exec: [...]}`, `{grpc: N}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Probe>,
+    /// Liveness probe (same forms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Option<Probe>,
+    /// Startup probe (same forms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_probe: Option<Probe>,
+    /// postStart / preStop hooks of the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::pod::lifecycle")]
+    pub lifecycle: Option<Value>,
+    /// The container's security context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::pod::container_security")]
+    pub security_context: Option<Value>,
+    /// The pod's security context (fsGroup, runAsUser, seccompProfile, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::pod::pod_security")]
+    pub pod_security_context: Option<Value>,
+    /// A Pod Security Standards level the pods must meet; `restricted` fills in what it needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_security: Option<PodSecurityLevel>,
+    /// Init containers, run in order before the app's container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<Container>,
+    /// Native sidecars: init containers that keep running (`restartPolicy: Always`, 1.29+).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<Container>,
+    /// More containers beside the app's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<Container>,
+    /// Secrets for pulling the images: names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<SecretName>,
+    /// Whether the pods get an API token mounted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automount_service_account_token: Option<bool>,
+    /// Whether Service environment variables are injected (API default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_service_links: Option<bool>,
+    /// Spread the replicas: `{across: node|zone, required: false}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<Spread>,
+    /// Node and pod affinity, as Kubernetes writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::pod::affinity")]
+    pub affinity: Option<Value>,
+    /// Tolerations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "super::pod::tolerations")]
+    pub tolerations: Vec<Value>,
+    /// Topology spread constraints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "super::pod::spread_constraints")]
+    pub topology_spread_constraints: Vec<Value>,
+    /// PriorityClass of the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// RuntimeClass of the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_class_name: Option<String>,
+    /// Scheduler of the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+    /// DNS policy (`ClusterFirst`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_policy: Option<String>,
+    /// DNS settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::pod::dns_config")]
+    pub dns_config: Option<Value>,
+    /// Extra /etc/hosts entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "super::pod::host_aliases")]
+    pub host_aliases: Vec<Value>,
     /// Node labels the pods must run on.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
@@ -155,6 +262,30 @@ pub struct Storage {
     /// Mount read-only.
     #[serde(default)]
     pub read_only: bool,
+    /// A path inside the volume to mount instead of its root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    /// More mounts of the claim, in any container and at several paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<Mount>,
+    /// `Filesystem` (API default) or `Block`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_mode: Option<VolumeMode>,
+    /// Labels of the claims (the pod selector's labels are added).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Annotations of the claims.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// How a claim's volume is presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum VolumeMode {
+    /// A mounted filesystem.
+    Filesystem,
+    /// A raw block device.
+    Block,
 }
 
 fn default_access_modes() -> Vec<AccessMode> {
@@ -172,58 +303,6 @@ pub enum AccessMode {
     ReadWriteMany,
     /// Read-write by one pod.
     ReadWriteOncePod,
-}
-
-/// The pods' ServiceAccount and its PodSecurityPolicy binding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ServiceAccount {
-    /// ServiceAccount name.
-    pub name: String,
-    /// PodSecurityPolicy the account may `use`: adds a ClusterRole and a ClusterRoleBinding.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_security_policy: Option<String>,
-    /// ClusterRole name; default `<serviceAccount.name>-psp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster_role: Option<String>,
-    /// ClusterRoleBinding name; default `<serviceAccount.name>-psp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster_role_binding: Option<String>,
-}
-
-/// A LoadBalancer Service in front of the pods.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LoadBalancer {
-    /// Service name; default `<name>-lb`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Port the load balancer listens on.
-    #[schemars(range(min = 1, max = 65535))]
-    pub port: i64,
-    /// Container port (number or port name); default: `port`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_port: Option<TargetPort>,
-    /// Protocol; default TCP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<Protocol>,
-}
-
-/// A ClusterIP Service in front of the pods.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ClusterIpService {
-    /// Service name.
-    pub name: String,
-    /// Port the Service listens on.
-    #[schemars(range(min = 1, max = 65535))]
-    pub port: i64,
-    /// Container port (number or port name); default: `port`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_port: Option<TargetPort>,
-    /// Protocol; default TCP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<Protocol>,
 }
 
 /// A port by number or by name.
@@ -256,6 +335,10 @@ pub struct UpdateStrategy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 2147483647))]
     pub partition: Option<i64>,
+    /// With RollingUpdate: pods that may be unavailable at once, a number or a percentage
+    /// (MaxUnavailableStatefulSet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrPercent>,
 }
 
 /// The update strategy type.
@@ -296,16 +379,6 @@ pub struct Ordinals {
     #[serde(default)]
     #[schemars(range(min = 0, max = 2147483647))]
     pub start: i64,
-}
-
-/// An environment variable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct EnvVar {
-    /// Variable name.
-    pub name: String,
-    /// Value (always a string).
-    pub value: String,
 }
 
 /// Container resources.

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::{json, Value};
 
 use super::model::*;
 
@@ -25,22 +26,25 @@ pub struct Resolved {
     pub container_name: String,
     /// Pull policy or null.
     pub image_pull_policy: Option<PullPolicy>,
-    /// Pod labels = selector.
+    /// The selector: the pod labels the StatefulSet and every Service select.
     pub labels: BTreeMap<String, String>,
-    /// Pod template annotations.
+    /// Labels of every object and of the pod template: the selector, recommended and common labels.
+    pub object_labels: BTreeMap<String, String>,
+    /// The object labels when the spec adds any to the selector (recommended or common labels),
+    /// else null: objects that carry no labels by default (ServiceAccount, RBAC) get them then.
+    pub meta_labels: Option<BTreeMap<String, String>>,
+    /// Pod template annotations (with the generated ConfigMaps' hash).
     pub annotations: BTreeMap<String, String>,
     /// Container ports.
     pub ports: Vec<ResolvedPort>,
-    /// Claim templates and mounts.
-    pub storage: Vec<Storage>,
+    /// Claim templates.
+    pub storage: Vec<ResolvedClaim>,
     /// Governing Service name.
     pub headless_service: String,
     /// ServiceAccount, with role names resolved.
     pub service_account: Option<ResolvedServiceAccount>,
-    /// LoadBalancer Service.
-    pub load_balancer: Option<ResolvedService>,
-    /// ClusterIP Service.
-    pub service: Option<ResolvedService>,
+    /// Services over the pods, headless first.
+    pub services: Vec<ResolvedService>,
     /// Pod management policy or null.
     pub pod_management_policy: Option<PodManagementPolicy>,
     /// Update strategy or null.
@@ -59,16 +63,134 @@ pub struct Resolved {
     pub command: Vec<String>,
     /// Arguments.
     pub args: Vec<String>,
-    /// Environment.
-    pub env: Vec<EnvVar>,
+    /// Working directory or null.
+    pub working_dir: Option<String>,
+    /// Environment, Kubernetes EnvVars.
+    pub env: Vec<Value>,
+    /// envFrom entries.
+    pub env_from: Vec<Value>,
     /// Requests (empty map when none).
     pub requests: BTreeMap<String, String>,
     /// Limits (empty map when none).
     pub limits: BTreeMap<String, String>,
+    /// Probes, lifecycle and security context of the app's container (each a value or null).
+    pub readiness_probe: Option<Value>,
+    /// Or null.
+    pub liveness_probe: Option<Value>,
+    /// Or null.
+    pub startup_probe: Option<Value>,
+    /// Or null.
+    pub lifecycle: Option<Value>,
+    /// Or null.
+    pub security_context: Option<Value>,
+    /// The app container's mounts.
+    pub volume_mounts: Vec<Value>,
+    /// Containers after the app's.
+    pub extra_containers: Vec<Value>,
+    /// Pod-level fields.
+    pub pod: ResolvedPod,
     /// Node selector.
     pub node_selector: BTreeMap<String, String>,
     /// StorageClass to create, or null.
     pub storage_class: Option<ResolvedStorageClass>,
+    /// Generated ConfigMaps.
+    pub config_maps: Vec<ResolvedConfigMap>,
+    /// PodDisruptionBudget or null.
+    pub disruption_budget: Option<ResolvedBudget>,
+    /// NetworkPolicy or null.
+    pub network_policy: Option<ResolvedNetworkPolicy>,
+}
+
+/// The pod spec's fields beside its containers (each a Kubernetes value or null; empty lists
+/// are null so that templates test them alike).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedPod {
+    /// Or null.
+    pub security_context: Option<Value>,
+    /// Or null.
+    pub automount_service_account_token: Option<bool>,
+    /// Or null.
+    pub enable_service_links: Option<bool>,
+    /// Or null.
+    pub affinity: Option<Value>,
+    /// Or null.
+    pub tolerations: Option<Vec<Value>>,
+    /// Or null.
+    pub topology_spread_constraints: Option<Vec<Value>>,
+    /// Or null.
+    pub priority_class_name: Option<String>,
+    /// Or null.
+    pub runtime_class_name: Option<String>,
+    /// Or null.
+    pub scheduler_name: Option<String>,
+    /// Or null.
+    pub dns_policy: Option<String>,
+    /// Or null.
+    pub dns_config: Option<Value>,
+    /// Or null.
+    pub host_aliases: Option<Vec<Value>>,
+    /// Or null.
+    pub image_pull_secrets: Option<Vec<Value>>,
+    /// Or null.
+    pub init_containers: Option<Vec<Value>>,
+    /// Or null.
+    pub volumes: Option<Vec<Value>>,
+}
+
+/// A volumeClaimTemplate.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedClaim {
+    /// Name.
+    pub name: String,
+    /// Labels or null.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Annotations or null.
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// Or null.
+    pub storage_class: Option<String>,
+    /// Access modes.
+    pub access_modes: Vec<AccessMode>,
+    /// Or null.
+    pub volume_mode: Option<VolumeMode>,
+    /// Requested size.
+    pub size: String,
+}
+
+/// A generated ConfigMap.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedConfigMap {
+    /// Name.
+    pub name: String,
+    /// Entries (literal values, then files).
+    pub data: BTreeMap<String, String>,
+}
+
+/// A PodDisruptionBudget.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedBudget {
+    /// Name.
+    pub name: String,
+    /// Or null.
+    pub min_available: Option<IntOrPercent>,
+    /// Or null.
+    pub max_unavailable: Option<IntOrPercent>,
+}
+
+/// A NetworkPolicy.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedNetworkPolicy {
+    /// Name.
+    pub name: String,
+    /// `Ingress`, and `Egress` when egress rules are given.
+    pub policy_types: Vec<&'static str>,
+    /// Ingress rules.
+    pub ingress: Vec<Value>,
+    /// Egress rules or null.
+    pub egress: Option<Vec<Value>>,
 }
 
 /// A container port with its protocol made explicit or null.
@@ -94,6 +216,12 @@ pub struct ResolvedServiceAccount {
     pub cluster_role: String,
     /// ClusterRoleBinding name.
     pub cluster_role_binding: String,
+    /// Whether stsc creates the account.
+    pub create: bool,
+    /// On the ServiceAccount, or null.
+    pub automount_service_account_token: Option<bool>,
+    /// Rules of the namespaced Role (null: no Role).
+    pub rules: Option<Vec<Value>>,
 }
 
 /// A Service over the pods (the `svc` variable of `service.yaml.j2`).
@@ -107,8 +235,31 @@ pub struct ResolvedService {
     pub kind: Option<&'static str>,
     /// Whether `clusterIP: None`.
     pub headless: bool,
+    /// Where the Service comes from in the spec (`/headlessService`, `/service`, `/loadBalancer`).
+    #[serde(skip)]
+    pub section: &'static str,
     /// Ports.
     pub ports: Vec<ResolvedServicePort>,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Annotations or null.
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// Selector.
+    pub selector: BTreeMap<String, String>,
+    /// Or null.
+    pub external_traffic_policy: Option<TrafficPolicy>,
+    /// Or null.
+    pub internal_traffic_policy: Option<TrafficPolicy>,
+    /// Or null.
+    pub load_balancer_source_ranges: Option<Vec<String>>,
+    /// Or null.
+    pub load_balancer_class: Option<String>,
+    /// Or null.
+    pub session_affinity: Option<SessionAffinity>,
+    /// Or null.
+    pub traffic_distribution: Option<String>,
+    /// Or null.
+    pub publish_not_ready_addresses: Option<bool>,
 }
 
 /// A Service port.
@@ -123,16 +274,23 @@ pub struct ResolvedServicePort {
     pub target_port: Option<TargetPort>,
     /// Protocol or null.
     pub protocol: Option<Protocol>,
+    /// Or null.
+    pub node_port: Option<i64>,
+    /// Or null.
+    pub app_protocol: Option<String>,
 }
 
 /// Update strategy.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ResolvedUpdateStrategy {
     /// `RollingUpdate` or `OnDelete`.
     #[serde(rename = "type")]
     pub kind: UpdateStrategyType,
     /// Partition or null.
     pub partition: Option<i64>,
+    /// Or null.
+    pub max_unavailable: Option<IntOrPercent>,
 }
 
 /// Retention policy with both fields filled (API default Retain).
@@ -163,50 +321,303 @@ pub struct ResolvedStorageClass {
     pub parameters: BTreeMap<String, String>,
 }
 
-impl Resolved {
-    /// The governing headless Service, built from the container ports.
-    pub fn headless(&self) -> ResolvedService {
-        ResolvedService {
-            name: self.headless_service.clone(),
-            kind: None,
-            headless: true,
-            ports: self
-                .ports
-                .iter()
-                .map(|p| ResolvedServicePort {
-                    name: Some(p.name.clone()),
-                    port: p.port,
-                    target_port: None,
-                    protocol: p.protocol,
-                })
-                .collect(),
+/// The selector: `labels`, else the recommended name/instance/component, else `{app: NAME}`.
+pub fn selector(s: &AppSpec) -> BTreeMap<String, String> {
+    if let Some(l) = &s.labels {
+        return l.clone();
+    }
+    let Some(r) = &s.recommended_labels else {
+        return BTreeMap::from([("app".to_string(), s.name.clone())]);
+    };
+    let mut m = BTreeMap::new();
+    let name = r.name.clone().unwrap_or_else(|| s.name.clone());
+    m.insert("app.kubernetes.io/name".to_string(), name);
+    for (k, v) in [("instance", &r.instance), ("component", &r.component)] {
+        if let Some(v) = v {
+            m.insert(format!("app.kubernetes.io/{k}"), v.clone());
         }
+    }
+    m
+}
+
+/// Labels of every object: the selector, the recommended labels (with `managed-by: stsc`) and
+/// the common labels.
+pub fn object_labels(s: &AppSpec) -> BTreeMap<String, String> {
+    let mut m = selector(s);
+    if let Some(r) = &s.recommended_labels {
+        let name = r.name.clone().unwrap_or_else(|| s.name.clone());
+        let fields = [
+            ("name", Some(&name)),
+            ("instance", r.instance.as_ref()),
+            ("version", r.version.as_ref()),
+            ("component", r.component.as_ref()),
+            ("part-of", r.part_of.as_ref()),
+            ("managed-by", Some(&"stsc".to_string())),
+        ];
+        for (k, v) in fields {
+            if let Some(v) = v {
+                m.insert(format!("app.kubernetes.io/{k}"), v.clone());
+            }
+        }
+    }
+    m.extend(s.common_labels.clone());
+    m
+}
+
+/// The governing Service's name.
+pub fn headless_name(s: &AppSpec) -> String {
+    s.headless_service
+        .as_ref()
+        .and_then(|h| h.full().name)
+        .unwrap_or_else(|| s.name.clone())
+}
+
+/// The ClusterIP Service's name.
+pub fn service_name(s: &AppSpec, c: &Service) -> String {
+    c.name.clone().unwrap_or_else(|| format!("{}-client", s.name))
+}
+
+/// The LoadBalancer Service's name.
+pub fn load_balancer_name(s: &AppSpec, c: &Service) -> String {
+    c.name.clone().unwrap_or_else(|| format!("{}-lb", s.name))
+}
+
+fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    (!v.is_empty()).then_some(v)
+}
+
+fn service_port(p: &ServicePort) -> ResolvedServicePort {
+    ResolvedServicePort {
+        name: p.name.clone(),
+        port: p.port,
+        target_port: p.target_port.clone(),
+        protocol: p.protocol,
+        node_port: p.node_port,
+        app_protocol: p.app_protocol.clone(),
     }
 }
 
-/// Fill every default of an app.
-pub fn resolve(s: &AppSpec) -> Resolved {
-    let labels = s
-        .labels
-        .clone()
-        .unwrap_or_else(|| BTreeMap::from([("app".to_string(), s.name.clone())]));
-    let svc = |name: String,
-               kind: &'static str,
-               port: i64,
-               target: &Option<TargetPort>,
-               proto: Option<Protocol>| {
-        ResolvedService {
-            name,
-            kind: Some(kind),
-            headless: false,
-            ports: vec![ResolvedServicePort {
+/// The headless Service, unless the spec says another creates it.
+fn headless(s: &AppSpec, labels: &BTreeMap<String, String>) -> Option<ResolvedService> {
+    let h = s.headless_service.as_ref().map(HeadlessService::full);
+    let h = h.unwrap_or(Headless {
+        create: true,
+        ..Headless::default()
+    });
+    if !h.create {
+        return None;
+    }
+    let from_containers = || {
+        s.ports
+            .iter()
+            .map(|p| ResolvedServicePort {
+                name: Some(p.name.clone()),
+                port: p.port,
+                target_port: None,
+                protocol: p.protocol,
+                node_port: None,
+                app_protocol: None,
+            })
+            .collect()
+    };
+    let mut svc_labels = labels.clone();
+    svc_labels.extend(h.labels.clone());
+    Some(ResolvedService {
+        name: headless_name(s),
+        kind: None,
+        headless: true,
+        section: "/headlessService",
+        ports: h.ports.as_ref().map_or_else(from_containers, |ps| {
+            ps.iter().map(service_port).collect()
+        }),
+        labels: svc_labels,
+        annotations: (!h.annotations.is_empty()).then(|| h.annotations.clone()),
+        selector: h.selector.clone().unwrap_or_else(|| selector(s)),
+        external_traffic_policy: None,
+        internal_traffic_policy: None,
+        load_balancer_source_ranges: None,
+        load_balancer_class: None,
+        session_affinity: None,
+        traffic_distribution: None,
+        publish_not_ready_addresses: h.publish_not_ready_addresses,
+    })
+}
+
+/// A ClusterIP or LoadBalancer Service.
+fn client_service(
+    s: &AppSpec,
+    c: &Service,
+    name: String,
+    kind: &'static str,
+    section: &'static str,
+    labels: &BTreeMap<String, String>,
+) -> ResolvedService {
+    let mut ports: Vec<ResolvedServicePort> = c.ports.iter().map(service_port).collect();
+    if let Some(port) = c.port {
+        ports.insert(
+            0,
+            ResolvedServicePort {
                 name: None,
                 port,
-                target_port: Some(target.clone().unwrap_or(TargetPort::Number(port))),
-                protocol: Some(proto.unwrap_or(Protocol::TCP)),
-            }],
-        }
+                target_port: Some(c.target_port.clone().unwrap_or(TargetPort::Number(port))),
+                protocol: Some(c.protocol.unwrap_or(Protocol::TCP)),
+                node_port: None,
+                app_protocol: None,
+            },
+        );
+    }
+    let mut svc_labels = labels.clone();
+    svc_labels.extend(c.labels.clone());
+    ResolvedService {
+        name,
+        kind: Some(kind),
+        headless: false,
+        section,
+        ports,
+        labels: svc_labels,
+        annotations: (!c.annotations.is_empty()).then(|| c.annotations.clone()),
+        selector: c.selector.clone().unwrap_or_else(|| selector(s)),
+        external_traffic_policy: c.external_traffic_policy,
+        internal_traffic_policy: c.internal_traffic_policy,
+        load_balancer_source_ranges: non_empty(c.load_balancer_source_ranges.clone()),
+        load_balancer_class: c.load_balancer_class.clone(),
+        session_affinity: c.session_affinity,
+        traffic_distribution: c.traffic_distribution.clone(),
+        publish_not_ready_addresses: c.publish_not_ready_addresses,
+    }
+}
+
+/// Every Service of the app, headless first.
+pub fn services(s: &AppSpec) -> Vec<ResolvedService> {
+    let labels = object_labels(s);
+    let mut out: Vec<ResolvedService> = headless(s, &labels).into_iter().collect();
+    if let Some(c) = &s.service {
+        let name = service_name(s, c);
+        out.push(client_service(s, c, name, "ClusterIP", "/service", &labels));
+    }
+    if let Some(c) = &s.load_balancer {
+        let name = load_balancer_name(s, c);
+        out.push(client_service(
+            s,
+            c,
+            name,
+            "LoadBalancer",
+            "/loadBalancer",
+            &labels,
+        ));
+    }
+    out
+}
+
+fn service_account(s: &AppSpec) -> Option<ResolvedServiceAccount> {
+    let sa = s.service_account.as_ref()?;
+    Some(ResolvedServiceAccount {
+        name: sa.name.clone(),
+        pod_security_policy: sa.pod_security_policy.clone(),
+        cluster_role: sa
+            .cluster_role
+            .clone()
+            .unwrap_or_else(|| format!("{}-psp", sa.name)),
+        cluster_role_binding: sa
+            .cluster_role_binding
+            .clone()
+            .unwrap_or_else(|| format!("{}-psp", sa.name)),
+        create: sa.create,
+        automount_service_account_token: sa.automount_service_account_token,
+        rules: non_empty(sa.rules.clone()),
+    })
+}
+
+fn claims(s: &AppSpec, selector: &BTreeMap<String, String>) -> Vec<ResolvedClaim> {
+    s.storage
+        .iter()
+        .map(|c| ResolvedClaim {
+            name: c.name.clone(),
+            labels: (!c.labels.is_empty()).then(|| {
+                let mut l = selector.clone();
+                l.extend(c.labels.clone());
+                l
+            }),
+            annotations: (!c.annotations.is_empty()).then(|| c.annotations.clone()),
+            storage_class: c.storage_class.clone(),
+            access_modes: c.access_modes.clone(),
+            volume_mode: c.volume_mode,
+            size: c.size.clone(),
+        })
+        .collect()
+}
+
+/// The pod's fields beside its containers.
+fn pod(s: &AppSpec, selector: &BTreeMap<String, String>) -> ResolvedPod {
+    let restricted = s.pod_security == Some(PodSecurityLevel::Restricted);
+    let security_context = if restricted {
+        Some(super::kube::restricted_pod(s.pod_security_context.as_ref()))
+    } else {
+        s.pod_security_context.clone()
     };
+    let pulls = s.image_pull_secrets.iter();
+    let init: Vec<Value> = super::kube::init_containers(s)
+        .into_iter()
+        .map(|(c, _)| restrict(c, restricted))
+        .collect();
+    ResolvedPod {
+        security_context,
+        automount_service_account_token: s.automount_service_account_token,
+        enable_service_links: s.enable_service_links,
+        affinity: super::kube::affinity(s, selector),
+        tolerations: non_empty(s.tolerations.clone()),
+        topology_spread_constraints: non_empty(s.topology_spread_constraints.clone()),
+        priority_class_name: s.priority_class_name.clone(),
+        runtime_class_name: s.runtime_class_name.clone(),
+        scheduler_name: s.scheduler_name.clone(),
+        dns_policy: s.dns_policy.clone(),
+        dns_config: s.dns_config.clone(),
+        host_aliases: non_empty(s.host_aliases.clone()),
+        image_pull_secrets: non_empty(pulls.map(|p| json!({ "name": p.name() })).collect()),
+        init_containers: non_empty(init),
+        volumes: non_empty(super::kube::volumes(s).into_iter().map(|(v, _)| v).collect()),
+    }
+}
+
+/// A container with the restricted profile's security context, when the profile is on.
+fn restrict(mut c: Value, restricted: bool) -> Value {
+    if restricted {
+        c["securityContext"] = super::kube::restricted_container(c.get("securityContext"));
+    }
+    c
+}
+
+/// Fill every default of an app. `files` holds the content of the ConfigMap files the spec
+/// names (read by the caller), by path as written.
+pub fn resolve(s: &AppSpec, files: &BTreeMap<String, String>) -> Resolved {
+    use super::kube;
+    let labels = selector(s);
+    let restricted = s.pod_security == Some(PodSecurityLevel::Restricted);
+    let config_maps: Vec<ResolvedConfigMap> = s
+        .config_maps
+        .iter()
+        .map(|c| {
+            let mut data = c.data.clone();
+            for f in &c.files {
+                let key = f.rsplit('/').next().unwrap_or(f).to_string();
+                data.insert(key, files.get(f).cloned().unwrap_or_default());
+            }
+            ResolvedConfigMap {
+                name: c.name.clone(),
+                data,
+            }
+        })
+        .collect();
+    let mut annotations = s.annotations.clone();
+    if !config_maps.is_empty() {
+        annotations.insert("checksum/config".into(), config_hash(&config_maps));
+    }
+    let security_context = if restricted {
+        Some(kube::restricted_container(s.security_context.as_ref()))
+    } else {
+        s.security_context.clone()
+    };
+    let extra = s.containers.iter().map(|c| kube::container(s, c, false));
     Resolved {
         name: s.name.clone(),
         namespace: s.namespace.clone(),
@@ -214,8 +625,10 @@ pub fn resolve(s: &AppSpec) -> Resolved {
         image: s.image.clone(),
         container_name: s.container_name.clone().unwrap_or_else(|| s.name.clone()),
         image_pull_policy: s.image_pull_policy,
-        labels,
-        annotations: s.annotations.clone(),
+        object_labels: object_labels(s),
+        meta_labels: (s.recommended_labels.is_some() || !s.common_labels.is_empty())
+            .then(|| object_labels(s)),
+        annotations,
         ports: s
             .ports
             .iter()
@@ -225,42 +638,15 @@ pub fn resolve(s: &AppSpec) -> Resolved {
                 protocol: p.protocol,
             })
             .collect(),
-        storage: s.storage.clone(),
-        headless_service: s.headless_service.clone().unwrap_or_else(|| s.name.clone()),
-        service_account: s.service_account.as_ref().map(|sa| ResolvedServiceAccount {
-            name: sa.name.clone(),
-            pod_security_policy: sa.pod_security_policy.clone(),
-            cluster_role: sa
-                .cluster_role
-                .clone()
-                .unwrap_or_else(|| format!("{}-psp", sa.name)),
-            cluster_role_binding: sa
-                .cluster_role_binding
-                .clone()
-                .unwrap_or_else(|| format!("{}-psp", sa.name)),
-        }),
-        load_balancer: s.load_balancer.as_ref().map(|lb| {
-            svc(
-                lb.name.clone().unwrap_or_else(|| format!("{}-lb", s.name)),
-                "LoadBalancer",
-                lb.port,
-                &lb.target_port,
-                lb.protocol,
-            )
-        }),
-        service: s.service.as_ref().map(|c| {
-            svc(
-                c.name.clone(),
-                "ClusterIP",
-                c.port,
-                &c.target_port,
-                c.protocol,
-            )
-        }),
+        storage: claims(s, &labels),
+        headless_service: headless_name(s),
+        service_account: service_account(s),
+        services: services(s),
         pod_management_policy: s.pod_management_policy,
         update_strategy: s.update_strategy.as_ref().map(|u| ResolvedUpdateStrategy {
             kind: u.kind,
             partition: u.partition,
+            max_unavailable: u.max_unavailable.clone(),
         }),
         pvc_retention_policy: s.pvc_retention_policy.as_ref().map(|p| ResolvedRetention {
             when_deleted: p.when_deleted.unwrap_or(RetentionAction::Retain),
@@ -272,7 +658,9 @@ pub fn resolve(s: &AppSpec) -> Resolved {
         termination_grace_period_seconds: s.termination_grace_period_seconds,
         command: s.command.clone(),
         args: s.args.clone(),
-        env: s.env.clone(),
+        working_dir: s.working_dir.clone(),
+        env: s.env.iter().map(kube::env_var).collect(),
+        env_from: s.env_from.iter().map(kube::env_from).collect(),
         requests: s
             .resources
             .as_ref()
@@ -283,6 +671,14 @@ pub fn resolve(s: &AppSpec) -> Resolved {
             .as_ref()
             .map(|r| r.limits.clone())
             .unwrap_or_default(),
+        readiness_probe: s.readiness_probe.as_ref().map(kube::probe),
+        liveness_probe: s.liveness_probe.as_ref().map(kube::probe),
+        startup_probe: s.startup_probe.as_ref().map(kube::probe),
+        lifecycle: s.lifecycle.clone(),
+        security_context,
+        volume_mounts: kube::mounts_for(s, None).into_iter().map(|(v, _)| v).collect(),
+        extra_containers: extra.map(|c| restrict(c, restricted)).collect(),
+        pod: pod(s, &labels),
         node_selector: s.node_selector.clone(),
         storage_class: s.storage_class.as_ref().map(|c| ResolvedStorageClass {
             name: c.name.clone(),
@@ -292,5 +688,61 @@ pub fn resolve(s: &AppSpec) -> Resolved {
             allow_volume_expansion: c.allow_volume_expansion,
             parameters: c.parameters.clone(),
         }),
+        config_maps,
+        disruption_budget: s.disruption_budget.as_ref().map(|b| ResolvedBudget {
+            name: b.name.clone().unwrap_or_else(|| s.name.clone()),
+            min_available: b.min_available.clone(),
+            max_unavailable: b.max_unavailable.clone(),
+        }),
+        network_policy: s.network_policy.as_ref().map(|n| network_policy(s, n)),
+        labels,
     }
+}
+
+/// The NetworkPolicy: `allow` entries as ingress rules, then the spec's own rules.
+fn network_policy(s: &AppSpec, n: &NetworkPolicy) -> ResolvedNetworkPolicy {
+    let mut ingress: Vec<Value> = n.allow.iter().map(allow_rule).collect();
+    ingress.extend(n.ingress.clone().unwrap_or_default());
+    let mut types = vec!["Ingress"];
+    if n.egress.is_some() {
+        types.push("Egress");
+    }
+    ResolvedNetworkPolicy {
+        name: n.name.clone().unwrap_or_else(|| s.name.clone()),
+        policy_types: types,
+        ingress,
+        egress: n.egress.clone(),
+    }
+}
+
+fn allow_rule(a: &Allow) -> Value {
+    let mut rule = serde_json::Map::new();
+    let mut peer = serde_json::Map::new();
+    if let Some(p) = &a.pods {
+        peer.insert("podSelector".into(), json!({ "matchLabels": p }));
+    }
+    if let Some(n) = &a.namespaces {
+        peer.insert("namespaceSelector".into(), json!({ "matchLabels": n }));
+    }
+    if let Some(c) = &a.cidr {
+        peer.insert("ipBlock".into(), json!({ "cidr": c }));
+    }
+    if !peer.is_empty() {
+        rule.insert("from".into(), json!([peer]));
+    }
+    if !a.ports.is_empty() {
+        let ports = a.ports.iter().map(|p| json!({ "port": p })).collect();
+        rule.insert("ports".into(), ports);
+    }
+    Value::Object(rule)
+}
+
+/// A hash of the generated ConfigMaps' content, for the pod template: a change rolls the pods.
+fn config_hash(maps: &[ResolvedConfigMap]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for m in maps {
+        h.update(serde_json::to_string(&(&m.name, &m.data)).unwrap_or_default());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

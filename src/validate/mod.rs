@@ -77,6 +77,11 @@ const KINDS: &[&str] = &[
     "v1/Service",
     "apps/v1/StatefulSet",
     "v1/Namespace",
+    "v1/ConfigMap",
+    "policy/v1/PodDisruptionBudget",
+    "networking.k8s.io/v1/NetworkPolicy",
+    "rbac.authorization.k8s.io/v1/Role",
+    "rbac.authorization.k8s.io/v1/RoleBinding",
 ];
 
 fn bundle_text(v: KubeVersion) -> &'static str {
@@ -623,5 +628,76 @@ mod verdict_tests {
             assert!(valid > 100 && invalid > 1000, "{valid} {invalid}");
             assert!(abstained * 10 < valid + invalid, "{abstained}");
         }
+    }
+}
+
+/// Copy into a spec schema (draft-07, `definitions`) every Kubernetes definition its
+/// `#/definitions/io.k8s...` references reach, from the newest bundle, and give the spec's
+/// `Volume` the Kubernetes volume sources as properties.
+pub fn embed_kubernetes_definitions(schema: &mut Value) {
+    const PREFIX: &str = "#/definitions/";
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    if let Some(name) = r.strip_prefix(PREFIX).filter(|n| n.starts_with("io.k8s.")) {
+                        out.push(name.to_string());
+                    }
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    fn rewrite(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get_mut("$ref") {
+                    if let Some(name) = r.strip_prefix("#/$defs/") {
+                        *r = format!("{PREFIX}{name}");
+                    }
+                }
+                m.values_mut().for_each(rewrite);
+            }
+            Value::Array(a) => a.iter_mut().for_each(rewrite),
+            _ => {}
+        }
+    }
+    let Ok(bundle) = serde_json::from_str::<Value>(bundle_text(KubeVersion::NEWEST)) else {
+        return;
+    };
+    let volume = "io.k8s.api.core.v1.Volume";
+    let mut todo = vec![volume.to_string()];
+    refs(schema, &mut todo);
+    let mut added = serde_json::Map::new();
+    while let Some(name) = todo.pop() {
+        if added.contains_key(&name) {
+            continue;
+        }
+        let Some(mut def) = bundle["$defs"].get(&name).cloned() else {
+            continue;
+        };
+        rewrite(&mut def);
+        refs(&def, &mut todo);
+        added.insert(name, def);
+    }
+    let sources = added[volume]["properties"].clone();
+    let defs = &mut schema["definitions"];
+    if let Some(Value::Object(props)) = defs.pointer_mut("/Volume/properties") {
+        for (k, v) in sources.as_object().into_iter().flatten() {
+            // `configMap: NAME` and `secret: NAME` are the compact forms.
+            let v = match k.as_str() {
+                "configMap" | "secret" => serde_json::json!({"anyOf": [{"type": "string"}, v]}),
+                _ => v.clone(),
+            };
+            if k != "name" {
+                props.entry(k.clone()).or_insert(v);
+            }
+        }
+    }
+    added.remove(volume);
+    if let Value::Object(d) = defs {
+        d.extend(added);
     }
 }

@@ -1,0 +1,168 @@
+//! Spec-level checks of the pod and object fields that the generated objects cannot show on
+//! their own: exclusive forms given together, references to containers, version gates.
+
+use crate::diag::Finding;
+use crate::version::KubeVersion;
+
+use super::model::*;
+use super::LoadedApp;
+
+/// Every problem of the app's pod and object fields.
+pub fn check(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let s = &app.spec;
+    let err = |out: &mut Vec<Finding>, rule, ptr: &str, msg: String| {
+        out.push(Finding::error(rule, &app.file, app.span(ptr), msg));
+    };
+    for (ptr, svc) in [("/service", &s.service), ("/loadBalancer", &s.load_balancer)] {
+        if let Some(c) = svc {
+            if c.port.is_none() && c.ports.is_empty() {
+                let at = app.doc.locate(ptr);
+                let span = at.key.unwrap_or(at.value);
+                let msg = format!("{}.port: Required value", &ptr[1..]);
+                out.push(Finding::error("missing-field", &app.file, span, msg)
+                    .with_help("give `port` (one port) or `ports` (a list)"));
+            }
+        }
+    }
+    for (ptr, p) in probes(s) {
+        check_probe(&mut out, app, &ptr, p);
+    }
+    for (ptr, e) in envs(s) {
+        if super::kube::env_sources(e) > 1 {
+            let msg = format!("{}: may not have more than one of value, fieldRef, resourceFieldRef, secretKeyRef, configMapKeyRef, valueFrom", super::display_path(&ptr));
+            err(&mut out, "invalid-value", &ptr, msg);
+        }
+    }
+    for (i, v) in s.volumes.iter().enumerate() {
+        let ptr = format!("/volumes/{i}");
+        if v.source.len() != 1 {
+            let msg = format!("volumes[{i}]: must specify exactly 1 volume source (emptyDir, configMap, secret, projected, downwardAPI, ...), found {}", v.source.len());
+            err(&mut out, "invalid-value", &ptr, msg);
+        }
+        if v.mount_path.is_none() && (v.sub_path.is_some() || v.read_only.is_some()) {
+            let msg = format!("volumes[{i}]: subPath and readOnly need mountPath");
+            err(&mut out, "invalid-value", &ptr, msg);
+        }
+    }
+    check_mount_containers(&mut out, app);
+    if let Some(b) = &s.disruption_budget {
+        if b.min_available.is_some() == b.max_unavailable.is_some() {
+            let msg = "disruptionBudget: give exactly one of minAvailable and maxUnavailable".to_string();
+            err(&mut out, "invalid-value", "/disruptionBudget", msg);
+        }
+    }
+    check_versions(&mut out, app, version);
+    out
+}
+
+fn check_probe(out: &mut Vec<Finding>, app: &LoadedApp, ptr: &str, p: &Probe) {
+    let path = super::display_path(ptr);
+    let mut say = |msg: String| {
+        out.push(Finding::error("invalid-probe", &app.file, app.span(ptr), msg));
+    };
+    match super::kube::probe_handlers(p) {
+        0 => say(format!("{path}: Required value: must specify a handler type (http, tcp, exec or grpc)")),
+        1 => {}
+        _ => say(format!("{path}: Forbidden: may not specify more than 1 handler type")),
+    }
+    if p.port.is_some() && p.http.is_none() {
+        say(format!("{path}.port: goes with `http`; write `tcp: PORT` for a TCP probe"));
+    }
+    if p.http.is_some() && p.port.is_none() {
+        say(format!("{path}.port: Required value: the port of the HTTP probe"));
+    }
+    let strict = ptr.ends_with("livenessProbe") || ptr.ends_with("startupProbe");
+    if strict && p.success_threshold.is_some_and(|n| n != 1) {
+        say(format!("{path}.successThreshold: Invalid value: must be 1"));
+    }
+}
+
+/// Every probe of the spec, with its pointer.
+fn probes(s: &AppSpec) -> Vec<(String, &Probe)> {
+    fn add<'a>(out: &mut Vec<(String, &'a Probe)>, base: &str, c: [&'a Option<Probe>; 3]) {
+        for (name, p) in ["readinessProbe", "livenessProbe", "startupProbe"].iter().zip(c) {
+            if let Some(p) = p {
+                out.push((format!("{base}/{name}"), p));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    add(&mut out, "", [&s.readiness_probe, &s.liveness_probe, &s.startup_probe]);
+    for (base, c) in containers(s) {
+        add(&mut out, &base, [&c.readiness_probe, &c.liveness_probe, &c.startup_probe]);
+    }
+    out
+}
+
+fn envs(s: &AppSpec) -> Vec<(String, &EnvVar)> {
+    let mut out: Vec<(String, &EnvVar)> =
+        s.env.iter().enumerate().map(|(i, e)| (format!("/env/{i}"), e)).collect();
+    for (base, c) in containers(s) {
+        out.extend(c.env.iter().enumerate().map(|(i, e)| (format!("{base}/env/{i}"), e)));
+    }
+    out
+}
+
+/// The init containers, sidecars and extra containers, with their pointers.
+fn containers(s: &AppSpec) -> Vec<(String, &Container)> {
+    let lists = [
+        ("initContainers", &s.init_containers),
+        ("sidecars", &s.sidecars),
+        ("containers", &s.containers),
+    ];
+    lists
+        .into_iter()
+        .flat_map(|(k, l)| l.iter().enumerate().map(move |(i, c)| (format!("/{k}/{i}"), c)))
+        .collect()
+}
+
+/// A mount's `container` must name a container of the pod.
+fn check_mount_containers(out: &mut Vec<Finding>, app: &LoadedApp) {
+    let s = &app.spec;
+    let names: Vec<&str> = containers(s).iter().map(|(_, c)| c.name.as_str()).collect();
+    let mut mounts = Vec::new();
+    for (i, c) in s.storage.iter().enumerate() {
+        mounts.extend(c.mounts.iter().enumerate().map(|(j, m)| (format!("/storage/{i}/mounts/{j}"), m)));
+    }
+    for (i, v) in s.volumes.iter().enumerate() {
+        mounts.extend(v.mounts.iter().enumerate().map(|(j, m)| (format!("/volumes/{i}/mounts/{j}"), m)));
+    }
+    for (i, v) in s.config_maps.iter().enumerate() {
+        mounts.extend(v.mounts.iter().enumerate().map(|(j, m)| (format!("/configMaps/{i}/mounts/{j}"), m)));
+    }
+    for (ptr, m) in mounts {
+        if let Some(c) = &m.container {
+            if !names.contains(&c.as_str()) {
+                let ptr = format!("{ptr}/container");
+                let msg = format!("{}: no init container, sidecar or container is named {c:?}", super::display_path(&ptr));
+                out.push(Finding::error("unknown-container", &app.file, app.span(&ptr), msg)
+                    .with_help("leave `container` out to mount in the app's own container"));
+            }
+        }
+    }
+}
+
+/// Fields the target version does not have, or has behind a gate that is off.
+fn check_versions(out: &mut Vec<Finding>, app: &LoadedApp, version: KubeVersion) {
+    let s = &app.spec;
+    let native = s.init_containers.iter().any(|c| c.restart_policy.is_some());
+    if (!s.sidecars.is_empty() || native) && !version.sidecar_containers() {
+        let ptr = if s.sidecars.is_empty() { "/initContainers" } else { "/sidecars" };
+        let msg = format!("native sidecars (init containers with restartPolicy: Always) need Kubernetes 1.29 or newer (SidecarContainers); the target is {version}");
+        out.push(Finding::error("feature-gate", &app.file, app.span(ptr), msg)
+            .with_help("target 1.29+ with --kube-version, or run the sidecar under `containers`"));
+    }
+    for (ptr, svc) in [("/service", &s.service), ("/loadBalancer", &s.load_balancer)] {
+        if svc.as_ref().is_some_and(|c| c.traffic_distribution.is_some()) && !version.traffic_distribution() {
+            let ptr = format!("{ptr}/trafficDistribution");
+            let msg = format!("{}: needs Kubernetes 1.31 or newer (ServiceTrafficDistribution); the target is {version}", super::display_path(&ptr));
+            out.push(Finding::error("feature-gate", &app.file, app.span(&ptr), msg));
+        }
+    }
+    let max = s.update_strategy.as_ref().and_then(|u| u.max_unavailable.as_ref());
+    if max.is_some() && !version.max_unavailable_statefulset() {
+        let msg = format!("updateStrategy.maxUnavailable needs the MaxUnavailableStatefulSet feature gate, off by default on {version}: the controller updates one pod at a time");
+        out.push(Finding::warning("feature-gate", &app.file, app.span("/updateStrategy/maxUnavailable"), msg));
+    }
+}
