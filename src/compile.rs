@@ -117,6 +117,8 @@ impl Compiler {
             app: String,
             file: String,
             line: usize,
+            /// Hash of the object: an identical object from another app is shared, not a clash.
+            content: u64,
         }
         let mut out = Compiled::default();
         let mut manifests = Vec::new();
@@ -137,10 +139,15 @@ impl Compiler {
                 let chunk: Vec<LoadedApp> = apps.by_ref().take(CHUNK).collect();
                 for (app, mut done) in self.process_all(chunk) {
                     out.findings.append(&mut done.findings);
-                    let Some(objs) = done.objects else { continue };
-                    for (_, object) in &objs {
+                    let Some(mut objs) = done.objects else { continue };
+                    let mut shared = Vec::new();
+                    for (i, (_, object)) in objs.iter().enumerate() {
                         let key = object_key(object);
-                        if let Some(prev) = seen.get(&key) {
+                        let content = content_hash(object);
+                        if seen.get(&key).is_some_and(|prev| prev.content == content) {
+                            // Several apps of one output sharing a Service or ServiceAccount.
+                            shared.push(i);
+                        } else if let Some(prev) = seen.get(&key) {
                             let span = locate(
                                 &app,
                                 object,
@@ -155,7 +162,7 @@ impl Compiler {
                                     format!("{key} is generated twice"),
                                 )
                                 .with_help(format!(
-                                    "the first one comes from app {:?} ({}:{}); give each object a distinct name",
+                                    "the first one comes from app {:?} ({}:{}); give each object a distinct name, or make them identical to share one",
                                     prev.app, prev.file, prev.line
                                 )),
                             );
@@ -166,9 +173,13 @@ impl Compiler {
                                     app: app.spec.name.clone(),
                                     file: app.file.name().to_string(),
                                     line: app.span("/name").line,
+                                    content,
                                 },
                             );
                         }
+                    }
+                    for i in shared.into_iter().rev() {
+                        objs.remove(i);
                     }
                     if keep {
                         let index = out.apps.len();
@@ -281,7 +292,16 @@ impl Compiler {
             }
         }
         let refs: Vec<&Value> = objs.iter().map(|(_, o)| o).collect();
+        // `headlessService: {create: false}`: the governing Service comes from elsewhere.
+        let external = app
+            .spec
+            .headless_service
+            .as_ref()
+            .is_some_and(|h| !h.full().create);
         for (i, v) in api_rules(&refs, self.version()) {
+            if external && v.rule == "missing-headless-service" {
+                continue;
+            }
             findings.push(violation_finding(app, refs[i], &v));
         }
         Processed {
@@ -386,6 +406,13 @@ fn read_config_files(app: &LoadedApp) -> (std::collections::BTreeMap<String, Str
         }
     }
     (files, findings)
+}
+
+fn content_hash(object: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    object.to_string().hash(&mut h);
+    h.finish()
 }
 
 /// `Kind namespace/name` (or `Kind name` for cluster-scoped objects).

@@ -70,7 +70,8 @@ fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> Strin
         "Service" => {
             // The last of the same name: a clash is reported at the later Service.
             let svc = spec::services(s).into_iter().rev().find(|v| v.name == name);
-            let section = svc.as_ref().map_or("/headlessService", |v| v.section);
+            let section = svc.map_or("/headlessService".to_string(), |v| v.section);
+            let section = section.as_str();
             service_pointer(s, section, pointer).unwrap_or_else(|| {
                 // The headless Service is named after the app unless the spec names it.
                 let named = match section {
@@ -164,8 +165,7 @@ fn service_pointer(s: &spec::AppSpec, section: &str, p: &str) -> Option<String> 
                 .headless_service
                 .as_ref()
                 .is_some_and(|h| h.full().selector.is_some()),
-            "/service" => s.service.as_ref().is_some_and(|c| c.selector.is_some()),
-            _ => s.load_balancer.as_ref().is_some_and(|c| c.selector.is_some()),
+            _ => client(s, section).is_some_and(|c| c.selector.is_some()),
         };
         return Some(if own {
             format!("{section}/selector{k}")
@@ -198,11 +198,7 @@ fn service_pointer(s: &spec::AppSpec, section: &str, p: &str) -> Option<String> 
         };
         return Some(join(&format!("/ports/{i}"), field));
     }
-    let c = if section == "/service" {
-        s.service.as_ref()
-    } else {
-        s.load_balancer.as_ref()
-    }?;
+    let c = client(s, section)?;
     let i: usize = i.parse().ok()?;
     match (c.port.is_some(), i) {
         (true, 0) => Some(match field {
@@ -214,6 +210,18 @@ fn service_pointer(s: &spec::AppSpec, section: &str, p: &str) -> Option<String> 
             &format!("{section}/ports/{}", i - usize::from(one)),
             field,
         )),
+    }
+}
+
+/// The spec's ClusterIP or LoadBalancer Service of a section.
+fn client<'a>(s: &'a spec::AppSpec, section: &str) -> Option<&'a spec::Service> {
+    match section {
+        "/service" => s.service.as_ref(),
+        "/loadBalancer" => s.load_balancer.as_ref(),
+        other => {
+            let i: usize = other.strip_prefix("/services/")?.parse().ok()?;
+            s.services.get(i)
+        }
     }
 }
 
@@ -331,7 +339,8 @@ fn pod_pointer(s: &spec::AppSpec, rest: &str) -> Option<String> {
         | "hostAliases"
         | "imagePullSecrets"
         | "automountServiceAccountToken"
-        | "enableServiceLinks" => rest.to_string(),
+        | "enableServiceLinks"
+        | "hostNetwork" => rest.to_string(),
         _ => return None,
     })
 }

@@ -223,6 +223,14 @@ fn resolve_plain(s: &str) -> Result<Value, String> {
         b
     };
     if digits(unsigned, 10) {
+        if unsigned.len() > 1 && unsigned[0] == b'0' {
+            // YAML 1.1 (kubectl, Helm, PyYAML) reads 0755 as octal 493, YAML 1.2 as 755.
+            let octal = std::str::from_utf8(&unsigned[1..]).unwrap_or_default();
+            return Err(format!(
+                "{s} is a number with a leading zero: YAML 1.1 readers (kubectl, Helm) take it as octal, YAML 1.2 readers as decimal; write 0o{octal} for octal, {} for decimal, or quote it for a string",
+                s.trim_start_matches(['-', '+']).trim_start_matches('0')
+            ));
+        }
         if let Ok(i) = s.parse::<i64>() {
             return Ok(Value::from(i));
         }

@@ -10,8 +10,11 @@ fn obj(v: &mut Value) -> Option<&mut Map<String, Value>> {
     v.as_object_mut()
 }
 
+/// Set `key` unless it has a value; an empty string counts as none, as Go's `len(x) == 0`
+/// checks in the defaulters count it (`podManagementPolicy: ""` becomes `OrderedReady`).
 fn set_default(m: &mut Map<String, Value>, key: &str, value: Value) {
-    if m.get(key).is_none_or(Value::is_null) {
+    let unset = |v: &Value| v.is_null() || v.as_str() == Some("");
+    if m.get(key).is_none_or(unset) {
         m.insert(key.to_string(), value);
     }
 }
@@ -253,6 +256,15 @@ fn canonical_quantities(resources: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_string_is_defaulted_like_a_missing_field() {
+        // Helm charts render `podManagementPolicy: ""`; the server stores OrderedReady.
+        let mut s = json!({"kind": "StatefulSet", "spec": {"podManagementPolicy": "", "template": {"spec": {"dnsPolicy": "", "containers": []}}}});
+        statefulset(&mut s, KubeVersion { minor: 37 });
+        assert_eq!(s["spec"]["podManagementPolicy"], "OrderedReady");
+        assert_eq!(s["spec"]["template"]["spec"]["dnsPolicy"], "ClusterFirst");
+    }
 
     #[test]
     fn statefulset_defaults_follow_the_version() {

@@ -25,6 +25,15 @@ pub fn check(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
             }
         }
     }
+    for (i, c) in s.services.iter().enumerate() {
+        let ptr = format!("/services/{i}");
+        if c.name.is_none() {
+            err(&mut out, "missing-field", &ptr, format!("services[{i}].name: Required value"));
+        }
+        if c.port.is_none() && c.ports.is_empty() {
+            err(&mut out, "missing-field", &ptr, format!("services[{i}].port: Required value"));
+        }
+    }
     for (ptr, p) in probes(s) {
         check_probe(&mut out, app, &ptr, p);
     }

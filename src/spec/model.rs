@@ -73,6 +73,10 @@ pub struct AppSpec {
     /// A ClusterIP Service over the same pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Service>,
+    /// More Services over the pods, each named (for example one per pod, selecting
+    /// `statefulset.kubernetes.io/pod-name`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<Service>,
     /// A PodDisruptionBudget over the pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disruption_budget: Option<DisruptionBudget>,
@@ -161,6 +165,9 @@ pub struct AppSpec {
     /// Whether the pods get an API token mounted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automount_service_account_token: Option<bool>,
+    /// Run in the node's network namespace (Pod Security baseline forbids it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_network: Option<bool>,
     /// Whether Service environment variables are injected (API default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_service_links: Option<bool>,

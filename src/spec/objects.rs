@@ -93,6 +93,9 @@ pub struct Service {
     /// Service name; default `<name>-lb` (loadBalancer) or `<name>-client` (service).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `ClusterIP` (default; `LoadBalancer` under `loadBalancer`) or `NodePort`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ServiceType>,
     /// Port the Service listens on (the one-port form).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 65535))]
@@ -210,6 +213,28 @@ impl<'de> Deserialize<'de> for HeadlessService {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A Service type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ServiceType {
+    /// A virtual IP inside the cluster.
+    ClusterIP,
+    /// ClusterIP and a port on every node.
+    NodePort,
+    /// NodePort and a cloud load balancer.
+    LoadBalancer,
+}
+
+impl ServiceType {
+    /// The API's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIP => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+        }
     }
 }
 

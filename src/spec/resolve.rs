@@ -113,6 +113,8 @@ pub struct ResolvedPod {
     /// Or null.
     pub enable_service_links: Option<bool>,
     /// Or null.
+    pub host_network: Option<bool>,
+    /// Or null.
     pub affinity: Option<Value>,
     /// Or null.
     pub tolerations: Option<Vec<Value>>,
@@ -235,9 +237,10 @@ pub struct ResolvedService {
     pub kind: Option<&'static str>,
     /// Whether `clusterIP: None`.
     pub headless: bool,
-    /// Where the Service comes from in the spec (`/headlessService`, `/service`, `/loadBalancer`).
+    /// Where the Service comes from in the spec (`/headlessService`, `/service`,
+    /// `/loadBalancer`, `/services/N`).
     #[serde(skip)]
-    pub section: &'static str,
+    pub section: String,
     /// Ports.
     pub ports: Vec<ResolvedServicePort>,
     /// Labels.
@@ -426,7 +429,7 @@ fn headless(s: &AppSpec, labels: &BTreeMap<String, String>) -> Option<ResolvedSe
         name: headless_name(s),
         kind: None,
         headless: true,
-        section: "/headlessService",
+        section: "/headlessService".into(),
         ports: h.ports.as_ref().map_or_else(from_containers, |ps| {
             ps.iter().map(service_port).collect()
         }),
@@ -449,9 +452,10 @@ fn client_service(
     c: &Service,
     name: String,
     kind: &'static str,
-    section: &'static str,
+    section: String,
     labels: &BTreeMap<String, String>,
 ) -> ResolvedService {
+    let kind = c.kind.map_or(kind, ServiceType::as_str);
     let mut ports: Vec<ResolvedServicePort> = c.ports.iter().map(service_port).collect();
     if let Some(port) = c.port {
         ports.insert(
@@ -493,7 +497,7 @@ pub fn services(s: &AppSpec) -> Vec<ResolvedService> {
     let mut out: Vec<ResolvedService> = headless(s, &labels).into_iter().collect();
     if let Some(c) = &s.service {
         let name = service_name(s, c);
-        out.push(client_service(s, c, name, "ClusterIP", "/service", &labels));
+        out.push(client_service(s, c, name, "ClusterIP", "/service".into(), &labels));
     }
     if let Some(c) = &s.load_balancer {
         let name = load_balancer_name(s, c);
@@ -502,9 +506,14 @@ pub fn services(s: &AppSpec) -> Vec<ResolvedService> {
             c,
             name,
             "LoadBalancer",
-            "/loadBalancer",
+            "/loadBalancer".into(),
             &labels,
         ));
+    }
+    for (i, c) in s.services.iter().enumerate() {
+        let name = c.name.clone().unwrap_or_default();
+        let section = format!("/services/{i}");
+        out.push(client_service(s, c, name, "ClusterIP", section, &labels));
     }
     out
 }
@@ -533,7 +542,7 @@ fn claims(s: &AppSpec, selector: &BTreeMap<String, String>) -> Vec<ResolvedClaim
         .iter()
         .map(|c| ResolvedClaim {
             name: c.name.clone(),
-            labels: (!c.labels.is_empty()).then(|| {
+            labels: (!c.labels.is_empty() || s.recommended_labels.is_some()).then(|| {
                 let mut l = selector.clone();
                 l.extend(c.labels.clone());
                 l
@@ -564,6 +573,7 @@ fn pod(s: &AppSpec, selector: &BTreeMap<String, String>) -> ResolvedPod {
         security_context,
         automount_service_account_token: s.automount_service_account_token,
         enable_service_links: s.enable_service_links,
+        host_network: s.host_network,
         affinity: super::kube::affinity(s, selector),
         tolerations: non_empty(s.tolerations.clone()),
         topology_spread_constraints: non_empty(s.topology_spread_constraints.clone()),
