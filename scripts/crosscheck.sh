@@ -20,7 +20,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
 passed=0
-for ex in examples/*.yaml; do
+for ex in examples/*.yaml tests/corpus/*.yaml tests/inputs/all-forms.yaml; do
   "$STSC" build "$ex" >"$work/out.yaml" 2>/dev/null
   for v in "${VERSIONS[@]}"; do
     if "$STSC" build --kube-version "$v" "$ex" >/dev/null 2>&1; then s=pass; else s=fail; fi
@@ -32,14 +32,16 @@ for ex in examples/*.yaml; do
     fi
   done
 done
-# Examples that must pass everywhere (queue.yaml uses ordinals, which 1.25 does not have).
+# Examples that must pass everywhere (queue.yaml uses ordinals, which 1.25 does not have;
+# postgres.yaml a native sidecar, which needs 1.29).
 for ex in examples/web.yaml examples/minimal.yaml examples/postgres.yaml; do
   for v in "${VERSIONS[@]}"; do
+    if [ "$ex" = examples/postgres.yaml ] && [ "$v" = 1.25 ]; then continue; fi
     if "$STSC" build --kube-version "$v" "$ex" >/dev/null 2>&1; then passed=$((passed + 1)); else echo "FAIL $ex must build on $v"; fail=$((fail + 1)); fi
   done
 done
 if command -v kubectl >/dev/null 2>&1; then
-  for ex in examples/*.yaml; do
+  for ex in examples/*.yaml tests/inputs/all-forms.yaml; do
     rm -rf "$work/dir"
     "$STSC" build -o "$work/dir" "$ex" 2>/dev/null
     kubectl kustomize "$work/dir" >"$work/k.yaml"

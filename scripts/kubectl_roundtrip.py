@@ -56,7 +56,7 @@ def kubectl_decode(path):
 
 
 def specs():
-    inputs = sorted(glob.glob("examples/*.yaml")) + sorted(glob.glob("tests/inputs/*.yaml"))
+    inputs = sorted(glob.glob("examples/*.yaml")) + sorted(glob.glob("tests/inputs/*.yaml")) + sorted(glob.glob("tests/corpus/*.yaml"))
     for path in inputs:
         if run(STSC, "check", path).returncode == 0:
             yield path

@@ -57,6 +57,23 @@ pub struct Compiled {
     pub manifests: Vec<Manifest>,
     /// Errors and warnings, in input order.
     pub findings: Vec<Finding>,
+    /// The Pod Security Standards level each app's pods meet, in input order.
+    pub pod_security: Vec<PodSecurity>,
+}
+
+/// The Pod Security Standards level an app's pods meet on the target version, and the first
+/// field that keeps them from the next stricter level.
+#[derive(Debug, Clone)]
+pub struct PodSecurity {
+    /// The app.
+    pub app: String,
+    /// Its spec file.
+    pub file: String,
+    /// The level met.
+    pub level: crate::spec::PodSecurityLevel,
+    /// What the next stricter level needs first (with the spec line), and how many more
+    /// fields break it; `None` when restricted.
+    pub next: Option<(String, usize, usize)>,
 }
 
 impl Compiled {
@@ -74,6 +91,7 @@ const PARALLEL_FROM: usize = 64;
 /// What one app produced on its own.
 struct Processed {
     findings: Vec<Finding>,
+    pod_security: Option<PodSecurity>,
     /// The rendered objects with their templates (None: the templates failed).
     objects: Option<Vec<(&'static str, Value)>>,
 }
@@ -83,6 +101,8 @@ struct Processed {
 pub struct Compiler {
     renderer: Renderer,
     schemas: Schemas,
+    /// `--namespace`: replaces every app's `namespace:`.
+    namespace: Option<String>,
 }
 
 impl Compiler {
@@ -91,7 +111,14 @@ impl Compiler {
         Compiler {
             renderer,
             schemas: Schemas::new(version),
+            namespace: None,
         }
+    }
+
+    /// Put every app in `namespace` (as `--namespace` does), whatever its spec says.
+    pub fn with_namespace(mut self, namespace: Option<String>) -> Self {
+        self.namespace = namespace;
+        self
     }
 
     /// The target version.
@@ -110,6 +137,11 @@ impl Compiler {
         self.run(sources, false).findings
     }
 
+    /// [`Self::check`], with each app's Pod Security Standards level.
+    pub fn check_with_levels(&self, sources: &[Arc<SourceFile>]) -> Compiled {
+        self.run(sources, false)
+    }
+
     /// One app at a time: load, render, validate, map findings to the spec; keep the results only
     /// when asked.
     fn run(&self, sources: &[Arc<SourceFile>], keep: bool) -> Compiled {
@@ -126,7 +158,13 @@ impl Compiler {
         let mut seen: HashMap<String, First> = HashMap::new();
         for src in sources {
             let apps = match spec::load(src.clone()) {
-                Ok(apps) => apps,
+                Ok(mut apps) => {
+                    if let Some(ns) = &self.namespace {
+                        apps.iter_mut()
+                            .for_each(|a| a.spec.namespace = Some(ns.clone()));
+                    }
+                    apps
+                }
                 Err(f) => {
                     out.findings.extend(f);
                     continue;
@@ -139,6 +177,7 @@ impl Compiler {
                 let chunk: Vec<LoadedApp> = apps.by_ref().take(CHUNK).collect();
                 for (app, mut done) in self.process_all(chunk) {
                     out.findings.append(&mut done.findings);
+                    out.pod_security.extend(done.pod_security.take());
                     let Some(mut objs) = done.objects else { continue };
                     let mut shared = Vec::new();
                     for (i, (_, object)) in objs.iter().enumerate() {
@@ -265,6 +304,7 @@ impl Compiler {
             findings.extend(unread);
             return Processed {
                 findings,
+                pod_security: None,
                 objects: None,
             };
         }
@@ -280,6 +320,7 @@ impl Compiler {
                 );
                 return Processed {
                     findings,
+                    pod_security: None,
                     objects: None,
                 };
             }
@@ -304,8 +345,13 @@ impl Compiler {
             }
             findings.push(violation_finding(app, refs[i], &v));
         }
+        let pod_security = objs
+            .iter()
+            .find(|(_, o)| o["kind"] == "StatefulSet")
+            .map(|(_, o)| pod_security(app, o, &mut findings));
         Processed {
             findings,
+            pod_security,
             objects: Some(objs),
         }
     }
@@ -406,6 +452,56 @@ fn read_config_files(app: &LoadedApp) -> (std::collections::BTreeMap<String, Str
         }
     }
     (files, findings)
+}
+
+/// Assess the StatefulSet's pods against the Pod Security Standards; with `podSecurity: LEVEL`,
+/// every field that breaks that level is an error at its spec line.
+fn pod_security(app: &LoadedApp, sts: &Value, findings: &mut Vec<Finding>) -> PodSecurity {
+    use crate::spec::PodSecurityLevel as L;
+    const POD: &str = "/spec/template/spec";
+    let (level, breaks) = crate::validate::pod_security::assess(&sts["spec"]["template"]["spec"]);
+    let name = sts["metadata"]["name"].as_str().unwrap_or_default();
+    if let Some(want) = app.spec.pod_security.filter(|l| *l > L::Privileged) {
+        for b in breaks.iter().filter(|b| b.level <= want) {
+            let span = locate(app, sts, &format!("{POD}{}", b.pointer), None);
+            let field = spec::display_path(&format!("{POD}{}", b.pointer));
+            findings.push(
+                Finding::error(
+                    "pod-security",
+                    &app.file,
+                    span,
+                    format!("StatefulSet {name:?}: {field}: {}", b.message),
+                )
+                .with_help(format!("podSecurity: {} asks for this; change the field, or lower the level", level_name(want))),
+            );
+        }
+    }
+    let stricter = match level {
+        L::Privileged => Some(L::Baseline),
+        L::Baseline => Some(L::Restricted),
+        L::Restricted => None,
+    };
+    let blocking: Vec<_> = breaks.iter().filter(|b| Some(b.level) == stricter).collect();
+    let next = blocking.first().map(|b| {
+        let span = locate(app, sts, &format!("{POD}{}", b.pointer), None);
+        (b.message.clone(), span.line, blocking.len() - 1)
+    });
+    PodSecurity {
+        app: app.spec.name.clone(),
+        file: app.file.name().to_string(),
+        level,
+        next,
+    }
+}
+
+/// `privileged`, `baseline` or `restricted`, as the namespace labels spell them.
+pub fn level_name(l: crate::spec::PodSecurityLevel) -> &'static str {
+    use crate::spec::PodSecurityLevel as L;
+    match l {
+        L::Privileged => "privileged",
+        L::Baseline => "baseline",
+        L::Restricted => "restricted",
+    }
 }
 
 fn content_hash(object: &Value) -> u64 {

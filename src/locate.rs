@@ -15,7 +15,7 @@ use crate::spec::{self, LoadedApp};
 pub fn locate(app: &LoadedApp, object: &Value, pointer: &str, value: Option<&Value>) -> Span {
     let kind = object["kind"].as_str().unwrap_or_default();
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
-    let spec = spec_pointer(app, kind, name, pointer);
+    let spec = compact_probe(app, spec_pointer(app, kind, name, pointer));
     let mut p = spec.as_str();
     loop {
         if let Some(loc) = app.doc.spans.get(p) {
@@ -41,6 +41,30 @@ pub fn locate(app: &LoadedApp, object: &Value, pointer: &str, value: Option<&Val
     }
     let l = app.doc.locate("/name");
     l.key.unwrap_or(l.value)
+}
+
+/// A probe's Kubernetes handler fields come from its compact keys when the spec uses them
+/// (`httpGet.port` from `port`, `httpGet.path` from `http`, `tcpSocket` from `tcp`, ...).
+fn compact_probe(app: &LoadedApp, spec: String) -> String {
+    const FORMS: &[(&str, &str)] = &[
+        ("/httpGet/port", "/port"),
+        ("/httpGet", "/http"),
+        ("/tcpSocket", "/tcp"),
+        ("/exec", "/exec"),
+        ("/grpc", "/grpc"),
+    ];
+    if app.doc.spans.contains_key(spec.as_str()) {
+        return spec;
+    }
+    for (full, compact) in FORMS {
+        if let Some(i) = spec.find(full).filter(|i| spec[..*i].ends_with("Probe")) {
+            let candidate = format!("{}{compact}", &spec[..i]);
+            if app.doc.spans.contains_key(candidate.as_str()) {
+                return candidate;
+            }
+        }
+    }
+    spec
 }
 
 fn last_token(p: &str) -> Option<String> {

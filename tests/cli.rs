@@ -216,6 +216,8 @@ fn init_writes_a_starter_that_checks_clean() {
         out.contains("exit: 0\n") && out.contains("no problems"),
         "{out}"
     );
+    // Production-grade: the restricted profile holds.
+    assert!(out.contains("pod security: demo meets restricted"), "{out}");
     // Never overwrites without --force.
     let out = run(&["init", "demo", "-o", p]);
     assert!(out.contains("exit: 2\n") && out.contains("exists"), "{out}");

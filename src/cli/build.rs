@@ -32,6 +32,9 @@ pub struct BuildArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Put every app's namespaced objects in NAMESPACE (overrides the specs' `namespace:`).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
     /// With `-o DIR`: write nothing; print a unified diff and exit 1 when DIR is not what this
     /// build would write (drift in a GitOps repository), exit 0 when it is current.
     #[arg(long, requires = "output_dir")]
@@ -121,9 +124,10 @@ fn io_reason(e: &std::io::Error) -> String {
 pub(crate) fn make_compiler(
     templates: Option<&Path>,
     version: KubeVersion,
+    namespace: Option<&str>,
 ) -> Result<Compiler, u8> {
     match Renderer::new(templates) {
-        Ok(r) => Ok(Compiler::new(r, version)),
+        Ok(r) => Ok(Compiler::new(r, version).with_namespace(namespace.map(str::to_string))),
         Err(e @ RenderError::Io { .. }) => Err(fail_usage(e)),
         Err(e) => {
             eprintln!("stsc: error[template]: {e}");
@@ -163,7 +167,7 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
         Ok(s) => s,
         Err(e) => return fail_usage(e),
     };
-    let compiler = match make_compiler(args.templates.as_deref(), version) {
+    let compiler = match make_compiler(args.templates.as_deref(), version, args.namespace.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };

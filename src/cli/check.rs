@@ -31,6 +31,9 @@ pub struct CheckArgs {
     /// updates the API server refuses and claims a scale-down leaves behind.
     #[arg(long, value_name = "OLD")]
     pub against: Option<String>,
+    /// Check every app as if its `namespace:` were NAMESPACE.
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
 }
 
 /// `--format` of `check`.
@@ -57,13 +60,32 @@ pub enum FailOn {
     Warning,
 }
 
+/// One line per app: the Pod Security Standards level its pods meet on the target version, so
+/// the namespace's `pod-security.kubernetes.io/enforce` label can be chosen, and what the next
+/// stricter level needs.
+fn pod_security_lines(levels: &[crate::compile::PodSecurity], version: KubeVersion) -> String {
+    let mut t = String::new();
+    for p in levels {
+        let level = crate::compile::level_name(p.level);
+        t.push_str(&format!("pod security: {} meets {level} on {version}", p.app));
+        if let Some((why, line, more)) = &p.next {
+            t.push_str(&format!(": {why} at {}:{line}", p.file));
+            if *more > 0 {
+                t.push_str(&format!(", and {more} more"));
+            }
+        }
+        t.push('\n');
+    }
+    t
+}
+
 /// Run `stsc check`.
 pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
     let (sources, mut findings) = match read_sources(&args.specs) {
         Ok(s) => s,
         Err(e) => return fail_usage(e),
     };
-    let compiler = match make_compiler(args.templates.as_deref(), version) {
+    let compiler = match make_compiler(args.templates.as_deref(), version, args.namespace.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -78,6 +100,7 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
         None => None,
     };
     let files: Vec<String> = args.specs.iter().map(|p| display_name(p)).collect();
+    let mut levels = Vec::new();
     // Each file stands alone: a pre-commit hook passes unrelated specs together.
     for src in &sources {
         let one = std::slice::from_ref(src);
@@ -90,13 +113,18 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
                     .sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
                 findings.extend(out.findings);
             }
-            None => findings.extend(compiler.check(one)),
+            None => {
+                let out = compiler.check_with_levels(one);
+                findings.extend(out.findings);
+                levels.extend(out.pod_security);
+            }
         }
     }
     let (errors, warnings) = report::counts(&findings);
     let text = match args.format {
         ReportFormat::Text => {
             let mut t = render_text(&findings, style.snippets, style.color);
+            t.push_str(&pod_security_lines(&levels, version));
             if findings.is_empty() {
                 t.push_str(&format!(
                     "stsc: {} file{} checked, no problems\n",

@@ -314,7 +314,7 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
                 return EXIT_USAGE;
             }
         };
-        let compiler = match make_compiler(None, version) {
+        let compiler = match make_compiler(None, version, None) {
             Ok(c) => c,
             Err(code) => return code,
         };

@@ -21,33 +21,58 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// The starter spec for an app name.
+/// The starter spec for an app name: production-grade defaults (probes, the restricted Pod
+/// Security profile, a PodDisruptionBudget, replicas spread over nodes), every line commented.
 pub fn starter(name: &str) -> String {
     format!(
         r#"# yaml-language-server: $schema=stsc-spec.schema.json
 # (editor completion: write the schema beside this file with `stsc schema > stsc-spec.schema.json`)
 # stsc app spec: `stsc build {name}.yaml` compiles it, `stsc check {name}.yaml` validates it.
+# Every field, with its compact and Kubernetes forms: docs/spec.md in the stsc repository.
 name: {name}                  # StatefulSet name: pods {name}-0, {name}-1, ...
-replicas: 2
-image: nginx:1.27             # the container image
-# labels: {{app: {name}}}       # pod labels = selector (default app: <name>)
+replicas: 3
+image: nginxinc/nginx-unprivileged:1.27   # the container image (this one runs as non-root)
+# namespace: apps             # default: none, the namespace you apply to
+recommendedLabels:            # app.kubernetes.io/* labels; name + instance are the selector
+  instance: {name}
+  # version: "1.27"
 ports:
   - name: http
-    port: 80
+    port: 8080
+readinessProbe:               # the pod receives traffic once this passes
+  http: /
+  port: http
+livenessProbe:                # the container restarts when this fails
+  tcp: http
+  initialDelaySeconds: 10
+resources:
+  requests: {{cpu: 100m, memory: 128Mi}}
+  limits: {{memory: 256Mi}}
+podSecurity: restricted       # fills in and enforces the restricted Pod Security Standard
+securityContext:
+  readOnlyRootFilesystem: true
 storage:                      # one PersistentVolumeClaim per pod and entry
   - name: data
     mountPath: /data
     size: 1Gi
     # storageClass: standard  # default: the cluster's default StorageClass
-    # accessModes: [ReadWriteOnce]
-# headlessService: {name}      # the governing Service (default: the app name)
-# serviceAccount:
-#   name: {name}-sa
-# loadBalancer:
-#   port: 80
-#   targetPort: 80
-# service: {{name: {name}-rw, port: 80}}
-# podManagementPolicy: OrderedReady   # or Parallel
+volumes:                      # writable scratch space beside a read-only root filesystem
+  - name: tmp
+    emptyDir: {{}}
+    mountPath: /tmp
+spread:                       # prefer one pod per node (required: true to insist)
+  across: node
+disruptionBudget:             # node drains keep all but one pod running
+  maxUnavailable: 1
+headlessService:              # the governing Service: stable DNS names {name}-0.{name}, ...
+  name: {name}
+  publishNotReadyAddresses: true   # peers resolve each other before they are ready
+# service: {{name: {name}-client, port: 80, targetPort: http}}
+# loadBalancer: {{port: 80, targetPort: http}}
+# serviceAccount: {{name: {name}}}
+# configMaps: [{{name: {name}-config, files: [app.conf], mountPath: /etc/{name}}}]
+# networkPolicy: {{allow: [{{pods: {{app.kubernetes.io/part-of: shop}}, ports: [http]}}]}}
+# podManagementPolicy: Parallel
 # pvcRetentionPolicy: {{whenDeleted: Retain, whenScaled: Retain}}
 "#
     )

@@ -260,7 +260,11 @@ mod tests {
         let r = Renderer::new(None).unwrap();
         let evil = "x\"\nkind: Secret\n---\n{{ a }} # &a *a - null true";
         let ctx = minijinja::context! {
-            app => minijinja::context! { serviceAccount => minijinja::context! { name => evil }, namespace => "true" }
+            app => minijinja::context! {
+                serviceAccount => minijinja::context! { name => evil, automountServiceAccountToken => () },
+                namespace => "true",
+                metaLabels => (),
+            }
         };
         let v = r.render("serviceaccount.yaml.j2", ctx).unwrap();
         assert_eq!(v["kind"], "ServiceAccount");

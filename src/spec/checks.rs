@@ -62,7 +62,27 @@ pub fn check(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
         }
     }
     check_versions(&mut out, app, version);
+    check_binding_namespace(&mut out, app);
     out
+}
+
+/// A ClusterRoleBinding must name its ServiceAccount's namespace; without `namespace:` that is
+/// `default`, which is wrong wherever the objects are applied to another namespace.
+fn check_binding_namespace(out: &mut Vec<Finding>, app: &LoadedApp) {
+    let s = &app.spec;
+    let Some(sa) = &s.service_account else { return };
+    if s.namespace.is_some() || sa.pod_security_policy.is_none() {
+        return;
+    }
+    let binding = sa.cluster_role_binding.clone().unwrap_or_else(|| format!("{}-psp", sa.name));
+    let msg = format!(
+        "ClusterRoleBinding {binding:?} names ServiceAccount {:?} in namespace \"default\" because the spec sets no namespace: applied to another namespace (kubectl apply -n, Argo CD's destination namespace) it binds an account that is not there",
+        sa.name
+    );
+    out.push(
+        Finding::warning("unset-namespace", &app.file, app.span("/serviceAccount/podSecurityPolicy"), msg)
+            .with_help("set `namespace:` in the spec or build with --namespace; kustomize's `namespace:` rewrites the subject itself"),
+    );
 }
 
 fn check_probe(out: &mut Vec<Finding>, app: &LoadedApp, ptr: &str, p: &Probe) {
@@ -77,9 +97,6 @@ fn check_probe(out: &mut Vec<Finding>, app: &LoadedApp, ptr: &str, p: &Probe) {
     }
     if p.port.is_some() && p.http.is_none() {
         say(format!("{path}.port: goes with `http`; write `tcp: PORT` for a TCP probe"));
-    }
-    if p.http.is_some() && p.port.is_none() {
-        say(format!("{path}.port: Required value: the port of the HTTP probe"));
     }
     let strict = ptr.ends_with("livenessProbe") || ptr.ends_with("startupProbe");
     if strict && p.success_threshold.is_some_and(|n| n != 1) {

@@ -469,7 +469,7 @@ mod tests {
         )))
         .unwrap();
         assert_eq!(apps[0].spec.replicas, 1);
-        assert_eq!(apps[0].spec.namespace, "default");
+        assert_eq!(apps[0].spec.namespace, None);
     }
 
     #[test]

@@ -20,9 +20,10 @@ pub use super::pod::*;
 pub struct AppSpec {
     /// StatefulSet name; pods are `<name>-0`, `<name>-1`, ... (DNS-1123 label, at most 52 characters).
     pub name: String,
-    /// Namespace of the namespaced objects.
-    #[serde(default = "default_namespace")]
-    pub namespace: String,
+    /// Namespace of the namespaced objects; without one, they carry none and go where they are
+    /// applied (`kubectl apply -n`, kustomize's `namespace:`, Argo CD's destination).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// Number of pods.
     #[serde(default = "default_replicas")]
     #[schemars(range(min = 0, max = 2147483647))]
@@ -212,10 +213,6 @@ pub struct AppSpec {
     /// A StorageClass to create with the app (the seed's "create storageclass if needed").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<StorageClass>,
-}
-
-fn default_namespace() -> String {
-    "default".to_string()
 }
 
 fn default_replicas() -> i64 {

@@ -16,8 +16,10 @@ use super::model::*;
 pub struct Resolved {
     /// StatefulSet name.
     pub name: String,
-    /// Namespace of namespaced objects.
-    pub namespace: String,
+    /// Namespace of namespaced objects, or null: the objects carry none.
+    pub namespace: Option<String>,
+    /// The namespace a ClusterRoleBinding names its ServiceAccount in (`default` without one).
+    pub subject_namespace: String,
     /// Pod count.
     pub replicas: i64,
     /// Image.
@@ -631,6 +633,7 @@ pub fn resolve(s: &AppSpec, files: &BTreeMap<String, String>) -> Resolved {
     Resolved {
         name: s.name.clone(),
         namespace: s.namespace.clone(),
+        subject_namespace: s.namespace.clone().unwrap_or_else(|| "default".into()),
         replicas: s.replicas,
         image: s.image.clone(),
         container_name: s.container_name.clone().unwrap_or_else(|| s.name.clone()),

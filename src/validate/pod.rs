@@ -54,9 +54,18 @@ pub(super) fn template(c: &mut Ctx, obj: &Value, base: &str, version: KubeVersio
             );
         }
     }
+    volumes(c, obj, &spec);
+    tolerations(c, obj, &spec);
     let mut names = HashSet::new();
-    for (i, ctr) in arr(obj, &format!("{spec}/containers")).iter().enumerate() {
-        let cb = format!("{spec}/containers/{i}");
+    let lists = ["containers", "initContainers"];
+    let all = lists.iter().flat_map(|list| {
+        let spec = &spec;
+        arr(obj, &format!("{spec}/{list}"))
+            .iter()
+            .enumerate()
+            .map(move |(i, ctr)| (format!("{spec}/{list}/{i}"), ctr))
+    });
+    for (cb, ctr) in all {
         if let Some(n) = ctr["name"].as_str() {
             if !names.insert(n) {
                 c.out.push(Violation::error(
@@ -71,6 +80,48 @@ pub(super) fn template(c: &mut Ctx, obj: &Value, base: &str, version: KubeVersio
             }
         }
         container(c, ctr, &cb, version);
+    }
+}
+
+/// Pod volumes: names are unique DNS-1123 labels, an emptyDir's sizeLimit is a quantity.
+fn volumes(c: &mut Ctx, obj: &Value, spec: &str) {
+    let mut names = HashSet::new();
+    for (i, v) in arr(obj, &format!("{spec}/volumes")).iter().enumerate() {
+        let vb = format!("{spec}/volumes/{i}");
+        if let Some(n) = v["name"].as_str() {
+            c.invalid("invalid-name", &format!("{vb}/name"), &v["name"], dns1123_label(n));
+            if !names.insert(n) {
+                let p = format!("{vb}/name");
+                let msg = format!("{}: Duplicate value: {n:?}", display_path(&p));
+                c.out.push(Violation::error("duplicate-name", p, Some(v["name"].clone()), msg));
+            }
+        }
+        if let Some(q) = v["emptyDir"].get("sizeLimit") {
+            c.quantity(&format!("{vb}/emptyDir/sizeLimit"), q, false);
+        }
+    }
+}
+
+/// Tolerations: `Equal` or `Exists` (with no value), and a known effect.
+fn tolerations(c: &mut Ctx, obj: &Value, spec: &str) {
+    for (i, t) in arr(obj, &format!("{spec}/tolerations")).iter().enumerate() {
+        let tb = format!("{spec}/tolerations/{i}");
+        let op = t["operator"].as_str().unwrap_or("Equal");
+        if !matches!(op, "Equal" | "Exists" | "") {
+            let p = format!("{tb}/operator");
+            let msg = format!("{}: Unsupported value: {op:?}: supported values: \"Equal\", \"Exists\"", display_path(&p));
+            c.out.push(Violation::error("invalid-enum", p, Some(t["operator"].clone()), msg));
+        }
+        if op == "Exists" && t["value"].as_str().is_some_and(|v| !v.is_empty()) {
+            let p = format!("{tb}/operator");
+            let msg = format!("{}: Invalid value: {:?}: value must be empty when `operator` is 'Exists'", display_path(&p), t["value"].as_str().unwrap_or_default());
+            c.out.push(Violation::error("invalid-value", p, Some(t["value"].clone()), msg));
+        }
+        if let Some(e) = t["effect"].as_str().filter(|e| !matches!(*e, "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute")) {
+            let p = format!("{tb}/effect");
+            let msg = format!("{}: Unsupported value: {e:?}: supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\"", display_path(&p));
+            c.out.push(Violation::error("invalid-enum", p, Some(t["effect"].clone()), msg));
+        }
     }
 }
 

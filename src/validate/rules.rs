@@ -103,7 +103,7 @@ impl Ctx {
         }
     }
 
-    fn quantity(&mut self, pointer: &str, v: &Value, positive: bool) {
+    pub(super) fn quantity(&mut self, pointer: &str, v: &Value, positive: bool) {
         if !matches!(v, Value::String(_) | Value::Number(_)) {
             return;
         }
@@ -576,11 +576,17 @@ fn statefulset(
         .collect();
     let mut mounted = HashSet::new();
     let mut container_names = HashSet::new();
-    for (ci, ctr) in arr(obj, "/spec/template/spec/containers")
+    // Init containers (and native sidecars) mount, name and expose ports like the others.
+    let all: Vec<(String, &Value)> = ["containers", "initContainers"]
         .iter()
-        .enumerate()
-    {
-        let base = format!("/spec/template/spec/containers/{ci}");
+        .flat_map(|list| {
+            arr(obj, &format!("/spec/template/spec/{list}"))
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| (format!("/spec/template/spec/{list}/{i}"), c))
+        })
+        .collect();
+    for (base, ctr) in all {
         if let Some(n) = ctr["name"].as_str() {
             let problems = dns1123_label(n);
             c.invalid(
