@@ -178,13 +178,17 @@ impl Compiler {
                 for (app, mut done) in self.process_all(chunk) {
                     out.findings.append(&mut done.findings);
                     out.pod_security.extend(done.pod_security.take());
-                    let Some(mut objs) = done.objects else { continue };
+                    let Some(mut objs) = done.objects else {
+                        continue;
+                    };
                     let mut shared = Vec::new();
                     for (i, (_, object)) in objs.iter().enumerate() {
                         let key = object_key(object);
                         let content = content_hash(object);
-                        if seen.get(&key).is_some_and(|prev| prev.content == content) {
-                            // Several apps of one output sharing a Service or ServiceAccount.
+                        let shareable = object["kind"] != "StatefulSet";
+                        if shareable && seen.get(&key).is_some_and(|prev| prev.content == content) {
+                            // Several apps of one output sharing a Service, ServiceAccount or
+                            // StorageClass; an app itself (its StatefulSet) is never twice.
                             shared.push(i);
                         } else if let Some(prev) = seen.get(&key) {
                             let span = locate(
@@ -201,8 +205,9 @@ impl Compiler {
                                     format!("{key} is generated twice"),
                                 )
                                 .with_help(format!(
-                                    "the first one comes from app {:?} ({}:{}); give each object a distinct name, or make them identical to share one",
-                                    prev.app, prev.file, prev.line
+                                    "the first one comes from app {:?} ({}:{}); give each object a distinct name{}",
+                                    prev.app, prev.file, prev.line,
+                                    if shareable { ", or make them identical to share one" } else { "" }
                                 )),
                             );
                         } else {
@@ -409,7 +414,10 @@ impl Compiler {
             objs.push(("configmap.yaml.j2", render(r, "configmap.yaml.j2", ctx)?));
         }
         let optional = [
-            (app.disruption_budget.is_some(), "poddisruptionbudget.yaml.j2"),
+            (
+                app.disruption_budget.is_some(),
+                "poddisruptionbudget.yaml.j2",
+            ),
             (app.network_policy.is_some(), "networkpolicy.yaml.j2"),
         ];
         for (wanted, template) in optional {
@@ -428,7 +436,9 @@ impl Compiler {
 /// The files the app's generated ConfigMaps name, read relative to the spec file's folder (the
 /// working directory for standard input), by path as written; a file that cannot be read is an
 /// error at its line.
-fn read_config_files(app: &LoadedApp) -> (std::collections::BTreeMap<String, String>, Vec<Finding>) {
+fn read_config_files(
+    app: &LoadedApp,
+) -> (std::collections::BTreeMap<String, String>, Vec<Finding>) {
     let mut files = std::collections::BTreeMap::new();
     let mut findings = Vec::new();
     let dir = std::path::Path::new(app.file.name())
@@ -446,7 +456,10 @@ fn read_config_files(app: &LoadedApp) -> (std::collections::BTreeMap<String, Str
                     "unreadable-file",
                     &app.file,
                     app.span(&format!("/configMaps/{i}/files/{j}")),
-                    format!("configMaps[{i}].files[{j}]: cannot read {:?}: {e}", dir.join(f).display().to_string()),
+                    format!(
+                        "configMaps[{i}].files[{j}]: cannot read {:?}: {e}",
+                        dir.join(f).display().to_string()
+                    ),
                 )),
             }
         }
@@ -472,7 +485,10 @@ fn pod_security(app: &LoadedApp, sts: &Value, findings: &mut Vec<Finding>) -> Po
                     span,
                     format!("StatefulSet {name:?}: {field}: {}", b.message),
                 )
-                .with_help(format!("podSecurity: {} asks for this; change the field, or lower the level", level_name(want))),
+                .with_help(format!(
+                    "podSecurity: {} asks for this; change the field, or lower the level",
+                    level_name(want)
+                )),
             );
         }
     }
@@ -481,7 +497,10 @@ fn pod_security(app: &LoadedApp, sts: &Value, findings: &mut Vec<Finding>) -> Po
         L::Baseline => Some(L::Restricted),
         L::Restricted => None,
     };
-    let blocking: Vec<_> = breaks.iter().filter(|b| Some(b.level) == stricter).collect();
+    let blocking: Vec<_> = breaks
+        .iter()
+        .filter(|b| Some(b.level) == stricter)
+        .collect();
     let next = blocking.first().map(|b| {
         let span = locate(app, sts, &format!("{POD}{}", b.pointer), None);
         (b.message.clone(), span.line, blocking.len() - 1)

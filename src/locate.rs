@@ -117,7 +117,11 @@ fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> Strin
             p => format!("/storageClass{p}"),
         },
         "ConfigMap" => {
-            let i = s.config_maps.iter().position(|c| c.name == name).unwrap_or(0);
+            let i = s
+                .config_maps
+                .iter()
+                .position(|c| c.name == name)
+                .unwrap_or(0);
             match pointer.strip_prefix("/data") {
                 Some(_) => format!("/configMaps/{i}/data"),
                 None => meta(pointer, &format!("/configMaps/{i}/name")),
@@ -273,7 +277,9 @@ fn statefulset_pointer(app: &LoadedApp, p: &str) -> Option<String> {
     }
     if let Some(rest) = p.strip_prefix("/spec/template/spec/initContainers/") {
         let (i, tail) = rest.split_once('/').unwrap_or((rest, ""));
-        let (_, at) = spec::kube::init_containers(s).into_iter().nth(i.parse().ok()?)?;
+        let (_, at) = spec::kube::init_containers(s)
+            .into_iter()
+            .nth(i.parse().ok()?)?;
         return Some(join(&at, tail));
     }
     if let Some(rest) = p.strip_prefix("/spec/template/spec/volumes/") {

@@ -83,11 +83,6 @@ impl KubeVersion {
         self.minor >= 29
     }
 
-    /// `Service.spec.trafficDistribution` (ServiceTrafficDistribution, beta and on from 1.31).
-    pub fn traffic_distribution(self) -> bool {
-        self.minor >= 31
-    }
-
     /// PodSecurityPolicy is gone (1.25+).
     pub fn psp_removed(self) -> bool {
         self.minor >= 25

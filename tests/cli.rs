@@ -346,7 +346,7 @@ fn against_git_revision() {
     assert_eq!(
         errors,
         [
-            r#"17:11 "immutable-field" "StatefulSet \"web\": spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden (changed spec.volumeClaimTemplates[0].spec.resources.requests.storage: \"1Gi\" → \"5Gi\")""#
+            r#"20:11 "immutable-field" "StatefulSet \"web\": spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden (changed spec.volumeClaimTemplates[0].spec.resources.requests.storage: \"1Gi\" → \"5Gi\")""#
         ]
     );
     // An old version that does not build is a warning, not a failure of the new one.
@@ -411,7 +411,7 @@ fn build_check_reports_drift_and_rebuild_prunes() {
     assert_eq!(
         String::from_utf8_lossy(&drift.stdout),
         format!(
-            "--- /dev/null\n+++ {out_s}/service-nginx.yaml\n@@ -0,0 +1,14 @@\n+apiVersion: v1\n+kind: Service\n+metadata:\n+  labels:\n+    app: nginx\n+  name: nginx\n+  namespace: default\n+spec:\n+  clusterIP: None\n+  ports:\n+  - name: web\n+    port: 80\n+  selector:\n+    app: nginx\n--- {out_s}/statefulset-web.yaml\n+++ {out_s}/statefulset-web.yaml\n@@ -6,7 +6,7 @@\n   name: web\n   namespace: default\n spec:\n-  replicas: 4\n+  replicas: 2\n   selector:\n     matchLabels:\n       app: nginx\n"
+            "--- /dev/null\n+++ {out_s}/service-nginx.yaml\n@@ -0,0 +1,13 @@\n+apiVersion: v1\n+kind: Service\n+metadata:\n+  labels:\n+    app: nginx\n+  name: nginx\n+spec:\n+  clusterIP: None\n+  ports:\n+  - name: web\n+    port: 80\n+  selector:\n+    app: nginx\n--- {out_s}/statefulset-web.yaml\n+++ {out_s}/statefulset-web.yaml\n@@ -5,7 +5,7 @@\n     app: nginx\n   name: web\n spec:\n-  replicas: 4\n+  replicas: 2\n   selector:\n     matchLabels:\n       app: nginx\n"
         )
     );
     assert!(String::from_utf8_lossy(&drift.stderr).ends_with(&format!(

@@ -78,7 +78,11 @@ fn defaulted(mut o: Value) -> Value {
 }
 
 fn key(o: &Value) -> String {
-    format!("{} {}", o["kind"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or(""))
+    format!(
+        "{} {}",
+        o["kind"].as_str().unwrap_or(""),
+        o["metadata"]["name"].as_str().unwrap_or("")
+    )
 }
 
 /// (reproduced, total, missing paths) for one app.
@@ -129,16 +133,17 @@ fn measure(app: &str) -> (usize, usize, Vec<String>) {
 
 #[test]
 fn corpus_specs_reproduce_their_charts() {
-    let mut table = String::from(
-        "| app | fields | reproduced | share |\n|---|---:|---:|---:|\n",
-    );
+    let mut table = String::from("| app | fields | reproduced | share |\n|---|---:|---:|---:|\n");
     let mut details = String::new();
     let mut shares = Vec::new();
     for app in APPS {
         let (hit, total, missing) = measure(app);
         let share = hit as f64 / total as f64;
         shares.push(share);
-        table.push_str(&format!("| {app} | {total} | {hit} | {:.1}% |\n", share * 100.0));
+        table.push_str(&format!(
+            "| {app} | {total} | {hit} | {:.1}% |\n",
+            share * 100.0
+        ));
         details.push_str(&format!("\n### {app}\n\n"));
         for m in &missing {
             details.push_str(&format!("- `{m}`\n"));
@@ -165,7 +170,10 @@ fn corpus_specs_reproduce_their_charts() {
     if std::env::var_os("STSC_UPDATE_DOCS").is_some() {
         std::fs::write(&path, &doc).unwrap();
     }
-    eprintln!("{table}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), doc, "docs/corpus.md is stale: STSC_UPDATE_DOCS=1 cargo test --test corpus");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        doc,
+        "docs/corpus.md is stale: STSC_UPDATE_DOCS=1 cargo test --test corpus"
+    );
     assert!(mean >= 0.95, "mean {mean}");
 }

@@ -167,7 +167,11 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
         Ok(s) => s,
         Err(e) => return fail_usage(e),
     };
-    let compiler = match make_compiler(args.templates.as_deref(), version, args.namespace.as_deref()) {
+    let compiler = match make_compiler(
+        args.templates.as_deref(),
+        version,
+        args.namespace.as_deref(),
+    ) {
         Ok(c) => c,
         Err(code) => return code,
     };

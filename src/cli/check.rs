@@ -67,7 +67,10 @@ fn pod_security_lines(levels: &[crate::compile::PodSecurity], version: KubeVersi
     let mut t = String::new();
     for p in levels {
         let level = crate::compile::level_name(p.level);
-        t.push_str(&format!("pod security: {} meets {level} on {version}", p.app));
+        t.push_str(&format!(
+            "pod security: {} meets {level} on {version}",
+            p.app
+        ));
         if let Some((why, line, more)) = &p.next {
             t.push_str(&format!(": {why} at {}:{line}", p.file));
             if *more > 0 {
@@ -85,7 +88,11 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
         Ok(s) => s,
         Err(e) => return fail_usage(e),
     };
-    let compiler = match make_compiler(args.templates.as_deref(), version, args.namespace.as_deref()) {
+    let compiler = match make_compiler(
+        args.templates.as_deref(),
+        version,
+        args.namespace.as_deref(),
+    ) {
         Ok(c) => c,
         Err(code) => return code,
     };

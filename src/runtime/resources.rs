@@ -155,7 +155,15 @@ pub const RESOURCES: &[Resource] = &[
         &["ns"],
         false,
     ),
-    res("ConfigMap", "configmaps", "configmap", "", "v1", &["cm"], true),
+    res(
+        "ConfigMap",
+        "configmaps",
+        "configmap",
+        "",
+        "v1",
+        &["cm"],
+        true,
+    ),
     res(
         "PodDisruptionBudget",
         "poddisruptionbudgets",

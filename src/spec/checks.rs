@@ -14,24 +14,19 @@ pub fn check(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
     let err = |out: &mut Vec<Finding>, rule, ptr: &str, msg: String| {
         out.push(Finding::error(rule, &app.file, app.span(ptr), msg));
     };
-    for (ptr, svc) in [("/service", &s.service), ("/loadBalancer", &s.load_balancer)] {
-        if let Some(c) = svc {
-            if c.port.is_none() && c.ports.is_empty() {
-                let at = app.doc.locate(ptr);
-                let span = at.key.unwrap_or(at.value);
-                let msg = format!("{}.port: Required value", &ptr[1..]);
-                out.push(Finding::error("missing-field", &app.file, span, msg)
-                    .with_help("give `port` (one port) or `ports` (a list)"));
-            }
-        }
-    }
-    for (i, c) in s.services.iter().enumerate() {
-        let ptr = format!("/services/{i}");
-        if c.name.is_none() {
-            err(&mut out, "missing-field", &ptr, format!("services[{i}].name: Required value"));
-        }
+    for (ptr, c) in client_services(s) {
         if c.port.is_none() && c.ports.is_empty() {
-            err(&mut out, "missing-field", &ptr, format!("services[{i}].port: Required value"));
+            let at = app.doc.locate(&ptr);
+            let span = at.key.unwrap_or(at.value);
+            let msg = format!("{}.port: Required value", super::display_path(&ptr));
+            out.push(
+                Finding::error("missing-field", &app.file, span, msg)
+                    .with_help("give `port` (one port) or `ports` (a list)"),
+            );
+        }
+        if ptr.starts_with("/services/") && c.name.is_none() {
+            let msg = format!("{}.name: Required value", super::display_path(&ptr));
+            err(&mut out, "missing-field", &ptr, msg);
         }
     }
     for (ptr, p) in probes(s) {
@@ -57,7 +52,8 @@ pub fn check(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
     check_mount_containers(&mut out, app);
     if let Some(b) = &s.disruption_budget {
         if b.min_available.is_some() == b.max_unavailable.is_some() {
-            let msg = "disruptionBudget: give exactly one of minAvailable and maxUnavailable".to_string();
+            let msg =
+                "disruptionBudget: give exactly one of minAvailable and maxUnavailable".to_string();
             err(&mut out, "invalid-value", "/disruptionBudget", msg);
         }
     }
@@ -74,7 +70,10 @@ fn check_binding_namespace(out: &mut Vec<Finding>, app: &LoadedApp) {
     if s.namespace.is_some() || sa.pod_security_policy.is_none() {
         return;
     }
-    let binding = sa.cluster_role_binding.clone().unwrap_or_else(|| format!("{}-psp", sa.name));
+    let binding = sa
+        .cluster_role_binding
+        .clone()
+        .unwrap_or_else(|| format!("{}-psp", sa.name));
     let msg = format!(
         "ClusterRoleBinding {binding:?} names ServiceAccount {:?} in namespace \"default\" because the spec sets no namespace: applied to another namespace (kubectl apply -n, Argo CD's destination namespace) it binds an account that is not there",
         sa.name
@@ -88,15 +87,26 @@ fn check_binding_namespace(out: &mut Vec<Finding>, app: &LoadedApp) {
 fn check_probe(out: &mut Vec<Finding>, app: &LoadedApp, ptr: &str, p: &Probe) {
     let path = super::display_path(ptr);
     let mut say = |msg: String| {
-        out.push(Finding::error("invalid-probe", &app.file, app.span(ptr), msg));
+        out.push(Finding::error(
+            "invalid-probe",
+            &app.file,
+            app.span(ptr),
+            msg,
+        ));
     };
     match super::kube::probe_handlers(p) {
-        0 => say(format!("{path}: Required value: must specify a handler type (http, tcp, exec or grpc)")),
+        0 => say(format!(
+            "{path}: Required value: must specify a handler type (http, tcp, exec or grpc)"
+        )),
         1 => {}
-        _ => say(format!("{path}: Forbidden: may not specify more than 1 handler type")),
+        _ => say(format!(
+            "{path}: Forbidden: may not specify more than 1 handler type"
+        )),
     }
     if p.port.is_some() && p.http.is_none() {
-        say(format!("{path}.port: goes with `http`; write `tcp: PORT` for a TCP probe"));
+        say(format!(
+            "{path}.port: goes with `http`; write `tcp: PORT` for a TCP probe"
+        ));
     }
     let strict = ptr.ends_with("livenessProbe") || ptr.ends_with("startupProbe");
     if strict && p.success_threshold.is_some_and(|n| n != 1) {
@@ -107,26 +117,65 @@ fn check_probe(out: &mut Vec<Finding>, app: &LoadedApp, ptr: &str, p: &Probe) {
 /// Every probe of the spec, with its pointer.
 fn probes(s: &AppSpec) -> Vec<(String, &Probe)> {
     fn add<'a>(out: &mut Vec<(String, &'a Probe)>, base: &str, c: [&'a Option<Probe>; 3]) {
-        for (name, p) in ["readinessProbe", "livenessProbe", "startupProbe"].iter().zip(c) {
+        for (name, p) in ["readinessProbe", "livenessProbe", "startupProbe"]
+            .iter()
+            .zip(c)
+        {
             if let Some(p) = p {
                 out.push((format!("{base}/{name}"), p));
             }
         }
     }
     let mut out = Vec::new();
-    add(&mut out, "", [&s.readiness_probe, &s.liveness_probe, &s.startup_probe]);
+    add(
+        &mut out,
+        "",
+        [&s.readiness_probe, &s.liveness_probe, &s.startup_probe],
+    );
     for (base, c) in containers(s) {
-        add(&mut out, &base, [&c.readiness_probe, &c.liveness_probe, &c.startup_probe]);
+        add(
+            &mut out,
+            &base,
+            [&c.readiness_probe, &c.liveness_probe, &c.startup_probe],
+        );
     }
     out
 }
 
 fn envs(s: &AppSpec) -> Vec<(String, &EnvVar)> {
-    let mut out: Vec<(String, &EnvVar)> =
-        s.env.iter().enumerate().map(|(i, e)| (format!("/env/{i}"), e)).collect();
+    let mut out: Vec<(String, &EnvVar)> = s
+        .env
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (format!("/env/{i}"), e))
+        .collect();
     for (base, c) in containers(s) {
-        out.extend(c.env.iter().enumerate().map(|(i, e)| (format!("{base}/env/{i}"), e)));
+        out.extend(
+            c.env
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (format!("{base}/env/{i}"), e)),
+        );
     }
+    out
+}
+
+/// The ClusterIP and LoadBalancer Services of the spec, with their pointers.
+fn client_services(s: &AppSpec) -> Vec<(String, &Service)> {
+    let named = [
+        ("/service", &s.service),
+        ("/loadBalancer", &s.load_balancer),
+    ];
+    let mut out: Vec<(String, &Service)> = named
+        .into_iter()
+        .filter_map(|(p, c)| c.as_ref().map(|c| (p.to_string(), c)))
+        .collect();
+    out.extend(
+        s.services
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("/services/{i}"), c)),
+    );
     out
 }
 
@@ -139,7 +188,11 @@ fn containers(s: &AppSpec) -> Vec<(String, &Container)> {
     ];
     lists
         .into_iter()
-        .flat_map(|(k, l)| l.iter().enumerate().map(move |(i, c)| (format!("/{k}/{i}"), c)))
+        .flat_map(|(k, l)| {
+            l.iter()
+                .enumerate()
+                .map(move |(i, c)| (format!("/{k}/{i}"), c))
+        })
         .collect()
 }
 
@@ -149,21 +202,41 @@ fn check_mount_containers(out: &mut Vec<Finding>, app: &LoadedApp) {
     let names: Vec<&str> = containers(s).iter().map(|(_, c)| c.name.as_str()).collect();
     let mut mounts = Vec::new();
     for (i, c) in s.storage.iter().enumerate() {
-        mounts.extend(c.mounts.iter().enumerate().map(|(j, m)| (format!("/storage/{i}/mounts/{j}"), m)));
+        mounts.extend(
+            c.mounts
+                .iter()
+                .enumerate()
+                .map(|(j, m)| (format!("/storage/{i}/mounts/{j}"), m)),
+        );
     }
     for (i, v) in s.volumes.iter().enumerate() {
-        mounts.extend(v.mounts.iter().enumerate().map(|(j, m)| (format!("/volumes/{i}/mounts/{j}"), m)));
+        mounts.extend(
+            v.mounts
+                .iter()
+                .enumerate()
+                .map(|(j, m)| (format!("/volumes/{i}/mounts/{j}"), m)),
+        );
     }
     for (i, v) in s.config_maps.iter().enumerate() {
-        mounts.extend(v.mounts.iter().enumerate().map(|(j, m)| (format!("/configMaps/{i}/mounts/{j}"), m)));
+        mounts.extend(
+            v.mounts
+                .iter()
+                .enumerate()
+                .map(|(j, m)| (format!("/configMaps/{i}/mounts/{j}"), m)),
+        );
     }
     for (ptr, m) in mounts {
         if let Some(c) = &m.container {
             if !names.contains(&c.as_str()) {
                 let ptr = format!("{ptr}/container");
-                let msg = format!("{}: no init container, sidecar or container is named {c:?}", super::display_path(&ptr));
-                out.push(Finding::error("unknown-container", &app.file, app.span(&ptr), msg)
-                    .with_help("leave `container` out to mount in the app's own container"));
+                let msg = format!(
+                    "{}: no init container, sidecar or container is named {c:?}",
+                    super::display_path(&ptr)
+                );
+                out.push(
+                    Finding::error("unknown-container", &app.file, app.span(&ptr), msg)
+                        .with_help("leave `container` out to mount in the app's own container"),
+                );
             }
         }
     }
@@ -174,21 +247,44 @@ fn check_versions(out: &mut Vec<Finding>, app: &LoadedApp, version: KubeVersion)
     let s = &app.spec;
     let native = s.init_containers.iter().any(|c| c.restart_policy.is_some());
     if (!s.sidecars.is_empty() || native) && !version.sidecar_containers() {
-        let ptr = if s.sidecars.is_empty() { "/initContainers" } else { "/sidecars" };
+        let ptr = if s.sidecars.is_empty() {
+            "/initContainers"
+        } else {
+            "/sidecars"
+        };
         let msg = format!("native sidecars (init containers with restartPolicy: Always) need Kubernetes 1.29 or newer (SidecarContainers); the target is {version}");
-        out.push(Finding::error("feature-gate", &app.file, app.span(ptr), msg)
-            .with_help("target 1.29+ with --kube-version, or run the sidecar under `containers`"));
+        out.push(
+            Finding::error("feature-gate", &app.file, app.span(ptr), msg).with_help(
+                "target 1.29+ with --kube-version, or run the sidecar under `containers`",
+            ),
+        );
     }
-    for (ptr, svc) in [("/service", &s.service), ("/loadBalancer", &s.load_balancer)] {
-        if svc.as_ref().is_some_and(|c| c.traffic_distribution.is_some()) && !version.traffic_distribution() {
-            let ptr = format!("{ptr}/trafficDistribution");
-            let msg = format!("{}: needs Kubernetes 1.31 or newer (ServiceTrafficDistribution); the target is {version}", super::display_path(&ptr));
-            out.push(Finding::error("feature-gate", &app.file, app.span(&ptr), msg));
+    // Before 1.30 the strict schema refuses the field; on 1.30 it is alpha and dropped.
+    if version.minor == 30 {
+        for (at, c) in client_services(s) {
+            if c.traffic_distribution.is_some() {
+                let ptr = format!("{at}/trafficDistribution");
+                let msg = format!("{} needs the ServiceTrafficDistribution feature gate, off by default on {version}: the API server drops the field", super::display_path(&ptr));
+                out.push(Finding::warning(
+                    "feature-gate",
+                    &app.file,
+                    app.span(&ptr),
+                    msg,
+                ));
+            }
         }
     }
-    let max = s.update_strategy.as_ref().and_then(|u| u.max_unavailable.as_ref());
+    let max = s
+        .update_strategy
+        .as_ref()
+        .and_then(|u| u.max_unavailable.as_ref());
     if max.is_some() && !version.max_unavailable_statefulset() {
         let msg = format!("updateStrategy.maxUnavailable needs the MaxUnavailableStatefulSet feature gate, off by default on {version}: the controller updates one pod at a time");
-        out.push(Finding::warning("feature-gate", &app.file, app.span("/updateStrategy/maxUnavailable"), msg));
+        out.push(Finding::warning(
+            "feature-gate",
+            &app.file,
+            app.span("/updateStrategy/maxUnavailable"),
+            msg,
+        ));
     }
 }

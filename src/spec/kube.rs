@@ -151,7 +151,10 @@ pub fn env_from(e: &EnvFrom) -> Value {
     if let Some(n) = &e.secret {
         m.insert("secretRef".into(), named(n));
     }
-    for (k, v) in [("configMapRef", &e.config_map_ref), ("secretRef", &e.secret_ref)] {
+    for (k, v) in [
+        ("configMapRef", &e.config_map_ref),
+        ("secretRef", &e.secret_ref),
+    ] {
         if let Some(v) = v {
             m.insert(k.into(), v.clone());
         }
@@ -181,7 +184,12 @@ pub fn mounts_for(s: &AppSpec, container: Option<&str>) -> Vec<(Value, String)> 
     let main = container.is_none();
     let extra = |out: &mut Vec<(Value, String)>, name: &str, mounts: &[Mount], at: String| {
         for (j, m) in mounts.iter().enumerate().filter(|(_, m)| mine(m)) {
-            let v = mount(name, &m.mount_path, m.sub_path.as_ref(), m.read_only == Some(true));
+            let v = mount(
+                name,
+                &m.mount_path,
+                m.sub_path.as_ref(),
+                m.read_only == Some(true),
+            );
             out.push((v, format!("{at}/mounts/{j}")));
         }
     };
@@ -251,7 +259,10 @@ pub fn resources(r: Option<&Resources>) -> Option<Value> {
 pub fn container(s: &AppSpec, c: &Container, sidecar: bool) -> Value {
     let mut m = Map::new();
     m.insert("name".into(), json!(c.name));
-    m.insert("image".into(), json!(c.image.as_deref().unwrap_or(&s.image)));
+    m.insert(
+        "image".into(),
+        json!(c.image.as_deref().unwrap_or(&s.image)),
+    );
     if let Some(p) = c.image_pull_policy {
         m.insert("imagePullPolicy".into(), json!(p));
     }
@@ -287,7 +298,10 @@ pub fn container(s: &AppSpec, c: &Container, sidecar: bool) -> Value {
             m.insert(k.into(), probe(p));
         }
     }
-    for (k, v) in [("securityContext", &c.security_context), ("lifecycle", &c.lifecycle)] {
+    for (k, v) in [
+        ("securityContext", &c.security_context),
+        ("lifecycle", &c.lifecycle),
+    ] {
         if let Some(v) = v {
             m.insert(k.into(), v.clone());
         }

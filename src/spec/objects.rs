@@ -207,7 +207,10 @@ impl<'de> Deserialize<'de> for HeadlessService {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(HeadlessService::Name(v.to_string()))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                m: A,
+            ) -> Result<Self::Value, A::Error> {
                 Headless::deserialize(serde::de::value::MapAccessDeserializer::new(m))
                     .map(HeadlessService::Full)
             }

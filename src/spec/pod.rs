@@ -334,7 +334,9 @@ pub enum ContainerRestartPolicy {
 }
 
 /// The Pod Security Standards level the pods must meet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PodSecurityLevel {
     /// No restriction.

@@ -379,7 +379,9 @@ pub fn headless_name(s: &AppSpec) -> String {
 
 /// The ClusterIP Service's name.
 pub fn service_name(s: &AppSpec, c: &Service) -> String {
-    c.name.clone().unwrap_or_else(|| format!("{}-client", s.name))
+    c.name
+        .clone()
+        .unwrap_or_else(|| format!("{}-client", s.name))
 }
 
 /// The LoadBalancer Service's name.
@@ -432,9 +434,10 @@ fn headless(s: &AppSpec, labels: &BTreeMap<String, String>) -> Option<ResolvedSe
         kind: None,
         headless: true,
         section: "/headlessService".into(),
-        ports: h.ports.as_ref().map_or_else(from_containers, |ps| {
-            ps.iter().map(service_port).collect()
-        }),
+        ports: h
+            .ports
+            .as_ref()
+            .map_or_else(from_containers, |ps| ps.iter().map(service_port).collect()),
         labels: svc_labels,
         annotations: (!h.annotations.is_empty()).then(|| h.annotations.clone()),
         selector: h.selector.clone().unwrap_or_else(|| selector(s)),
@@ -499,7 +502,14 @@ pub fn services(s: &AppSpec) -> Vec<ResolvedService> {
     let mut out: Vec<ResolvedService> = headless(s, &labels).into_iter().collect();
     if let Some(c) = &s.service {
         let name = service_name(s, c);
-        out.push(client_service(s, c, name, "ClusterIP", "/service".into(), &labels));
+        out.push(client_service(
+            s,
+            c,
+            name,
+            "ClusterIP",
+            "/service".into(),
+            &labels,
+        ));
     }
     if let Some(c) = &s.load_balancer {
         let name = load_balancer_name(s, c);
@@ -512,8 +522,9 @@ pub fn services(s: &AppSpec) -> Vec<ResolvedService> {
             &labels,
         ));
     }
+    // An entry without a name is reported by the spec checks and not rendered.
     for (i, c) in s.services.iter().enumerate() {
-        let name = c.name.clone().unwrap_or_default();
+        let Some(name) = c.name.clone() else { continue };
         let section = format!("/services/{i}");
         out.push(client_service(s, c, name, "ClusterIP", section, &labels));
     }
@@ -587,7 +598,12 @@ fn pod(s: &AppSpec, selector: &BTreeMap<String, String>) -> ResolvedPod {
         host_aliases: non_empty(s.host_aliases.clone()),
         image_pull_secrets: non_empty(pulls.map(|p| json!({ "name": p.name() })).collect()),
         init_containers: non_empty(init),
-        volumes: non_empty(super::kube::volumes(s).into_iter().map(|(v, _)| v).collect()),
+        volumes: non_empty(
+            super::kube::volumes(s)
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect(),
+        ),
     }
 }
 
@@ -689,7 +705,10 @@ pub fn resolve(s: &AppSpec, files: &BTreeMap<String, String>) -> Resolved {
         startup_probe: s.startup_probe.as_ref().map(kube::probe),
         lifecycle: s.lifecycle.clone(),
         security_context,
-        volume_mounts: kube::mounts_for(s, None).into_iter().map(|(v, _)| v).collect(),
+        volume_mounts: kube::mounts_for(s, None)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect(),
         extra_containers: extra.map(|c| restrict(c, restricted)).collect(),
         pod: pod(s, &labels),
         node_selector: s.node_selector.clone(),

@@ -642,7 +642,8 @@ pub fn embed_kubernetes_definitions(schema: &mut Value) {
         match v {
             Value::Object(m) => {
                 if let Some(Value::String(r)) = m.get("$ref") {
-                    if let Some(name) = r.strip_prefix(PREFIX).filter(|n| n.starts_with("io.k8s.")) {
+                    if let Some(name) = r.strip_prefix(PREFIX).filter(|n| n.starts_with("io.k8s."))
+                    {
                         out.push(name.to_string());
                     }
                 }

@@ -89,11 +89,21 @@ fn volumes(c: &mut Ctx, obj: &Value, spec: &str) {
     for (i, v) in arr(obj, &format!("{spec}/volumes")).iter().enumerate() {
         let vb = format!("{spec}/volumes/{i}");
         if let Some(n) = v["name"].as_str() {
-            c.invalid("invalid-name", &format!("{vb}/name"), &v["name"], dns1123_label(n));
+            c.invalid(
+                "invalid-name",
+                &format!("{vb}/name"),
+                &v["name"],
+                dns1123_label(n),
+            );
             if !names.insert(n) {
                 let p = format!("{vb}/name");
                 let msg = format!("{}: Duplicate value: {n:?}", display_path(&p));
-                c.out.push(Violation::error("duplicate-name", p, Some(v["name"].clone()), msg));
+                c.out.push(Violation::error(
+                    "duplicate-name",
+                    p,
+                    Some(v["name"].clone()),
+                    msg,
+                ));
             }
         }
         if let Some(q) = v["emptyDir"].get("sizeLimit") {
@@ -109,18 +119,43 @@ fn tolerations(c: &mut Ctx, obj: &Value, spec: &str) {
         let op = t["operator"].as_str().unwrap_or("Equal");
         if !matches!(op, "Equal" | "Exists" | "") {
             let p = format!("{tb}/operator");
-            let msg = format!("{}: Unsupported value: {op:?}: supported values: \"Equal\", \"Exists\"", display_path(&p));
-            c.out.push(Violation::error("invalid-enum", p, Some(t["operator"].clone()), msg));
+            let msg = format!(
+                "{}: Unsupported value: {op:?}: supported values: \"Equal\", \"Exists\"",
+                display_path(&p)
+            );
+            c.out.push(Violation::error(
+                "invalid-enum",
+                p,
+                Some(t["operator"].clone()),
+                msg,
+            ));
         }
         if op == "Exists" && t["value"].as_str().is_some_and(|v| !v.is_empty()) {
             let p = format!("{tb}/operator");
-            let msg = format!("{}: Invalid value: {:?}: value must be empty when `operator` is 'Exists'", display_path(&p), t["value"].as_str().unwrap_or_default());
-            c.out.push(Violation::error("invalid-value", p, Some(t["value"].clone()), msg));
+            let msg = format!(
+                "{}: Invalid value: {:?}: value must be empty when `operator` is 'Exists'",
+                display_path(&p),
+                t["value"].as_str().unwrap_or_default()
+            );
+            c.out.push(Violation::error(
+                "invalid-value",
+                p,
+                Some(t["value"].clone()),
+                msg,
+            ));
         }
-        if let Some(e) = t["effect"].as_str().filter(|e| !matches!(*e, "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute")) {
+        if let Some(e) = t["effect"]
+            .as_str()
+            .filter(|e| !matches!(*e, "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute"))
+        {
             let p = format!("{tb}/effect");
             let msg = format!("{}: Unsupported value: {e:?}: supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\"", display_path(&p));
-            c.out.push(Violation::error("invalid-enum", p, Some(t["effect"].clone()), msg));
+            c.out.push(Violation::error(
+                "invalid-enum",
+                p,
+                Some(t["effect"].clone()),
+                msg,
+            ));
         }
     }
 }

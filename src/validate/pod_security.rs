@@ -100,12 +100,25 @@ fn baseline(pod: &Value, out: &mut Vec<Break>) {
     use PodSecurityLevel::Baseline as B;
     for f in ["hostNetwork", "hostPID", "hostIPC"] {
         if pod[f] == Value::Bool(true) {
-            push(out, B, format!("/{f}"), format!("{f}=true is not allowed (baseline: host namespaces)"));
+            push(
+                out,
+                B,
+                format!("/{f}"),
+                format!("{f}=true is not allowed (baseline: host namespaces)"),
+            );
         }
     }
     for (i, v) in pod["volumes"].as_array().into_iter().flatten().enumerate() {
         if v.get("hostPath").is_some() {
-            push(out, B, format!("/volumes/{i}/hostPath"), format!("volume {:?} uses hostPath (baseline: no hostPath volumes)", v["name"].as_str().unwrap_or_default()));
+            push(
+                out,
+                B,
+                format!("/volumes/{i}/hostPath"),
+                format!(
+                    "volume {:?} uses hostPath (baseline: no hostPath volumes)",
+                    v["name"].as_str().unwrap_or_default()
+                ),
+            );
         }
     }
     let sc = &pod["securityContext"];
@@ -114,37 +127,84 @@ fn baseline(pod: &Value, out: &mut Vec<Break>) {
     for (i, s) in sc["sysctls"].as_array().into_iter().flatten().enumerate() {
         let name = s["name"].as_str().unwrap_or_default();
         if !SAFE_SYSCTLS.contains(&name) {
-            push(out, B, format!("/securityContext/sysctls/{i}"), format!("sysctl {name:?} is not allowed (baseline: only the safe sysctls)"));
+            push(
+                out,
+                B,
+                format!("/securityContext/sysctls/{i}"),
+                format!("sysctl {name:?} is not allowed (baseline: only the safe sysctls)"),
+            );
         }
     }
     if sc["windowsOptions"]["hostProcess"] == Value::Bool(true) {
-        push(out, B, "/securityContext/windowsOptions/hostProcess".into(), "hostProcess=true is not allowed (baseline)".into());
+        push(
+            out,
+            B,
+            "/securityContext/windowsOptions/hostProcess".into(),
+            "hostProcess=true is not allowed (baseline)".into(),
+        );
     }
     for (at, name, c) in containers(pod) {
         let sc = &c["securityContext"];
         let p = format!("{at}/securityContext");
         if sc["privileged"] == Value::Bool(true) {
-            push(out, B, format!("{p}/privileged"), format!("container {name:?} must not set securityContext.privileged=true (baseline)"));
+            push(
+                out,
+                B,
+                format!("{p}/privileged"),
+                format!(
+                    "container {name:?} must not set securityContext.privileged=true (baseline)"
+                ),
+            );
         }
-        for (j, cap) in sc["capabilities"]["add"].as_array().into_iter().flatten().enumerate() {
+        for (j, cap) in sc["capabilities"]["add"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let cap = cap.as_str().unwrap_or_default();
             if !BASELINE_CAPABILITIES.contains(&cap) {
-                push(out, B, format!("{p}/capabilities/add/{j}"), format!("container {name:?} must not add capability {cap:?} (baseline)"));
+                push(
+                    out,
+                    B,
+                    format!("{p}/capabilities/add/{j}"),
+                    format!("container {name:?} must not add capability {cap:?} (baseline)"),
+                );
             }
         }
         for (j, port) in c["ports"].as_array().into_iter().flatten().enumerate() {
             if port["hostPort"].as_i64().is_some_and(|n| n != 0) {
-                push(out, B, format!("{at}/ports/{j}/hostPort"), format!("container {name:?} must not set hostPort (baseline)"));
+                push(
+                    out,
+                    B,
+                    format!("{at}/ports/{j}/hostPort"),
+                    format!("container {name:?} must not set hostPort (baseline)"),
+                );
             }
         }
         if sc["procMount"].as_str().is_some_and(|m| m != "Default") {
-            push(out, B, format!("{p}/procMount"), format!("container {name:?} must not set procMount (baseline: Default only)"));
+            push(
+                out,
+                B,
+                format!("{p}/procMount"),
+                format!("container {name:?} must not set procMount (baseline: Default only)"),
+            );
         }
-        if sc["appArmorProfile"]["type"] == Value::from("Unconfined") {
-            push(out, B, format!("{p}/appArmorProfile/type"), format!("container {name:?} must not set appArmorProfile Unconfined (baseline)"));
+        if sc["appArmorProfile"]["type"] == "Unconfined" {
+            push(
+                out,
+                B,
+                format!("{p}/appArmorProfile/type"),
+                format!("container {name:?} must not set appArmorProfile Unconfined (baseline)"),
+            );
         }
         if sc["windowsOptions"]["hostProcess"] == Value::Bool(true) {
-            push(out, B, format!("{p}/windowsOptions/hostProcess"), format!("container {name:?} must not set hostProcess=true (baseline)"));
+            push(
+                out,
+                B,
+                format!("{p}/windowsOptions/hostProcess"),
+                format!("container {name:?} must not set hostProcess=true (baseline)"),
+            );
         }
         seccomp_unconfined(out, &p, sc);
         se_linux(out, &p, sc);
@@ -152,20 +212,36 @@ fn baseline(pod: &Value, out: &mut Vec<Break>) {
 }
 
 fn seccomp_unconfined(out: &mut Vec<Break>, at: &str, sc: &Value) {
-    if sc["seccompProfile"]["type"] == Value::from("Unconfined") {
-        push(out, PodSecurityLevel::Baseline, format!("{at}/seccompProfile/type"), "seccompProfile type Unconfined is not allowed (baseline)".into());
+    if sc["seccompProfile"]["type"] == "Unconfined" {
+        push(
+            out,
+            PodSecurityLevel::Baseline,
+            format!("{at}/seccompProfile/type"),
+            "seccompProfile type Unconfined is not allowed (baseline)".into(),
+        );
     }
 }
 
 fn se_linux(out: &mut Vec<Break>, at: &str, sc: &Value) {
-    const TYPES: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+    const TYPES: &[&str] = &[
+        "",
+        "container_t",
+        "container_init_t",
+        "container_kvm_t",
+        "container_engine_t",
+    ];
     let se = &sc["seLinuxOptions"];
     if se["type"].as_str().is_some_and(|t| !TYPES.contains(&t)) {
         push(out, PodSecurityLevel::Baseline, format!("{at}/seLinuxOptions/type"), "seLinuxOptions type is not allowed (baseline: container_t, container_init_t, container_kvm_t, container_engine_t)".into());
     }
     for f in ["user", "role"] {
         if se[f].as_str().is_some_and(|v| !v.is_empty()) {
-            push(out, PodSecurityLevel::Baseline, format!("{at}/seLinuxOptions/{f}"), format!("seLinuxOptions {f} must not be set (baseline)"));
+            push(
+                out,
+                PodSecurityLevel::Baseline,
+                format!("{at}/seLinuxOptions/{f}"),
+                format!("seLinuxOptions {f} must not be set (baseline)"),
+            );
         }
     }
 }
@@ -174,7 +250,9 @@ fn restricted(pod: &Value, out: &mut Vec<Break>) {
     use PodSecurityLevel::Restricted as R;
     for (i, v) in pod["volumes"].as_array().into_iter().flatten().enumerate() {
         let kind = v.as_object().and_then(|m| m.keys().find(|k| *k != "name"));
-        if let Some(k) = kind.filter(|k| !RESTRICTED_VOLUMES.contains(&k.as_str()) && *k != "hostPath") {
+        if let Some(k) =
+            kind.filter(|k| !RESTRICTED_VOLUMES.contains(&k.as_str()) && *k != "hostPath")
+        {
             push(out, R, format!("/volumes/{i}/{k}"), format!("volume {:?} uses {k} (restricted: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret)", v["name"].as_str().unwrap_or_default()));
         }
     }
@@ -182,10 +260,20 @@ fn restricted(pod: &Value, out: &mut Vec<Break>) {
     let pod_non_root = pod_sc["runAsNonRoot"] == Value::Bool(true);
     let pod_seccomp = seccomp_ok(&pod_sc["seccompProfile"]);
     if pod_sc["runAsUser"].as_i64() == Some(0) {
-        push(out, R, "/securityContext/runAsUser".into(), "runAsUser=0 is not allowed (restricted)".into());
+        push(
+            out,
+            R,
+            "/securityContext/runAsUser".into(),
+            "runAsUser=0 is not allowed (restricted)".into(),
+        );
     }
     if pod_sc["runAsNonRoot"] == Value::Bool(false) {
-        push(out, R, "/securityContext/runAsNonRoot".into(), "runAsNonRoot=false is not allowed (restricted)".into());
+        push(
+            out,
+            R,
+            "/securityContext/runAsNonRoot".into(),
+            "runAsNonRoot=false is not allowed (restricted)".into(),
+        );
     }
     for (at, name, c) in containers(pod) {
         let sc = &c["securityContext"];
@@ -201,17 +289,33 @@ fn restricted(pod: &Value, out: &mut Vec<Break>) {
             push(out, R, format!("{p}/runAsNonRoot"), format!("container {name:?} must set securityContext.runAsNonRoot=true, or the pod must (restricted)"));
         }
         if sc["runAsUser"].as_i64() == Some(0) {
-            push(out, R, format!("{p}/runAsUser"), format!("container {name:?} must not set runAsUser=0 (restricted)"));
+            push(
+                out,
+                R,
+                format!("{p}/runAsUser"),
+                format!("container {name:?} must not set runAsUser=0 (restricted)"),
+            );
         }
-        let seccomp = if sc["seccompProfile"].is_object() { seccomp_ok(&sc["seccompProfile"]) } else { pod_seccomp };
+        let seccomp = if sc["seccompProfile"].is_object() {
+            seccomp_ok(&sc["seccompProfile"])
+        } else {
+            pod_seccomp
+        };
         if !seccomp {
             push(out, R, format!("{p}/seccompProfile"), format!("container {name:?} must set securityContext.seccompProfile.type to RuntimeDefault or Localhost, or the pod must (restricted)"));
         }
-        let drops_all = sc["capabilities"]["drop"].as_array().is_some_and(|d| d.iter().any(|x| x == "ALL"));
+        let drops_all = sc["capabilities"]["drop"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|x| x == "ALL"));
         if !drops_all {
             push(out, R, format!("{p}/capabilities/drop"), format!("container {name:?} must set securityContext.capabilities.drop=[\"ALL\"] (restricted)"));
         }
-        for (j, cap) in sc["capabilities"]["add"].as_array().into_iter().flatten().enumerate() {
+        for (j, cap) in sc["capabilities"]["add"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let cap = cap.as_str().unwrap_or_default();
             if cap != "NET_BIND_SERVICE" && BASELINE_CAPABILITIES.contains(&cap) {
                 push(out, R, format!("{p}/capabilities/add/{j}"), format!("container {name:?} must not add capability {cap:?} (restricted: only NET_BIND_SERVICE)"));
