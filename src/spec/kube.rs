@@ -352,13 +352,19 @@ pub fn affinity(s: &AppSpec, selector: &BTreeMap<String, String>) -> Option<Valu
         ("preferredDuringSchedulingIgnoredDuringExecution", entry)
     };
     let mut a = s.affinity.clone().unwrap_or_else(|| json!({}));
-    let anti = &mut a["podAntiAffinity"];
-    if !anti.is_object() {
-        *anti = json!({});
-    }
-    match anti[key].as_array_mut() {
+    // A value that is not a mapping is left for the schema to report.
+    let Some(m) = a.as_object_mut() else {
+        return Some(a);
+    };
+    let anti = m.entry("podAntiAffinity").or_insert_with(|| json!({}));
+    let Some(anti) = anti.as_object_mut() else {
+        return Some(a);
+    };
+    match anti.get_mut(key).and_then(Value::as_array_mut) {
         Some(list) => list.push(entry),
-        None => anti[key] = json!([entry]),
+        None => {
+            anti.insert(key.into(), json!([entry]));
+        }
     }
     Some(a)
 }
@@ -367,11 +373,10 @@ pub fn affinity(s: &AppSpec, selector: &BTreeMap<String, String>) -> Option<Valu
 /// filled in where the spec says nothing (a value the spec gives is kept, and checked).
 pub fn restricted_pod(pod: Option<&Value>) -> Value {
     let mut p = pod.cloned().unwrap_or_else(|| json!({}));
-    if p.get("runAsNonRoot").is_none() {
-        p["runAsNonRoot"] = json!(true);
-    }
-    if p.get("seccompProfile").is_none() {
-        p["seccompProfile"] = json!({ "type": "RuntimeDefault" });
+    if let Some(m) = p.as_object_mut() {
+        m.entry("runAsNonRoot").or_insert(json!(true));
+        m.entry("seccompProfile")
+            .or_insert(json!({ "type": "RuntimeDefault" }));
     }
     p
 }
@@ -379,14 +384,12 @@ pub fn restricted_pod(pod: Option<&Value>) -> Value {
 /// A container's security context under the restricted profile.
 pub fn restricted_container(c: Option<&Value>) -> Value {
     let mut c = c.cloned().unwrap_or_else(|| json!({}));
-    if c.get("allowPrivilegeEscalation").is_none() {
-        c["allowPrivilegeEscalation"] = json!(false);
-    }
-    if c.get("capabilities").and_then(|k| k.get("drop")).is_none() {
-        if !c["capabilities"].is_object() {
-            c["capabilities"] = json!({});
+    if let Some(m) = c.as_object_mut() {
+        m.entry("allowPrivilegeEscalation").or_insert(json!(false));
+        let caps = m.entry("capabilities").or_insert_with(|| json!({}));
+        if let Some(caps) = caps.as_object_mut() {
+            caps.entry("drop").or_insert(json!(["ALL"]));
         }
-        c["capabilities"]["drop"] = json!(["ALL"]);
     }
     c
 }
