@@ -57,9 +57,10 @@ fn web_example_reproduces_the_seed_for_every_supported_version() {
         let compiler = Compiler::new(Renderer::new(None).unwrap(), version);
         let out = compiler.compile(&[load("examples/web.yaml")]);
         assert!(!out.has_errors(), "{version}: {:?}", out.findings);
-        // Only the PodSecurityPolicy warning: PSP is gone from every supported version.
+        // Two warnings: PSP is gone from every supported version, and the seed's binding names
+        // the account in `default` while its other manifests carry no namespace.
         let rules: Vec<&str> = out.findings.iter().map(|f| f.rule).collect();
-        assert_eq!(rules, ["psp-removed"], "{version}");
+        assert_eq!(rules, ["psp-removed", "unset-namespace"], "{version}");
         assert_eq!(out.manifests.len(), 6, "{version}");
         let mut errors = Vec::new();
         for want in &seed {
