@@ -357,6 +357,7 @@ fn kubelet(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
                             .collect()
                     })
                     .unwrap_or_default();
+                let init = init_container_statuses(&p, ready, &now);
                 q["status"] = json!({
                     "phase": if fault == "fail" { "Failed" } else { "Running" },
                     "conditions": [
@@ -374,6 +375,9 @@ fn kubelet(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
                     "startTime": now,
                     "containerStatuses": containers,
                 });
+                if !init.is_empty() {
+                    q["status"]["initContainerStatuses"] = Value::Array(init);
+                }
                 c.put(q);
                 changed = true;
             }
@@ -903,4 +907,27 @@ pub fn load_balancers(c: &mut Cluster) -> bool {
         c.event(&s, "Normal", "EnsuredLoadBalancer", "Ensured load balancer");
     }
     changed
+}
+
+/// The kubelet's statuses of a started pod's init containers: each ran to completion, except
+/// native sidecars (`restartPolicy: Always`), which keep running beside the app.
+fn init_container_statuses(p: &Value, ready: bool, now: &str) -> Vec<Value> {
+    let list = p["spec"]["initContainers"].as_array();
+    list.into_iter()
+        .flatten()
+        .map(|ct| {
+            let sidecar = ct["restartPolicy"] == "Always";
+            let state = if sidecar {
+                json!({"running": {"startedAt": now}})
+            } else {
+                json!({"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": now, "finishedAt": now}})
+            };
+            json!({
+                "name": ct["name"], "image": ct["image"], "imageID": "",
+                "containerID": format!("sim://{}", ct["name"].as_str().unwrap_or("")),
+                "ready": if sidecar { ready } else { true },
+                "restartCount": 0, "started": sidecar, "state": state,
+            })
+        })
+        .collect()
 }

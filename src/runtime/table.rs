@@ -247,8 +247,17 @@ pub fn table<'a>(r: &Resource, objects: &[&'a Value], now: i64, version: KubeVer
         "Endpoints" => vec![NAME, col("Endpoints", 0), col("Age", 0)],
         "Namespace" => vec![NAME, col("Status", 0), col("Age", 0)],
         "ServiceAccount" => vec![NAME, col("Secrets", 0), col("Age", 0)],
-        "ClusterRole" => vec![NAME, col("Created At", 0)],
-        "ClusterRoleBinding" => vec![
+        "ClusterRole" | "Role" => vec![NAME, col("Created At", 0)],
+        "ConfigMap" => vec![NAME, col("Data", 0), col("Age", 0)],
+        "PodDisruptionBudget" => vec![
+            NAME,
+            col("Min Available", 0),
+            col("Max Unavailable", 0),
+            col("Allowed Disruptions", 0),
+            col("Age", 0),
+        ],
+        "NetworkPolicy" => vec![NAME, col("Pod-Selector", 0), col("Age", 0)],
+        "ClusterRoleBinding" | "RoleBinding" => vec![
             NAME,
             col("Role", 0),
             col("Age", 0),
@@ -279,6 +288,47 @@ pub fn table<'a>(r: &Resource, objects: &[&'a Value], now: i64, version: KubeVer
         })
         .collect();
     Table { columns, rows }
+}
+
+/// Cells of the kinds that carry configuration or policy (kubectl's printers for ConfigMaps,
+/// PodDisruptionBudgets and NetworkPolicies).
+fn policy_cells(r: &Resource, o: &Value, name: String, now: i64) -> Vec<String> {
+    let spec = &o["spec"];
+    match r.kind {
+        "ConfigMap" => {
+            let n = |k: &str| o[k].as_object().map_or(0, serde_json::Map::len);
+            vec![name, (n("data") + n("binaryData")).to_string(), age(o, now)]
+        }
+        "PodDisruptionBudget" => {
+            let or_na = |v: &Value| match v {
+                Value::Null => "N/A".to_string(),
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            };
+            vec![
+                name,
+                or_na(&spec["minAvailable"]),
+                or_na(&spec["maxUnavailable"]),
+                num(&o["status"]["disruptionsAllowed"]).to_string(),
+                age(o, now),
+            ]
+        }
+        _ => {
+            let labels = spec["podSelector"]["matchLabels"].as_object();
+            let mut pairs: Vec<String> = labels
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect();
+            pairs.sort();
+            let selector = if pairs.is_empty() {
+                "<none>".to_string()
+            } else {
+                pairs.join(",")
+            };
+            vec![name, selector, age(o, now)]
+        }
+    }
 }
 
 fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
@@ -312,13 +362,17 @@ fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
             ]
         }
         "Pod" => {
-            let total = spec["containers"].as_array().map_or(0, Vec::len);
-            let cs = status["containerStatuses"].as_array();
-            let ready = cs.map_or(0, |a| {
-                a.iter()
-                    .filter(|c| c["ready"] == true && !c["state"]["running"].is_null())
-                    .count()
+            // Native sidecars count as containers (kubectl 1.29+ printPod).
+            let sidecars = spec["initContainers"].as_array().map_or(0, |a| {
+                a.iter().filter(|c| c["restartPolicy"] == "Always").count()
             });
+            let total = spec["containers"].as_array().map_or(0, Vec::len) + sidecars;
+            let cs = status["containerStatuses"].as_array();
+            let running_ready = |c: &&Value| c["ready"] == true && !c["state"]["running"].is_null();
+            let ready = cs.map_or(0, |a| a.iter().filter(running_ready).count())
+                + status["initContainerStatuses"]
+                    .as_array()
+                    .map_or(0, |a| a.iter().filter(running_ready).count());
             let restarts: i64 = cs.map_or(0, |a| a.iter().map(|c| num(&c["restartCount"])).sum());
             let gates = spec["readinessGates"].as_array().map_or(0, Vec::len);
             vec![
@@ -539,14 +593,15 @@ fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
             o["secrets"].as_array().map_or(0, Vec::len).to_string(),
             age(o, now),
         ],
-        "ClusterRole" => vec![
+        "ConfigMap" | "PodDisruptionBudget" | "NetworkPolicy" => policy_cells(r, o, name, now),
+        "ClusterRole" | "Role" => vec![
             name,
             o["metadata"]["creationTimestamp"]
                 .as_str()
                 .unwrap_or("")
                 .to_string(),
         ],
-        "ClusterRoleBinding" => {
+        "ClusterRoleBinding" | "RoleBinding" => {
             let subjects = |kind: &str, ns: bool| {
                 o["subjects"]
                     .as_array()
