@@ -411,7 +411,7 @@ fn build_check_reports_drift_and_rebuild_prunes() {
     assert_eq!(
         String::from_utf8_lossy(&drift.stdout),
         format!(
-            "--- /dev/null\n+++ {out_s}/service-nginx.yaml\n@@ -0,0 +1,13 @@\n+apiVersion: v1\n+kind: Service\n+metadata:\n+  labels:\n+    app: nginx\n+  name: nginx\n+spec:\n+  clusterIP: None\n+  ports:\n+  - name: web\n+    port: 80\n+  selector:\n+    app: nginx\n--- {out_s}/statefulset-web.yaml\n+++ {out_s}/statefulset-web.yaml\n@@ -5,7 +5,7 @@\n     app: nginx\n   name: web\n spec:\n-  replicas: 4\n+  replicas: 2\n   selector:\n     matchLabels:\n       app: nginx\n"
+            "--- /dev/null\n+++ {out_s}/service-nginx.yaml\n@@ -0,0 +1,14 @@\n+apiVersion: v1\n+kind: Service\n+metadata:\n+  labels:\n+    app: nginx\n+  name: nginx\n+spec:\n+  clusterIP: None\n+  ports:\n+  - name: web\n+    port: 80\n+  publishNotReadyAddresses: true\n+  selector:\n+    app: nginx\n--- {out_s}/statefulset-web.yaml\n+++ {out_s}/statefulset-web.yaml\n@@ -5,7 +5,7 @@\n     app: nginx\n   name: web\n spec:\n-  replicas: 4\n+  replicas: 2\n   selector:\n     matchLabels:\n       app: nginx\n"
         )
     );
     assert!(String::from_utf8_lossy(&drift.stderr).ends_with(&format!(

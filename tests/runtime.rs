@@ -385,3 +385,26 @@ fn reads_reconcile_when_the_clock_matters_and_skip_it_when_settled() {
     );
     assert_eq!((c28 == a, code), (true, 0));
 }
+
+/// `publishNotReadyAddresses`: the endpoints controller lists a not-ready pod among the ready
+/// addresses of a Service that tolerates unready endpoints, and among `notReadyAddresses`
+/// elsewhere (endpoints_controller.go, addEndpointSubset).
+#[test]
+fn a_headless_service_that_publishes_not_ready_addresses_lists_every_pod() {
+    let c = Cluster::new();
+    assert_eq!(c.run(0, &["apply", "tests/fixtures/peers.yaml"]).2, 0);
+    let (out, _, code) = c.run(10, &["fault", "pod", "db-1", "--not-ready"]);
+    assert_eq!((out.as_str(), code), ("pod/db-1 fault not-ready\n", 0));
+    let (out, _, _) = c.run(20, &["get", "endpoints"]);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let addresses = |name: &str| {
+        let row = rows.iter().find(|r| r[0] == name).expect(name);
+        row[1].split(',').count()
+    };
+    assert_eq!(addresses("db-peers"), 2, "{out}");
+    assert_eq!(addresses("db-client"), 1, "{out}");
+}

@@ -66,7 +66,7 @@ disruptionBudget:             # node drains keep all but one pod running
   maxUnavailable: 1
 headlessService:              # the governing Service: stable DNS names {name}-0.{name}, ...
   name: {name}
-  publishNotReadyAddresses: true   # peers resolve each other before they are ready
+  # publishNotReadyAddresses: true   # default: peers resolve each other before they are ready
 # service: {{name: {name}-client, port: 80, targetPort: http}}
 # loadBalancer: {{port: 80, targetPort: http}}
 # serviceAccount: {{name: {name}}}

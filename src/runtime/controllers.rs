@@ -769,9 +769,15 @@ pub fn endpoints(c: &mut Cluster) -> bool {
             if p["spec"]["subdomain"] == json!(k.name) && !p["spec"]["hostname"].is_null() {
                 addr["hostname"] = p["spec"]["hostname"].clone();
             }
-            if is_ready && !terminating {
+            // A Service that tolerates unready endpoints lists every pod, terminating ones too,
+            // as ready addresses; elsewhere a terminating pod is left out.
+            let tolerate = svc["spec"]["publishNotReadyAddresses"] == true;
+            if terminating && !tolerate {
+                continue;
+            }
+            if is_ready || tolerate {
                 ready.push(addr);
-            } else if !terminating || svc["spec"]["publishNotReadyAddresses"] == true {
+            } else {
                 not_ready.push(addr);
             }
             // Named target ports resolve per pod; the simulated pods share one template.

@@ -156,7 +156,8 @@ pub struct Headless {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ports: Option<Vec<ServicePort>>,
     /// Publish DNS records of pods before they are ready, as peer discovery (clustered
-    /// databases finding each other at start) needs. Default false, the API default.
+    /// databases finding each other at start) needs. Default true (the API default is false:
+    /// set false for an app whose clients resolve the headless name and must see ready pods only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_not_ready_addresses: Option<bool>,
     /// Annotations.

@@ -447,7 +447,9 @@ fn headless(s: &AppSpec, labels: &BTreeMap<String, String>) -> Option<ResolvedSe
         load_balancer_class: None,
         session_affinity: None,
         traffic_distribution: None,
-        publish_not_ready_addresses: h.publish_not_ready_addresses,
+        // Peers of a StatefulSet find each other by DNS before they are ready (clustered
+        // databases bootstrapping): the governing Service publishes every pod unless told not to.
+        publish_not_ready_addresses: Some(h.publish_not_ready_addresses.unwrap_or(true)),
     })
 }
 
