@@ -7,8 +7,10 @@
 //! Every problem is a [`diag::Finding`] that names the file, line and column of the spec value
 //! that caused it.
 //!
-//! Modules: [`source`] and [`yaml`] (positions), [`spec`] (the format), [`render`], [`validate`]
-//! (schema, API rules, the pod rules), [`compile`], [`locate`] (which spec line a generated field
+//! Modules: [`source`] and [`yaml`] (positions), [`spec`] (the format: the app, its pod fields
+//! and the objects around it; [`spec::kube`] turns compact forms into Kubernetes values,
+//! [`spec::checks`] checks what objects cannot show), [`render`], [`validate`] (schema, API
+//! rules, the pod rules, [`validate::pod_security`]: the Pod Security Standards), [`compile`], [`locate`] (which spec line a generated field
 //! comes from), [`output`] and [`yamlout`] (the one YAML writer and its quoting), [`diag`],
 //! Kubernetes knowledge shared by all ([`version`] and its feature gates, [`quantity`],
 //! [`selector`]), [`guard`] (`check --against`), [`runtime`], and [`cli`] (the command line; the

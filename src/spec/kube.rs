@@ -393,3 +393,101 @@ pub fn restricted_container(c: Option<&Value>) -> Value {
     }
     c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> AppSpec {
+        let v: Value = serde_yaml::from_str(yaml).unwrap();
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn compact_probes_become_kubernetes_handlers() {
+        let s = spec(
+            "name: a\nimage: x\nreadinessProbe: {http: /ready, port: web, periodSeconds: 5}\n\
+             livenessProbe: {exec: redis-cli ping}\nstartupProbe: {grpc: 9090}\n",
+        );
+        assert_eq!(
+            probe(s.readiness_probe.as_ref().unwrap()),
+            json!({"httpGet": {"path": "/ready", "port": "web"}, "periodSeconds": 5})
+        );
+        assert_eq!(
+            probe(s.liveness_probe.as_ref().unwrap()),
+            json!({"exec": {"command": ["sh", "-c", "redis-cli ping"]}})
+        );
+        assert_eq!(
+            probe(s.startup_probe.as_ref().unwrap()),
+            json!({"grpc": {"port": 9090}})
+        );
+    }
+
+    #[test]
+    fn compact_env_references_become_value_from() {
+        let s = spec(
+            "name: a\nimage: x\nenv:\n- {name: A, fieldRef: status.podIP}\n\
+             - {name: B, secretKeyRef: {name: s, key: k}}\n- {name: C, value: '1'}\n",
+        );
+        let env: Vec<Value> = s.env.iter().map(env_var).collect();
+        assert_eq!(
+            env,
+            [
+                json!({"name": "A", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}),
+                json!({"name": "B", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}),
+                json!({"name": "C", "value": "1"}),
+            ]
+        );
+    }
+
+    #[test]
+    fn mounts_follow_the_spec_and_name_their_origin() {
+        let s = spec(
+            "name: a\nimage: x\nstorage: [{name: data, mountPath: /d, size: 1Gi, \
+             mounts: [{mountPath: /b, container: side}]}]\n\
+             volumes: [{name: tmp, emptyDir: {}, mounts: [{mountPath: /tmp, subPath: t}, {mountPath: /run, subPath: r}]}]\n\
+             sidecars: [{name: side}]\n",
+        );
+        let main: Vec<(Value, String)> = mounts_for(&s, None);
+        assert_eq!(
+            main,
+            [
+                (
+                    json!({"name": "data", "mountPath": "/d"}),
+                    "/storage/0".to_string()
+                ),
+                (
+                    json!({"name": "tmp", "mountPath": "/tmp", "subPath": "t"}),
+                    "/volumes/0/mounts/0".to_string()
+                ),
+                (
+                    json!({"name": "tmp", "mountPath": "/run", "subPath": "r"}),
+                    "/volumes/0/mounts/1".to_string()
+                ),
+            ]
+        );
+        let side = init_containers(&s);
+        assert_eq!(side[0].1, "/sidecars/0");
+        assert_eq!(side[0].0["restartPolicy"], "Always");
+        assert_eq!(side[0].0["image"], "x", "the app's image by default");
+        assert_eq!(
+            side[0].0["volumeMounts"],
+            json!([{"name": "data", "mountPath": "/b"}])
+        );
+    }
+
+    #[test]
+    fn spread_adds_an_anti_affinity_term_to_the_given_affinity() {
+        let s = spec(
+            "name: a\nimage: x\nspread: {across: zone, required: true}\n\
+             affinity: {nodeAffinity: {}}\n",
+        );
+        let sel = BTreeMap::from([("app".to_string(), "a".to_string())]);
+        assert_eq!(
+            affinity(&s, &sel).unwrap(),
+            json!({"nodeAffinity": {}, "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "a"}}, "topologyKey": "topology.kubernetes.io/zone"}
+            ]}})
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! The Pod Security Standards (baseline and restricted) over a pod template, as Pod Security
 //! Admission applies them to the namespace labels that replaced PodSecurityPolicy
-//! (https://kubernetes.io/docs/concepts/security/pod-security-standards/; the checks of
+//! (<https://kubernetes.io/docs/concepts/security/pod-security-standards/>; the checks of
 //! k8s.io/pod-security-admission/policy, the same for every version stsc targets).
 
 use serde_json::Value;
