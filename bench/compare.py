@@ -9,6 +9,7 @@ figures of this run only.
 import argparse
 import json
 import os
+import re
 import platform
 import shutil
 import statistics
@@ -72,14 +73,19 @@ class Bench:
     # ---- groups -----------------------------------------------------------------------
     def specs(self, n):
         """The kit's N apps as stsc specs, with the chart's container name (`nginx`; stsc's
-        default would be the app's name)."""
+        default would be the app's name) and the chart's headless Service, which does not
+        publish not-ready addresses (stsc's default does, for peer discovery)."""
         path = os.path.join(self.tmp, f"specs-{n}.yaml")
         if not os.path.exists(path):
             with open(self.work(n, "stsc.yaml")) as f:
                 text = f.read()
             img = "image: k8s.gcr.io/nginx-slim:0.8\n"
+            text = text.replace(img, img + "containerName: nginx\n")
+            text = re.sub(r"^headlessService: (\S+)$",
+                          r"headlessService: {name: \1, publishNotReadyAddresses: false}",
+                          text, flags=re.M)
             with open(path, "w") as f:
-                f.write(text.replace(img, img + "containerName: nginx\n"))
+                f.write(text)
         return path
 
     def equiv(self):

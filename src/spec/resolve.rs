@@ -449,7 +449,8 @@ fn headless(s: &AppSpec, labels: &BTreeMap<String, String>) -> Option<ResolvedSe
         traffic_distribution: None,
         // Peers of a StatefulSet find each other by DNS before they are ready (clustered
         // databases bootstrapping): the governing Service publishes every pod unless told not to.
-        publish_not_ready_addresses: Some(h.publish_not_ready_addresses.unwrap_or(true)),
+        // `false` is the API default: written as nothing, as the API server stores it.
+        publish_not_ready_addresses: h.publish_not_ready_addresses.unwrap_or(true).then_some(true),
     })
 }
 
