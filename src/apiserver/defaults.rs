@@ -219,6 +219,12 @@ pub fn apply(o: &mut Value, v: KubeVersion) {
 /// (`1024Mi` is `1Gi`), and the fields `kubectl get -o yaml` exports that carry nothing
 /// (`creationTimestamp: null` in templates, a claim template's `status`).
 pub fn comparable(o: &mut Value) {
+    // A non-pointer bool with omitempty: `false` is stored as nothing.
+    if o["kind"] == "Service" {
+        if let Some(m) = o["spec"].as_object_mut() {
+            m.retain(|k, v| !(k == "publishNotReadyAddresses" && *v == false));
+        }
+    }
     let spec = &mut o["spec"];
     if let Some(m) = spec["template"]["metadata"].as_object_mut() {
         m.retain(|k, v| !(k == "creationTimestamp" && v.is_null()));
