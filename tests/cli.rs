@@ -481,3 +481,36 @@ fn annotations_over_256_kib_are_refused() {
         "args: build big.yaml\nexit: 1\n--- stdout\n--- stderr\nbig.yaml:3:1: error[annotations-too-long]: StatefulSet \"web\": spec.template.metadata.annotations: Too long: may not be more than 262144 bytes (300004 given)\nstsc: 1 error; nothing written\n"
     );
 }
+
+/// `--namespace` puts every namespaced object, and the ClusterRoleBinding's subject, in the
+/// namespace, with no warning about an unset one; without it the objects carry no namespace.
+#[test]
+fn namespace_flag_places_every_object() {
+    let out = run(&[
+        "build",
+        "-n",
+        "shop",
+        "--format",
+        "json",
+        "examples/web.yaml",
+    ]);
+    assert!(out.contains("exit: 0\n"), "{out}");
+    assert!(!out.contains("unset-namespace"), "{out}");
+    let json = out
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|s| s.split("--- stderr").next())
+        .expect("stdout");
+    let list: serde_json::Value = serde_json::from_str(json).expect("json");
+    for o in list["items"].as_array().expect("items") {
+        let kind = o["kind"].as_str().unwrap_or_default();
+        let ns = &o["metadata"]["namespace"];
+        match kind {
+            "ClusterRole" => assert!(ns.is_null(), "{o}"),
+            "ClusterRoleBinding" => assert_eq!(o["subjects"][0]["namespace"], "shop"),
+            _ => assert_eq!(ns, "shop", "{kind}"),
+        }
+    }
+    let plain = run(&["build", "--format", "json", "examples/minimal.yaml"]);
+    assert!(!plain.contains("\"namespace\""), "{plain}");
+}

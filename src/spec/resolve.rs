@@ -450,7 +450,10 @@ fn headless(s: &AppSpec, labels: &BTreeMap<String, String>) -> Option<ResolvedSe
         // Peers of a StatefulSet find each other by DNS before they are ready (clustered
         // databases bootstrapping): the governing Service publishes every pod unless told not to.
         // `false` is the API default: written as nothing, as the API server stores it.
-        publish_not_ready_addresses: h.publish_not_ready_addresses.unwrap_or(true).then_some(true),
+        publish_not_ready_addresses: h
+            .publish_not_ready_addresses
+            .unwrap_or(true)
+            .then_some(true),
     })
 }
 
