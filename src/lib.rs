@@ -11,7 +11,7 @@
 //! and the objects around it; [`spec::kube`] turns compact forms into Kubernetes values,
 //! [`spec::checks`] checks what objects cannot show), [`render`], [`validate`] (schema, API
 //! rules, the pod rules, [`validate::pod_security`]: the Pod Security Standards), [`compile`], [`locate`] (which spec line a generated field
-//! comes from), [`output`] and [`yamlout`] (the one YAML writer and its quoting), [`diag`],
+//! comes from), [`patch`] (strategic merge from the schemas' patch markers), [`output`] and [`yamlout`] (the one YAML writer and its quoting), [`diag`],
 //! Kubernetes knowledge shared by all ([`version`] and its feature gates, [`quantity`],
 //! [`selector`]), [`guard`] (`check --against`), [`runtime`], and [`cli`] (the command line; the
 //! only place that prints).
@@ -40,6 +40,7 @@ pub mod guard;
 pub mod locate;
 pub mod manifests;
 pub mod output;
+pub mod patch;
 pub mod quantity;
 pub mod render;
 pub mod report;

@@ -633,6 +633,20 @@ mod verdict_tests {
     }
 }
 
+/// The whole schema bundle of a version, parsed (`kinds` and `$defs`, with the OpenAPI patch
+/// markers `x-kubernetes-patch-strategy` and `x-kubernetes-patch-merge-key`): what strategic
+/// merge reads. Parsed once per version, on first use.
+///
+/// # Errors
+/// The embedded bundle does not parse (a build defect).
+pub fn bundle(v: KubeVersion) -> Result<&'static Value, String> {
+    static BUNDLES: [OnceLock<Result<Value, String>>; VERSIONS] =
+        [const { OnceLock::new() }; VERSIONS];
+    cached(&BUNDLES[version_index(v)], || {
+        serde_json::from_str(bundle_text(v)).map_err(|e| format!("schema bundle {v}: {e}"))
+    })
+}
+
 /// Copy into a spec schema (draft-07, `definitions`) every Kubernetes definition its
 /// `#/definitions/io.k8s...` references reach, from the newest bundle, and give the spec's
 /// `Volume` the Kubernetes volume sources as properties.
