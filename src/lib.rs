@@ -10,11 +10,12 @@
 //! Modules: [`source`] and [`yaml`] (positions), [`spec`] (the format: the app, its pod fields
 //! and the objects around it; [`spec::kube`] turns compact forms into Kubernetes values,
 //! [`spec::checks`] checks what objects cannot show), [`render`], [`validate`] (schema, API
-//! rules, the pod rules, [`validate::pod_security`]: the Pod Security Standards), [`compile`], [`locate`] (which spec line a generated field
-//! comes from), [`patch`] (strategic merge from the schemas' patch markers), [`output`] and [`yamlout`] (the one YAML writer and its quoting), [`diag`],
-//! Kubernetes knowledge shared by all ([`version`] and its feature gates, [`quantity`],
-//! [`selector`]), [`guard`] (`check --against`), [`runtime`], and [`cli`] (the command line; the
-//! only place that prints).
+//! rules, the pod rules, [`validate::pod_security`]: the Pod Security Standards), [`compile`],
+//! [`locate`] (which spec line a generated field comes from), [`patch`] (strategic merge from
+//! the schemas' patch markers), [`output`] and [`yamlout`] (the one YAML writer and its
+//! quoting), [`diag`], Kubernetes knowledge shared by all ([`version`] and its feature gates,
+//! [`quantity`], [`selector`]), [`guard`] (`check --against`), [`runtime`], and [`cli`] (the
+//! command line; the only place that prints).
 
 //! # Example
 //!
