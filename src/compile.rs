@@ -314,7 +314,7 @@ impl Compiler {
             };
         }
         let resolved = spec::resolve(&app.spec, &files);
-        let objs = match self.render_app(&resolved, |r, t, ctx| r.render(t, ctx)) {
+        let mut objs = match self.render_app(&resolved, |r, t, ctx| r.render(t, ctx)) {
             Ok(objs) => objs,
             Err(e) => {
                 findings.push(
@@ -330,11 +330,25 @@ impl Compiler {
                 };
             }
         };
+        // Patches change the rendered objects before anything is validated.
+        let (touched, problems) = crate::patch::apply::apply(app, &mut objs, self.version());
+        if !problems.is_empty() {
+            findings.extend(problems);
+            return Processed {
+                findings,
+                pod_security: None,
+                objects: None,
+            };
+        }
+        let found = |i: usize, object: &Value, v: &Violation| {
+            let origin = touched.iter().find_map(|t| t.origin(app, i, &v.pointer));
+            violation_finding(app, object, v, origin.as_deref())
+        };
         // Schema, then API-server rules over the app's own objects (its StatefulSet's
         // governing Service is one of them).
-        for (_, object) in &objs {
+        for (i, (_, object)) in objs.iter().enumerate() {
             for v in self.schemas.validate(object) {
-                findings.push(violation_finding(app, object, &v));
+                findings.push(found(i, object, &v));
             }
         }
         let refs: Vec<&Value> = objs.iter().map(|(_, o)| o).collect();
@@ -348,7 +362,7 @@ impl Compiler {
             if external && v.rule == "missing-headless-service" {
                 continue;
             }
-            findings.push(violation_finding(app, refs[i], &v));
+            findings.push(found(i, refs[i], &v));
         }
         let pod_security = objs
             .iter()
@@ -540,10 +554,23 @@ fn object_key(object: &Value) -> String {
     }
 }
 
-fn violation_finding(app: &LoadedApp, object: &Value, v: &Violation) -> Finding {
+/// A violation in a generated object as a finding at the spec line that produced the value:
+/// `patched`, the pointer of the patch that wrote it, or the field the templates placed.
+fn violation_finding(
+    app: &LoadedApp,
+    object: &Value,
+    v: &Violation,
+    patched: Option<&str>,
+) -> Finding {
     let kind = object["kind"].as_str().unwrap_or_default();
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
-    let span = locate(app, object, &v.pointer, v.value.as_ref());
+    let span = match patched {
+        Some(p) => {
+            let l = app.doc.locate(p);
+            l.key.unwrap_or(l.value)
+        }
+        None => locate(app, object, &v.pointer, v.value.as_ref()),
+    };
     let message = format!("{kind} {name:?}: {}", v.message);
     let mut f = if v.warning {
         Finding::warning(v.rule, &app.file, span, message)

@@ -76,6 +76,7 @@ pub const RULES: &[Rule] = &[
     r("unreadable-file", E, "A file a generated ConfigMap names cannot be read.", "Paths are relative to the spec file's folder."),
     r("pod-security", E, "With `podSecurity: LEVEL`: a pod field that breaks that Pod Security Standards level.", "Change the field as the message says, or choose a lower level."),
     r("unset-namespace", W, "A ClusterRoleBinding for a spec without `namespace:`: its subject names the ServiceAccount in `default`, wrong when the objects are applied to another namespace.", "Set `namespace:` or build with `--namespace`."),
+    r("patch", E, "A patch that cannot apply: its target matches nothing, a JSON-patch path does not exist or a test fails, or a strategic-merge directive is misused.", "Fix the patch at the given line; `stsc build` without it shows the objects it applies to."),
     r("feature-gate", W, "A field whose feature gate is off by default on the target version, so the API server drops it.", "Target a newer version or drop the field."),
 ];
 

@@ -6,6 +6,7 @@
 //! semantics (merge keys, `$patch`, `$setElementOrder`, `$deleteFromPrimitiveList`,
 //! `$retainKeys`) follow `k8s.io/apimachinery/pkg/util/strategicpatch`.
 
+pub mod apply;
 pub mod strategic;
 
 pub use strategic::{merge, PatchError, PatchSchema};

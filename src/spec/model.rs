@@ -210,6 +210,10 @@ pub struct AppSpec {
     /// Node labels the pods must run on.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
+    /// Changes to the generated objects where no field says it: strategic merge or JSON patch,
+    /// validated like everything else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<Patch>,
     /// A StorageClass to create with the app (the seed's "create storageclass if needed").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<StorageClass>,

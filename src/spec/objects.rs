@@ -342,3 +342,47 @@ pub struct RecommendedLabels {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_of: Option<String>,
 }
+
+/// A change to the generated objects, applied after rendering and before validation, so that
+/// everything it produces is validated: a strategic-merge `patch` or RFC 6902 `jsonPatch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Patch {
+    /// The objects it changes.
+    pub target: PatchTarget,
+    /// A strategic-merge patch, as `kubectl patch` and kustomize apply it (lists merged by their
+    /// merge keys: containers by name, ports by port...; `$patch: delete|replace`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<Value>,
+    /// RFC 6902 operations (`[{op: add, path: /spec/..., value: ...}]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "json_patch_ops")]
+    pub json_patch: Option<Value>,
+}
+
+fn json_patch_ops(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["op", "path"],
+            "properties": {
+                "op": {"enum": ["add", "remove", "replace", "move", "copy", "test"]},
+                "path": {"type": "string"},
+                "from": {"type": "string"},
+                "value": {}
+            }
+        }
+    })
+}
+
+/// Which generated objects a patch changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PatchTarget {
+    /// Kind (`StatefulSet`, `Service`, ...).
+    pub kind: String,
+    /// Name; default: every object of the kind the app generates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}

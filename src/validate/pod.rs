@@ -176,6 +176,18 @@ fn container(c: &mut Ctx, ctr: &Value, cb: &str, version: KubeVersion) {
         ),
         Some(_) => {}
     }
+    if let Some(p) = ctr["imagePullPolicy"].as_str() {
+        if !matches!(p, "Always" | "IfNotPresent" | "Never") {
+            let at = format!("{cb}/imagePullPolicy");
+            let msg = format!("{}: Unsupported value: {p:?}: supported values: \"Always\", \"IfNotPresent\", \"Never\"", display_path(&at));
+            c.out.push(Violation::error(
+                "invalid-enum",
+                at,
+                Some(ctr["imagePullPolicy"].clone()),
+                msg,
+            ));
+        }
+    }
     for (i, e) in arr(ctr, "/env").iter().enumerate() {
         if let Some(n) = e["name"].as_str() {
             let problems = env_var_name(n, version);
