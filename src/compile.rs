@@ -367,7 +367,9 @@ impl Compiler {
         let pod_security = objs
             .iter()
             .find(|(_, o)| o["kind"] == "StatefulSet")
-            .map(|(_, o)| pod_security(app, o, &mut findings));
+            .map(|(_, o)| pod_security(app, o, &mut findings))
+            // The level of pods that would not be created is not worth a line.
+            .filter(|_| !findings.iter().any(|f| f.severity == Severity::Error));
         Processed {
             findings,
             pod_security,
