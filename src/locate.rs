@@ -243,14 +243,9 @@ fn service_pointer(s: &spec::AppSpec, section: &str, p: &str) -> Option<String> 
 
 /// The spec's ClusterIP or LoadBalancer Service of a section.
 fn client<'a>(s: &'a spec::AppSpec, section: &str) -> Option<&'a spec::Service> {
-    match section {
-        "/service" => s.service.as_ref(),
-        "/loadBalancer" => s.load_balancer.as_ref(),
-        other => {
-            let i: usize = other.strip_prefix("/services/")?.parse().ok()?;
-            s.services.get(i)
-        }
-    }
+    spec::client_services(s)
+        .into_iter()
+        .find_map(|(at, c)| (at == section).then_some(c))
 }
 
 fn join(base: &str, field: &str) -> String {

@@ -5,6 +5,7 @@ use crate::diag::Finding;
 use crate::version::KubeVersion;
 
 use super::model::*;
+use super::resolve::client_services;
 use super::LoadedApp;
 
 /// Every problem of the app's pod and object fields.
@@ -157,25 +158,6 @@ fn envs(s: &AppSpec) -> Vec<(String, &EnvVar)> {
                 .map(|(i, e)| (format!("{base}/env/{i}"), e)),
         );
     }
-    out
-}
-
-/// The ClusterIP and LoadBalancer Services of the spec, with their pointers.
-fn client_services(s: &AppSpec) -> Vec<(String, &Service)> {
-    let named = [
-        ("/service", &s.service),
-        ("/loadBalancer", &s.load_balancer),
-    ];
-    let mut out: Vec<(String, &Service)> = named
-        .into_iter()
-        .filter_map(|(p, c)| c.as_ref().map(|c| (p.to_string(), c)))
-        .collect();
-    out.extend(
-        s.services
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (format!("/services/{i}"), c)),
-    );
     out
 }
 

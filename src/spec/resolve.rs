@@ -369,6 +369,22 @@ pub fn object_labels(s: &AppSpec) -> BTreeMap<String, String> {
     m
 }
 
+/// The ClusterIP and LoadBalancer Services of the spec, with their pointers (`/service`,
+/// `/loadBalancer`, `/services/N`): the one list spec checks and `locate` read.
+pub fn client_services(s: &AppSpec) -> Vec<(String, &Service)> {
+    let named = [
+        ("/service", &s.service),
+        ("/loadBalancer", &s.load_balancer),
+    ];
+    let mut out: Vec<(String, &Service)> = named
+        .into_iter()
+        .filter_map(|(p, c)| c.as_ref().map(|c| (p.to_string(), c)))
+        .collect();
+    let more = s.services.iter().enumerate();
+    out.extend(more.map(|(i, c)| (format!("/services/{i}"), c)));
+    out
+}
+
 /// The governing Service's name.
 pub fn headless_name(s: &AppSpec) -> String {
     s.headless_service
