@@ -38,6 +38,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod guard;
+pub mod import;
 pub mod locate;
 pub mod manifests;
 pub mod output;

@@ -103,6 +103,16 @@ struct Loader {
     anchors: HashMap<usize, Value>,
     spans: HashMap<String, Located>,
     nodes: usize,
+    numbers: Numbers,
+}
+
+/// How a plain scalar with a leading zero (`0755`) reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbers {
+    /// An error: YAML 1.1 and 1.2 readers disagree on it (specs, which stsc owns).
+    Unambiguous,
+    /// Octal, as kubectl and Helm read it (YAML 1.1): for manifests stsc reads but did not write.
+    Yaml11,
 }
 
 /// Character index → byte offset, in amortized O(1) for positions that mostly move forward (the
@@ -190,6 +200,11 @@ fn null_or_bool(s: &str) -> Option<Value> {
 
 /// Resolve a plain scalar by the YAML 1.2 core schema.
 fn resolve_plain(s: &str) -> Result<Value, String> {
+    resolve_number(s, Numbers::Unambiguous)
+}
+
+/// [`resolve_plain`] with the reading of leading zeros chosen by the caller.
+fn resolve_number(s: &str, numbers: Numbers) -> Result<Value, String> {
     if let Some(v) = null_or_bool(s) {
         return Ok(v);
     }
@@ -226,6 +241,10 @@ fn resolve_plain(s: &str) -> Result<Value, String> {
         if unsigned.len() > 1 && unsigned[0] == b'0' {
             // YAML 1.1 (kubectl, Helm, PyYAML) reads 0755 as octal 493, YAML 1.2 as 755.
             let octal = std::str::from_utf8(&unsigned[1..]).unwrap_or_default();
+            if numbers == Numbers::Yaml11 && digits(&unsigned[1..], 8) {
+                let n = i64::from_str_radix(octal, 8).map_err(|e| format!("{s}: {e}"))?;
+                return Ok(Value::from(if b[0] == b'-' { -n } else { n }));
+            }
             return Err(format!(
                 "{s} is a number with a leading zero: YAML 1.1 readers (kubectl, Helm) take it as octal, YAML 1.2 readers as decimal; write 0o{octal} for octal, {} for decimal, or quote it for a string",
                 s.trim_start_matches(['-', '+']).trim_start_matches('0')
@@ -313,7 +332,7 @@ impl Loader {
             let v = match (core, tag.suffix.as_str()) {
                 (true, "str") => Ok(Value::String(text.to_string())),
                 (true, "null" | "bool" | "int" | "float") => {
-                    let v = resolve_plain(text).map_err(|m| self.err(m, span))?;
+                    let v = resolve_number(text, self.numbers).map_err(|m| self.err(m, span))?;
                     let ok = matches!(
                         (tag.suffix.as_str(), &v),
                         ("null", Value::Null) | ("bool", Value::Bool(_))
@@ -333,7 +352,7 @@ impl Loader {
             return v;
         }
         if style == ScalarStyle::Plain {
-            resolve_plain(text).map_err(|m| self.err(m, span))
+            resolve_number(text, self.numbers).map_err(|m| self.err(m, span))
         } else {
             Ok(Value::String(text.to_string()))
         }
@@ -361,7 +380,16 @@ pub fn load(src: &SourceFile) -> Result<Vec<Document>, YamlError> {
             return load_halves(src, at);
         }
     }
-    load_with(src, true)
+    load_with(src, true, Numbers::Unambiguous)
+}
+
+/// Parse every document of Kubernetes manifests stsc did not write (`helm template` output,
+/// `kubectl get -o yaml`), reading `0755` as octal as kubectl does.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_manifests(src: &SourceFile) -> Result<Vec<Document>, YamlError> {
+    load_with(src, true, Numbers::Yaml11)
 }
 
 /// Text size from which [`load`] reads the two halves of a multi-document file on two threads.
@@ -394,8 +422,10 @@ fn load_halves(src: &SourceFile, at: usize) -> Result<Vec<Document>, YamlError> 
         s.line += lines_before;
     };
     let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| load_with(&SourceFile::new(src.name(), b), true));
-        let first = load_with(&SourceFile::new(src.name(), a), true);
+        let second = scope.spawn(|| {
+            load_with(&SourceFile::new(src.name(), b), true, Numbers::Unambiguous)
+        });
+        let first = load_with(&SourceFile::new(src.name(), a), true, Numbers::Unambiguous);
         (first, second.join())
     });
     let mut docs = first?;
@@ -429,16 +459,17 @@ fn load_halves(src: &SourceFile, at: usize) -> Result<Vec<Document>, YamlError> 
 /// # Errors
 /// As [`load`].
 pub fn load_values(src: &SourceFile) -> Result<Vec<Document>, YamlError> {
-    load_with(src, false)
+    load_with(src, false, Numbers::Unambiguous)
 }
 
-fn load_with(src: &SourceFile, track: bool) -> Result<Vec<Document>, YamlError> {
+fn load_with(src: &SourceFile, track: bool, numbers: Numbers) -> Result<Vec<Document>, YamlError> {
     let mut parser = Parser::new_from_str(src.text()).keep_tags(true);
     let mut docs = Vec::new();
     let mut loader = Loader {
         anchors: HashMap::new(),
         spans: HashMap::new(),
         nodes: 0,
+        numbers,
     };
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Value> = None;
@@ -672,7 +703,7 @@ mod tests {
         let src = SourceFile::new("big.yaml", text.clone());
         let at = split_point(&text).unwrap();
         assert!(at > text.len() / 2 && text[at..].starts_with("---"));
-        let (split, whole) = (load(&src).unwrap(), load_with(&src, true).unwrap());
+        let (split, whole) = (load(&src).unwrap(), load_with(&src, true, Numbers::Unambiguous).unwrap());
         assert_eq!(split.len(), whole.len());
         for (a, b) in split.iter().zip(&whole) {
             assert_eq!((&a.value, a.span), (&b.value, b.span));
@@ -687,7 +718,7 @@ mod tests {
             let mut broken = text.clone();
             broken.insert_str(line, "name: [unclosed\n");
             let src = SourceFile::new("big.yaml", broken);
-            let (e1, e2) = (load(&src).unwrap_err(), load_with(&src, true).unwrap_err());
+            let (e1, e2) = (load(&src).unwrap_err(), load_with(&src, true, Numbers::Unambiguous).unwrap_err());
             assert_eq!(
                 (e1.message, e1.span, e1.related),
                 (e2.message, e2.span, e2.related)

@@ -27,9 +27,17 @@ pub enum Dialect {
 
 /// `v` as a YAML document (no `---`), ending with a newline.
 pub fn to_string(v: &Value, dialect: Dialect) -> String {
+    to_string_ordered(v, dialect, &[])
+}
+
+/// [`to_string`] with the keys of every mapping that appear in `first` written first, in that
+/// order (the rest follow in their own order): for documents people read, such as the specs
+/// `import` writes (`name` before `image`, not after it).
+pub fn to_string_ordered(v: &Value, dialect: Dialect, first: &[&str]) -> String {
     let mut w = Writer {
         out: String::with_capacity(1024),
         dialect,
+        first,
     };
     match v {
         Value::Object(m) if !m.is_empty() => w.map(m, 0),
@@ -39,18 +47,30 @@ pub fn to_string(v: &Value, dialect: Dialect) -> String {
     w.out
 }
 
-struct Writer {
+struct Writer<'a> {
     out: String,
     dialect: Dialect,
+    first: &'a [&'a str],
 }
 
-impl Writer {
+/// The entries of `m`, those named in `first` first.
+fn ordered<'m>(m: &'m Map<String, Value>, first: &[&str]) -> Vec<(&'m String, &'m Value)> {
+    if first.is_empty() {
+        return m.iter().collect();
+    }
+    let rank = |k: &str| first.iter().position(|f| *f == k).unwrap_or(first.len());
+    let mut entries: Vec<_> = m.iter().collect();
+    entries.sort_by_key(|(k, _)| rank(k)); // stable: the rest keep their order
+    entries
+}
+
+impl Writer<'_> {
     fn indent(&mut self, n: usize) {
         self.out.extend(std::iter::repeat_n(' ', n));
     }
 
     fn map(&mut self, m: &Map<String, Value>, at: usize) {
-        for (k, v) in m {
+        for (k, v) in ordered(m, self.first) {
             self.indent(at);
             self.entry(k, v, at);
         }
@@ -89,7 +109,7 @@ impl Writer {
         self.out.push_str("- ");
         match v {
             Value::Object(m) if !m.is_empty() => {
-                for (i, (k, x)) in m.iter().enumerate() {
+                for (i, (k, x)) in ordered(m, self.first).into_iter().enumerate() {
                     if i > 0 {
                         self.indent(at + 2);
                     }

@@ -8,6 +8,7 @@ mod against;
 mod build;
 mod check;
 mod cluster;
+mod import;
 mod init;
 
 use std::io::IsTerminal as _;
@@ -74,6 +75,8 @@ pub enum Command {
     Schema,
     /// Write a commented starter spec NAME.yaml.
     Init(init::InitArgs),
+    /// Turn Kubernetes manifests (helm template output, kubectl exports) into specs.
+    Import(import::ImportArgs),
     /// Apply specs (or manifests with -f) to the local cluster state and reconcile.
     Apply(cluster::ApplyArgs),
     /// Show objects of the local cluster state as kubectl does.
@@ -141,6 +144,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args, cli.kube_version, style),
         Command::Check(args) => check::run(args, cli.kube_version, style),
         Command::Init(args) => init::run(args),
+        Command::Import(args) => import::run(args, cli.kube_version),
         Command::Apply(args) => cluster::apply(args, &cli.state, cli.kube_version, style),
         Command::Get(args) => cluster::get(args, &cli.state, cli.kube_version),
         Command::Scale(args) => cluster::scale(args, &cli.state, cli.kube_version),

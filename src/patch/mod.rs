@@ -7,6 +7,7 @@
 //! `$retainKeys`) follow `k8s.io/apimachinery/pkg/util/strategicpatch`.
 
 pub mod apply;
+pub mod diff;
 pub mod strategic;
 
 pub use strategic::{merge, PatchError, PatchSchema};

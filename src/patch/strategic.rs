@@ -34,6 +34,11 @@ pub struct PatchSchema<'a> {
 }
 
 impl<'a> PatchSchema<'a> {
+    /// The schema node of the kind itself.
+    pub(crate) fn root(&self) -> &'a Value {
+        self.root
+    }
+
     /// The schema of `api_version`/`kind` in `bundle` (see [`crate::validate::bundle`]).
     pub fn new(bundle: &'a Value, api_version: &str, kind: &str) -> Option<Self> {
         let root = bundle["kinds"].get(format!("{api_version}/{kind}"))?;
@@ -72,7 +77,7 @@ impl<'a> PatchSchema<'a> {
     }
 
     /// The schema of field `key` of a mapping described by `node`.
-    fn field(&self, node: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    pub(crate) fn field(&self, node: Option<&'a Value>, key: &str) -> Option<&'a Value> {
         let node = self.resolve(node?);
         node["properties"]
             .get(key)
@@ -80,14 +85,14 @@ impl<'a> PatchSchema<'a> {
     }
 
     /// The schema of a list's elements.
-    fn items(&self, node: Option<&'a Value>) -> Option<&'a Value> {
+    pub(crate) fn items(&self, node: Option<&'a Value>) -> Option<&'a Value> {
         self.resolve(node?).get("items")
     }
 }
 
 /// How a list field merges.
 #[derive(Debug, Clone, PartialEq)]
-enum ListStrategy {
+pub(crate) enum ListStrategy {
     /// Merge elements that have the same value of this key.
     MergeByKey(String),
     /// Union of primitive values.
@@ -96,7 +101,7 @@ enum ListStrategy {
     Replace,
 }
 
-fn strategy(node: Option<&Value>) -> ListStrategy {
+pub(crate) fn strategy(node: Option<&Value>) -> ListStrategy {
     let Some(node) = node else {
         return ListStrategy::Replace;
     };

@@ -1,0 +1,542 @@
+//! A StatefulSet and its objects as a spec: each Kubernetes field in the spec field that
+//! generates it, in the compact form where one fits (`{http, port}` probes, `fieldRef: PATH`
+//! env, `configMap: NAME` volumes, recommended labels). What no field says is left out here;
+//! [`super`] compares the build with the objects and writes the rest as `patches`.
+//!
+//! The spec is built as JSON (then read as [`crate::spec::AppSpec`] by the compiler), since
+//! most of its values are Kubernetes values carried over as they are.
+
+use serde_json::{json, Map, Value};
+
+use super::group::by_kind;
+use super::read::Object;
+
+/// The spec for one group, as a JSON mapping.
+pub fn spec(objects: &[Object], set: &Object, members: &[usize]) -> Map<String, Value> {
+    let kinds = by_kind(objects, members);
+    let of = |k: &str| kinds.get(k).cloned().unwrap_or_default();
+    let sts = &set.value;
+    let mut s = Map::new();
+    s.insert("name".into(), json!(set.name()));
+    if let Some(ns) = set.namespace() {
+        s.insert("namespace".into(), json!(ns));
+    }
+    set_fields(&mut s, sts);
+    labels(&mut s, sts);
+    let pod = &sts["spec"]["template"]["spec"];
+    let main = &pod["containers"][0];
+    main_container(&mut s, main);
+    pod_fields(&mut s, pod, &sts["spec"]["selector"]["matchLabels"]);
+    copy(&mut s, "annotations", &sts["spec"]["template"]["metadata"]["annotations"]);
+    storage(&mut s, sts, main);
+    volumes(&mut s, pod, main, &sts["spec"]["volumeClaimTemplates"]);
+    containers(&mut s, pod);
+    let own = object_labels(sts);
+    services(&mut s, sts, &of("Service"), &own);
+    service_account(&mut s, pod, &of("ServiceAccount"), &of("Role"));
+    if let Some(b) = of("PodDisruptionBudget").first() {
+        s.insert("disruptionBudget".into(), budget(&b.value));
+    }
+    if let Some(n) = of("NetworkPolicy").first() {
+        s.insert("networkPolicy".into(), network_policy(&n.value));
+    }
+    let maps: Vec<Value> = of("ConfigMap").iter().map(|c| config_map(&c.value)).collect();
+    if !maps.is_empty() {
+        s.insert("configMaps".into(), Value::Array(maps));
+    }
+    s
+}
+
+/// Insert `v` under `k` unless it is null, an empty list or an empty mapping.
+fn copy(s: &mut Map<String, Value>, k: &str, v: &Value) {
+    let empty = match v {
+        Value::Null => true,
+        Value::String(t) => t.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    };
+    if !empty {
+        s.insert(k.to_string(), v.clone());
+    }
+}
+
+/// The StatefulSet's own fields.
+fn set_fields(s: &mut Map<String, Value>, sts: &Value) {
+    let spec = &sts["spec"];
+    s.insert("replicas".into(), spec.get("replicas").cloned().unwrap_or(json!(1)));
+    for k in ["podManagementPolicy", "minReadySeconds", "revisionHistoryLimit", "ordinals"] {
+        copy(s, k, &spec[k]);
+    }
+    copy(s, "pvcRetentionPolicy", &spec["persistentVolumeClaimRetentionPolicy"]);
+    let u = &spec["updateStrategy"];
+    if u.is_object() {
+        let mut m = Map::new();
+        copy(&mut m, "type", &u["type"]);
+        copy(&mut m, "partition", &u["rollingUpdate"]["partition"]);
+        copy(&mut m, "maxUnavailable", &u["rollingUpdate"]["maxUnavailable"]);
+        if m.contains_key("type") {
+            s.insert("updateStrategy".into(), Value::Object(m));
+        }
+    }
+}
+
+const RECOMMENDED: &[(&str, &str)] = &[
+    ("name", "app.kubernetes.io/name"),
+    ("instance", "app.kubernetes.io/instance"),
+    ("version", "app.kubernetes.io/version"),
+    ("component", "app.kubernetes.io/component"),
+    ("partOf", "app.kubernetes.io/part-of"),
+];
+
+/// The label that says which tool manages an object; stsc writes its own.
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+
+/// Selector, recommended and common labels from the StatefulSet's labels.
+fn labels(s: &mut Map<String, Value>, sts: &Value) {
+    let meta = sts["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+    let selector = sts["spec"]["selector"]["matchLabels"].clone();
+    let mut derived: Vec<&str> = selector
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    if meta.contains_key("app.kubernetes.io/name") {
+        let mut rec = Map::new();
+        for (field, label) in RECOMMENDED {
+            copy(&mut rec, field, &meta.get(*label).cloned().unwrap_or(Value::Null));
+            derived.push(label);
+        }
+        derived.push(MANAGED_BY);
+        let implied = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"]
+            .iter()
+            .filter_map(|l| meta.get(*l).map(|v| (l.to_string(), v.clone())))
+            .collect::<Map<String, Value>>();
+        if Value::Object(implied) != selector {
+            s.insert("labels".into(), selector.clone());
+        }
+        s.insert("recommendedLabels".into(), Value::Object(rec));
+    } else {
+        s.insert("labels".into(), selector.clone());
+    }
+    let common: Map<String, Value> = meta
+        .into_iter()
+        .filter(|(k, _)| !derived.contains(&k.as_str()))
+        .collect();
+    copy(s, "commonLabels", &Value::Object(common));
+}
+
+/// The labels stsc puts on every object of the app: the StatefulSet's own.
+fn object_labels(sts: &Value) -> Map<String, Value> {
+    sts["metadata"]["labels"].as_object().cloned().unwrap_or_default()
+}
+
+/// Labels of `o` beyond the app's object labels.
+fn own_labels(o: &Value, app: &Map<String, Value>) -> Value {
+    let mine = o["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+    Value::Object(mine.into_iter().filter(|(k, v)| app.get(k) != Some(v)).collect())
+}
+
+/// The app's own container: image, name, and every field the spec has at the top level.
+fn main_container(s: &mut Map<String, Value>, c: &Value) {
+    s.insert("image".into(), c["image"].clone());
+    s.insert("containerName".into(), c["name"].clone());
+    container_fields(s, c);
+}
+
+/// The fields the spec's containers share.
+fn container_fields(s: &mut Map<String, Value>, c: &Value) {
+    for k in ["imagePullPolicy", "command", "args", "workingDir", "lifecycle", "securityContext"] {
+        copy(s, k, &c[k]);
+    }
+    let env: Vec<Value> = list(&c["env"]).iter().map(env_var).collect();
+    copy(s, "env", &Value::Array(env));
+    let from: Vec<Value> = list(&c["envFrom"]).iter().map(env_from).collect();
+    copy(s, "envFrom", &Value::Array(from));
+    if let Some(ports) = ports(&c["ports"]) {
+        s.insert("ports".into(), ports);
+    }
+    let r = &c["resources"];
+    if r.as_object().is_some_and(|m| m.keys().all(|k| k == "requests" || k == "limits")) {
+        copy(s, "resources", r);
+    }
+    for k in ["readinessProbe", "livenessProbe", "startupProbe"] {
+        if c[k].is_object() {
+            s.insert(k.into(), probe(&c[k]));
+        }
+    }
+}
+
+fn list(v: &Value) -> &[Value] {
+    v.as_array().map(Vec::as_slice).unwrap_or_default()
+}
+
+/// Container ports, when each is a named `{containerPort, name, protocol}`.
+fn ports(v: &Value) -> Option<Value> {
+    let ports = list(v);
+    let simple = |p: &Value| {
+        p["name"].is_string()
+            && p.as_object().is_some_and(|m| {
+                m.keys().all(|k| matches!(k.as_str(), "name" | "containerPort" | "protocol"))
+            })
+    };
+    if ports.is_empty() || !ports.iter().all(simple) {
+        return None;
+    }
+    let out = ports.iter().map(|p| {
+        let mut m = json!({ "name": p["name"], "port": p["containerPort"] });
+        if p["protocol"].is_string() {
+            m["protocol"] = p["protocol"].clone();
+        }
+        m
+    });
+    Some(out.collect())
+}
+
+/// An env var in the compact form where one fits.
+fn env_var(e: &Value) -> Value {
+    let mut m = json!({ "name": e["name"] });
+    if e.get("value").is_some() {
+        m["value"] = e["value"].clone();
+    }
+    let from = &e["valueFrom"];
+    let only = |k: &str, allowed: &[&str]| {
+        from.as_object().is_some_and(|f| f.len() == 1 && f.contains_key(k))
+            && from[k]
+                .as_object()
+                .is_some_and(|r| r.keys().all(|x| allowed.contains(&x.as_str())))
+    };
+    if !from.is_object() {
+    } else if only("fieldRef", &["fieldPath", "apiVersion"])
+        && from["fieldRef"]["apiVersion"].as_str().is_none_or(|v| v == "v1")
+    {
+        m["fieldRef"] = from["fieldRef"]["fieldPath"].clone();
+    } else if only("resourceFieldRef", &["resource"]) {
+        m["resourceFieldRef"] = from["resourceFieldRef"]["resource"].clone();
+    } else if only("secretKeyRef", &["name", "key", "optional"]) {
+        m["secretKeyRef"] = from["secretKeyRef"].clone();
+    } else if only("configMapKeyRef", &["name", "key", "optional"]) {
+        m["configMapKeyRef"] = from["configMapKeyRef"].clone();
+    } else {
+        m["valueFrom"] = from.clone();
+    }
+    m
+}
+
+/// An envFrom entry: `configMap: NAME` / `secret: NAME` where the reference is just a name.
+fn env_from(e: &Value) -> Value {
+    let mut m = Map::new();
+    for (kube, short) in [("configMapRef", "configMap"), ("secretRef", "secret")] {
+        let r = &e[kube];
+        let Some(r) = r.as_object() else { continue };
+        let plain = r.keys().all(|k| k == "name" || k == "optional") && r["name"].is_string();
+        if plain {
+            m.insert(short.into(), r["name"].clone());
+            copy(&mut m, "optional", &r.get("optional").cloned().unwrap_or(Value::Null));
+        } else {
+            m.insert(kube.into(), Value::Object(r.clone()));
+        }
+    }
+    copy(&mut m, "prefix", &e["prefix"]);
+    Value::Object(m)
+}
+
+const TIMING: &[&str] = &[
+    "initialDelaySeconds",
+    "periodSeconds",
+    "timeoutSeconds",
+    "successThreshold",
+    "failureThreshold",
+    "terminationGracePeriodSeconds",
+];
+
+/// A probe in the compact form where its handler has one.
+fn probe(p: &Value) -> Value {
+    let mut m = Map::new();
+    let keys = |v: &Value, allowed: &[&str]| {
+        v.as_object()
+            .is_some_and(|o| o.keys().all(|k| allowed.contains(&k.as_str())))
+    };
+    let http = &p["httpGet"];
+    if http.is_object() {
+        if keys(http, &["path", "port"]) && http["path"].is_string() {
+            m.insert("http".into(), http["path"].clone());
+            copy(&mut m, "port", &http["port"]);
+        } else {
+            m.insert("httpGet".into(), http.clone());
+        }
+    }
+    let tcp = &p["tcpSocket"];
+    if tcp.is_object() {
+        if keys(tcp, &["port"]) {
+            m.insert("tcp".into(), tcp["port"].clone());
+        } else {
+            m.insert("tcpSocket".into(), tcp.clone());
+        }
+    }
+    if let Some(cmd) = p["exec"]["command"].as_array() {
+        let shell = matches!(cmd.as_slice(), [a, b, Value::String(_)] if a == "sh" && b == "-c");
+        m.insert("exec".into(), if shell { cmd[2].clone() } else { json!(cmd) });
+    }
+    let grpc = &p["grpc"];
+    if grpc.is_object() {
+        let short = keys(grpc, &["port"]);
+        m.insert("grpc".into(), if short { grpc["port"].clone() } else { grpc.clone() });
+    }
+    for k in TIMING {
+        copy(&mut m, k, &p[*k]);
+    }
+    Value::Object(m)
+}
+
+/// Pod fields the spec has at the top level.
+fn pod_fields(s: &mut Map<String, Value>, pod: &Value, selector: &Value) {
+    for k in [
+        "terminationGracePeriodSeconds",
+        "automountServiceAccountToken",
+        "hostNetwork",
+        "enableServiceLinks",
+        "tolerations",
+        "topologySpreadConstraints",
+        "priorityClassName",
+        "runtimeClassName",
+        "schedulerName",
+        "dnsPolicy",
+        "dnsConfig",
+        "hostAliases",
+        "nodeSelector",
+    ] {
+        copy(s, k, &pod[k]);
+    }
+    copy(s, "podSecurityContext", &pod["securityContext"]);
+    let pulls: Vec<Value> = list(&pod["imagePullSecrets"])
+        .iter()
+        .map(|p| if p.as_object().is_some_and(|m| m.len() == 1) { p["name"].clone() } else { p.clone() })
+        .collect();
+    copy(s, "imagePullSecrets", &Value::Array(pulls));
+    let (affinity, spread) = super::spread::split(&pod["affinity"], selector);
+    copy(s, "affinity", &affinity);
+    if let Some(spread) = spread {
+        s.insert("spread".into(), spread);
+    }
+}
+
+/// The main container's mounts of volume `name`: the first as `(mountPath, subPath,
+/// readOnly)` fields of the entry, the others as `mounts`.
+fn mount_fields(main: &Value, name: &str, claim: bool) -> Option<Map<String, Value>> {
+    let mine: Vec<&Value> = list(&main["volumeMounts"]).iter().filter(|m| m["name"] == name).collect();
+    let (first, rest) = mine.split_first()?;
+    let mut m = Map::new();
+    m.insert("mountPath".into(), first["mountPath"].clone());
+    copy(&mut m, "subPath", &first["subPath"]);
+    if first["readOnly"] == true {
+        m.insert("readOnly".into(), json!(true));
+    } else if !claim {
+        copy(&mut m, "readOnly", &first["readOnly"]);
+    }
+    let more: Vec<Value> = rest
+        .iter()
+        .map(|x| {
+            let mut e = Map::new();
+            e.insert("mountPath".into(), x["mountPath"].clone());
+            copy(&mut e, "subPath", &x["subPath"]);
+            copy(&mut e, "readOnly", &x["readOnly"]);
+            Value::Object(e)
+        })
+        .collect();
+    copy(&mut m, "mounts", &Value::Array(more));
+    Some(m)
+}
+
+/// `storage`: one entry per claim template the app's container mounts.
+fn storage(s: &mut Map<String, Value>, sts: &Value, main: &Value) {
+    let selector = sts["spec"]["selector"]["matchLabels"].as_object().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for c in list(&sts["spec"]["volumeClaimTemplates"]) {
+        let Some(name) = c["metadata"]["name"].as_str() else { continue };
+        let Some(mut e) = mount_fields(main, name, true) else { continue };
+        let Some(size) = c["spec"]["resources"]["requests"]["storage"].as_str() else { continue };
+        e.insert("name".into(), json!(name));
+        e.insert("size".into(), json!(size));
+        copy(&mut e, "storageClass", &c["spec"]["storageClassName"]);
+        copy(&mut e, "accessModes", &c["spec"]["accessModes"]);
+        copy(&mut e, "volumeMode", &c["spec"]["volumeMode"]);
+        let labels = c["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+        let own = labels.into_iter().filter(|(k, v)| selector.get(k) != Some(v));
+        copy(&mut e, "labels", &Value::Object(own.collect()));
+        copy(&mut e, "annotations", &c["metadata"]["annotations"]);
+        out.push(Value::Object(e));
+    }
+    copy(s, "storage", &Value::Array(out));
+}
+
+/// `volumes`: the pod's volumes with the app container's mounts of them (a volume named like
+/// a claim template is replaced by the claim in every pod; its mounts are the claim's).
+fn volumes(s: &mut Map<String, Value>, pod: &Value, main: &Value, claims: &Value) {
+    let mut out = Vec::new();
+    for v in list(&pod["volumes"]) {
+        let Some(name) = v["name"].as_str() else { continue };
+        let shadowed = list(claims).iter().any(|c| c["metadata"]["name"] == name);
+        let mounts = if shadowed { None } else { mount_fields(main, name, false) };
+        let mut e = mounts.unwrap_or_default();
+        e.insert("name".into(), json!(name));
+        for (k, src) in v.as_object().into_iter().flatten().filter(|(k, _)| *k != "name") {
+            let only = |f: &str| src.as_object().is_some_and(|m| m.len() == 1 && m[f].is_string());
+            let short = match k.as_str() {
+                "configMap" if only("name") => src["name"].clone(),
+                "secret" if only("secretName") => src["secretName"].clone(),
+                _ => src.clone(),
+            };
+            e.insert(k.clone(), short);
+        }
+        out.push(Value::Object(e));
+    }
+    copy(s, "volumes", &Value::Array(out));
+}
+
+/// Init containers, native sidecars and more containers, each with its own mounts as written.
+fn containers(s: &mut Map<String, Value>, pod: &Value) {
+    let (mut init, mut side) = (Vec::new(), Vec::new());
+    for c in list(&pod["initContainers"]) {
+        let sidecar = c["restartPolicy"] == "Always";
+        let e = other_container(c);
+        if sidecar {
+            side.push(e);
+        } else {
+            init.push(e);
+        }
+    }
+    copy(s, "initContainers", &Value::Array(init));
+    copy(s, "sidecars", &Value::Array(side));
+    let more: Vec<Value> = list(&pod["containers"]).iter().skip(1).map(other_container).collect();
+    copy(s, "containers", &Value::Array(more));
+}
+
+fn other_container(c: &Value) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), c["name"].clone());
+    copy(&mut m, "image", &c["image"]);
+    container_fields(&mut m, c);
+    copy(&mut m, "volumeMounts", &c["volumeMounts"]);
+    Value::Object(m)
+}
+
+/// The headless Service and the others over the pods.
+fn services(s: &mut Map<String, Value>, sts: &Value, svcs: &[&Object], own: &Map<String, Value>) {
+    let name = sts["spec"]["serviceName"].as_str().unwrap_or_default();
+    let headless = |o: &&&Object| o.value["spec"]["clusterIP"] == "None";
+    // A governing Service that is not headless is one of the app's other Services.
+    let governing = svcs.iter().find(|o| o.name() == name).filter(headless).map_or("", |o| o.name());
+    match svcs.iter().find(|o| o.name() == governing) {
+        Some(h) => {
+            let mut m = service(&h.value, own);
+            m.retain(|k, _| HEADLESS.contains(&k.as_str()));
+            let pna = h.value["spec"]["publishNotReadyAddresses"] == true;
+            m.insert("publishNotReadyAddresses".into(), json!(pna));
+            s.insert("headlessService".into(), Value::Object(m));
+        }
+        None => {
+            s.insert("headlessService".into(), json!({ "name": name, "create": false }));
+        }
+    }
+    let mut more = Vec::new();
+    for o in svcs.iter().filter(|o| o.name() != governing) {
+        let kind = o.value["spec"]["type"].as_str().unwrap_or("ClusterIP");
+        let slot = match kind {
+            "ClusterIP" => "service",
+            "LoadBalancer" => "loadBalancer",
+            _ => "",
+        };
+        let mut m = service(&o.value, own);
+        if !slot.is_empty() && !s.contains_key(slot) {
+            m.remove("type");
+            s.insert(slot.into(), Value::Object(m));
+        } else {
+            more.push(Value::Object(m));
+        }
+    }
+    copy(s, "services", &Value::Array(more));
+}
+
+/// The fields of `headlessService`; the others a patch writes.
+const HEADLESS: &[&str] = &["name", "ports", "annotations", "labels", "selector"];
+
+/// A Service's fields in the spec's form.
+fn service(o: &Value, own: &Map<String, Value>) -> Map<String, Value> {
+    let spec = &o["spec"];
+    let mut m = Map::new();
+    m.insert("name".into(), o["metadata"]["name"].clone());
+    copy(&mut m, "type", &spec["type"]);
+    let ports: Vec<Value> = list(&spec["ports"])
+        .iter()
+        .map(|p| {
+            let mut e = Map::new();
+            for k in ["name", "port", "targetPort", "protocol", "nodePort", "appProtocol"] {
+                copy(&mut e, k, &p[k]);
+            }
+            Value::Object(e)
+        })
+        .collect();
+    copy(&mut m, "ports", &Value::Array(ports));
+    copy(&mut m, "annotations", &o["metadata"]["annotations"]);
+    copy(&mut m, "labels", &own_labels(o, own));
+    copy(&mut m, "selector", &spec["selector"]);
+    for k in [
+        "externalTrafficPolicy",
+        "internalTrafficPolicy",
+        "loadBalancerSourceRanges",
+        "loadBalancerClass",
+        "sessionAffinity",
+        "trafficDistribution",
+        "publishNotReadyAddresses",
+    ] {
+        copy(&mut m, k, &spec[k]);
+    }
+    m
+}
+
+/// The ServiceAccount the pods run as, created with them when it is among the objects.
+fn service_account(s: &mut Map<String, Value>, pod: &Value, accounts: &[&Object], roles: &[&Object]) {
+    let Some(name) = pod["serviceAccountName"].as_str() else { return };
+    let mut m = Map::new();
+    m.insert("name".into(), json!(name));
+    match accounts.first() {
+        Some(a) => copy(&mut m, "automountServiceAccountToken", &a.value["automountServiceAccountToken"]),
+        None => {
+            m.insert("create".into(), json!(false));
+        }
+    }
+    if let Some(r) = roles.first() {
+        copy(&mut m, "rules", &r.value["rules"]);
+    }
+    s.insert("serviceAccount".into(), Value::Object(m));
+}
+
+fn budget(b: &Value) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), b["metadata"]["name"].clone());
+    copy(&mut m, "minAvailable", &b["spec"]["minAvailable"]);
+    copy(&mut m, "maxUnavailable", &b["spec"]["maxUnavailable"]);
+    Value::Object(m)
+}
+
+fn network_policy(n: &Value) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), n["metadata"]["name"].clone());
+    let spec = &n["spec"];
+    if spec.get("ingress").is_some() {
+        m.insert("ingress".into(), spec["ingress"].clone());
+    }
+    let types = list(&spec["policyTypes"]);
+    if spec.get("egress").is_some() || types.iter().any(|t| t == "Egress") {
+        let egress = spec.get("egress").cloned().unwrap_or(json!([]));
+        m.insert("egress".into(), if egress.is_null() { json!([]) } else { egress });
+    }
+    Value::Object(m)
+}
+
+fn config_map(c: &Value) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), c["metadata"]["name"].clone());
+    copy(&mut m, "data", &c["data"]);
+    Value::Object(m)
+}
