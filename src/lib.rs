@@ -12,7 +12,8 @@
 //! [`spec::checks`] checks what objects cannot show), [`render`], [`validate`] (schema, API
 //! rules, the pod rules, [`validate::pod_security`]: the Pod Security Standards), [`compile`],
 //! [`locate`] (which spec line a generated field comes from), [`patch`] (strategic merge from
-//! the schemas' patch markers), [`output`] and [`yamlout`] (the one YAML writer and its
+//! the schemas' patch markers, and the two-way diff that writes such patches), [`import`]
+//! (manifests back to specs, the round trip proven by building them), [`output`] and [`yamlout`] (the one YAML writer and its
 //! quoting), [`diag`], Kubernetes knowledge shared by all ([`version`] and its feature gates,
 //! [`quantity`], [`selector`]), [`guard`] (`check --against`), [`runtime`], and [`cli`] (the
 //! command line; the only place that prints).

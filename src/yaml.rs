@@ -422,9 +422,8 @@ fn load_halves(src: &SourceFile, at: usize) -> Result<Vec<Document>, YamlError> 
         s.line += lines_before;
     };
     let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
-            load_with(&SourceFile::new(src.name(), b), true, Numbers::Unambiguous)
-        });
+        let second =
+            scope.spawn(|| load_with(&SourceFile::new(src.name(), b), true, Numbers::Unambiguous));
         let first = load_with(&SourceFile::new(src.name(), a), true, Numbers::Unambiguous);
         (first, second.join())
     });
@@ -703,7 +702,10 @@ mod tests {
         let src = SourceFile::new("big.yaml", text.clone());
         let at = split_point(&text).unwrap();
         assert!(at > text.len() / 2 && text[at..].starts_with("---"));
-        let (split, whole) = (load(&src).unwrap(), load_with(&src, true, Numbers::Unambiguous).unwrap());
+        let (split, whole) = (
+            load(&src).unwrap(),
+            load_with(&src, true, Numbers::Unambiguous).unwrap(),
+        );
         assert_eq!(split.len(), whole.len());
         for (a, b) in split.iter().zip(&whole) {
             assert_eq!((&a.value, a.span), (&b.value, b.span));
@@ -718,7 +720,10 @@ mod tests {
             let mut broken = text.clone();
             broken.insert_str(line, "name: [unclosed\n");
             let src = SourceFile::new("big.yaml", broken);
-            let (e1, e2) = (load(&src).unwrap_err(), load_with(&src, true, Numbers::Unambiguous).unwrap_err());
+            let (e1, e2) = (
+                load(&src).unwrap_err(),
+                load_with(&src, true, Numbers::Unambiguous).unwrap_err(),
+            );
             assert_eq!(
                 (e1.message, e1.span, e1.related),
                 (e2.message, e2.span, e2.related)

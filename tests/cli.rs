@@ -514,3 +514,78 @@ fn namespace_flag_places_every_object() {
     let plain = run(&["build", "--format", "json", "examples/minimal.yaml"]);
     assert!(!plain.contains("\"namespace\""), "{plain}");
 }
+
+#[test]
+fn import_gives_back_the_seed_spec_from_a_kubectl_export() {
+    // A `kubectl get -o yaml` List of the seed's objects (uids, managedFields, status,
+    // allocated clusterIPs) and a Deployment that no spec generates.
+    insta::assert_snapshot!(run(&["import", "tests/fixtures/import/web-export.yaml"]));
+    let check = run(&["import", "--check", "tests/fixtures/import/web-export.yaml"]);
+    assert!(
+        check.contains("exit: 0\n--- stdout\n--- stderr\n"),
+        "{check}"
+    );
+    assert!(
+        check.contains("stsc: round trip exact for 1 app\n"),
+        "{check}"
+    );
+}
+
+#[test]
+fn import_of_bad_input_names_the_file_and_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nfoo: bar\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let shown = bad.display().to_string();
+    let got = run(&["import", &shown, "-o", &out_dir.display().to_string()]);
+    assert_eq!(
+        got.replace(&shown, "bad.yaml"),
+        "args: import bad.yaml -o OUT\nexit: 1\n--- stdout\n--- stderr\nstsc: error[import]: bad.yaml:4: not a Kubernetes object: `apiVersion` is missing or not a string; nothing written\n"
+            .replace("-o OUT", &format!("-o {}", out_dir.display()))
+    );
+    assert!(!out_dir.exists());
+    std::fs::write(
+        &bad,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    let got = run(&["import", &shown]);
+    assert!(got.contains("exit: 1\n"), "{got}");
+    assert!(
+        got.contains("no StatefulSet among the objects: nothing to import; nothing written"),
+        "{got}"
+    );
+}
+
+#[test]
+fn import_to_a_directory_writes_one_spec_per_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("specs");
+    let got = run(&[
+        "import",
+        "tests/corpus/charts/valkey.yaml",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert!(got.contains("exit: 0\n"), "{got}");
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["rel-valkey-primary.yaml", "rel-valkey-replicas.yaml"]
+    );
+    let both: Vec<String> = files
+        .iter()
+        .map(|f| out.join(f).display().to_string())
+        .collect();
+    let built = run(&["build", &both[0], &both[1]]);
+    assert!(built.contains("exit: 0\n"), "{built}");
+}

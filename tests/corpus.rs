@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
+use stsc::import::compare::leaves;
 use stsc::render::Renderer;
 use stsc::source::SourceFile;
 use stsc::{Compiler, KubeVersion};
@@ -25,40 +26,6 @@ const APPS: &[&str] = &[
     "mariadb-galera",
     "redis-cluster",
 ];
-
-/// Leaf fields of a value, by path. Nulls and empty lists are what Go's `omitempty` drops on
-/// the way into the API server, so they are not fields; an empty mapping (`emptyDir: {}`) is.
-fn leaves(v: &Value, path: &str, out: &mut BTreeMap<String, Value>) {
-    match v {
-        Value::Null => {}
-        Value::Array(a) if a.is_empty() => {}
-        Value::Object(m) if m.is_empty() => {
-            out.insert(path.to_string(), v.clone());
-        }
-        Value::Object(m) => {
-            for (k, x) in m {
-                leaves(x, &format!("{path}/{k}"), out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                leaves(x, &format!("{path}/{}", element_key(x, i)), out);
-            }
-        }
-        _ => {
-            out.insert(path.to_string(), v.clone());
-        }
-    }
-}
-
-/// A list element's identity: its merge key where it has one, else its position.
-fn element_key(x: &Value, i: usize) -> String {
-    let by = |k: &str| x.get(k).filter(|v| !v.is_null()).map(|v| v.to_string());
-    by("name")
-        .or_else(|| by("mountPath"))
-        .or_else(|| x.pointer("/metadata/name").map(|v| v.to_string()))
-        .map_or_else(|| i.to_string(), |k| format!("[{k}]"))
-}
 
 fn yaml_1_1_octals(text: &str) -> String {
     text.lines()

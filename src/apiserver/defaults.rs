@@ -225,15 +225,28 @@ pub fn comparable(o: &mut Value) {
             m.retain(|k, v| !(k == "publishNotReadyAddresses" && *v == false));
         }
     }
-    let spec = &mut o["spec"];
-    if let Some(m) = spec["template"]["metadata"].as_object_mut() {
+    // `get_mut`, not indexing: indexing a mapping inserts the keys it looks up.
+    let Some(spec) = o.get_mut("spec").filter(|s| s.is_object()) else {
+        return;
+    };
+    if let Some(m) = spec
+        .pointer_mut("/template/metadata")
+        .and_then(Value::as_object_mut)
+    {
         m.retain(|k, v| !(k == "creationTimestamp" && v.is_null()));
     }
-    if let Some(cs) = spec["template"]["spec"]["containers"].as_array_mut() {
+    if let Some(cs) = spec
+        .pointer_mut("/template/spec/containers")
+        .and_then(Value::as_array_mut)
+    {
         cs.iter_mut()
+            .filter(|c| c.get("resources").is_some())
             .for_each(|c| canonical_quantities(&mut c["resources"]));
     }
-    if let Some(ts) = spec["volumeClaimTemplates"].as_array_mut() {
+    if let Some(ts) = spec
+        .get_mut("volumeClaimTemplates")
+        .and_then(Value::as_array_mut)
+    {
         for t in ts {
             if let Some(m) = t.as_object_mut() {
                 m.remove("status");
@@ -241,7 +254,9 @@ pub fn comparable(o: &mut Value) {
             if let Some(m) = t["metadata"].as_object_mut() {
                 m.retain(|k, v| !(k == "creationTimestamp" && v.is_null()));
             }
-            canonical_quantities(&mut t["spec"]["resources"]);
+            if let Some(r) = t.pointer_mut("/spec/resources") {
+                canonical_quantities(r);
+            }
         }
     }
 }
@@ -249,7 +264,7 @@ pub fn comparable(o: &mut Value) {
 /// `requests` and `limits` with every quantity in the API server's canonical text.
 fn canonical_quantities(resources: &mut Value) {
     for part in ["requests", "limits"] {
-        if let Some(m) = resources[part].as_object_mut() {
+        if let Some(m) = resources.get_mut(part).and_then(Value::as_object_mut) {
             for v in m.values_mut() {
                 if let Some(q) = crate::quantity::Quantity::from_value(v) {
                     *v = Value::String(q.canonical());

@@ -32,7 +32,7 @@ pub fn run(args: &ImportArgs, version: KubeVersion) -> u8 {
         Ok(o) => o,
         Err(Failure::Usage(e)) => return fail_usage(e),
         Err(Failure::Invalid(e)) => {
-            eprintln!("stsc: error[import]: {e}");
+            eprintln!("stsc: error[import]: {e}; nothing written");
             return EXIT_INVALID;
         }
     };
@@ -99,8 +99,13 @@ fn manifest_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for e in entries {
-        let path = e.map_err(|e| format!("cannot read {}: {e}", dir.display()))?.path();
-        let ext = path.extension().and_then(|x| x.to_str()).unwrap_or_default();
+        let path = e
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .path();
+        let ext = path
+            .extension()
+            .and_then(|x| x.to_str())
+            .unwrap_or_default();
         if path.is_dir() {
             manifest_files(&path, out)?;
         } else if matches!(ext, "yaml" | "yml" | "json") {
@@ -133,11 +138,18 @@ fn report(imported: &Imported) {
 
 /// `--check`: the differences of every inexact round trip on stdout.
 fn check(imported: &Imported) -> u8 {
-    let inexact: Vec<&ImportedApp> =
-        imported.apps.iter().filter(|a| !a.differences.is_empty()).collect();
+    let inexact: Vec<&ImportedApp> = imported
+        .apps
+        .iter()
+        .filter(|a| !a.differences.is_empty())
+        .collect();
     let mut out = std::io::stdout().lock();
     for a in &inexact {
-        let _ = writeln!(out, "{}: the imported spec builds different objects:", a.name);
+        let _ = writeln!(
+            out,
+            "{}: the imported spec builds different objects:",
+            a.name
+        );
         for d in &a.differences {
             let _ = writeln!(out, "  {d}");
         }
@@ -151,7 +163,11 @@ fn check(imported: &Imported) -> u8 {
         );
         EXIT_OK
     } else {
-        eprintln!("stsc: {} of {} round trips are not exact", inexact.len(), imported.apps.len());
+        eprintln!(
+            "stsc: {} of {} round trips are not exact",
+            inexact.len(),
+            imported.apps.len()
+        );
         EXIT_INVALID
     }
 }
@@ -176,5 +192,40 @@ fn write_dir(dir: &Path, apps: &[ImportedApp]) -> u8 {
             EXIT_OK
         }
         Err(e) => fail_usage(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(differences: Vec<String>) -> ImportedApp {
+        ImportedApp {
+            name: "db".into(),
+            spec: String::new(),
+            objects: Vec::new(),
+            changed: Vec::new(),
+            differences,
+            fields: 1,
+            without_patches: 1,
+            patches: 0,
+        }
+    }
+
+    #[test]
+    fn check_fails_when_any_round_trip_is_not_exact() {
+        let exact = Imported {
+            apps: vec![app(vec![])],
+            not_placed: vec![],
+        };
+        assert_eq!(check(&exact), EXIT_OK);
+        let off = Imported {
+            apps: vec![
+                app(vec![]),
+                app(vec!["StatefulSet db: /spec/replicas: 3 (built: 1)".into()]),
+            ],
+            not_placed: vec![],
+        };
+        assert_eq!(check(&off), EXIT_INVALID);
     }
 }

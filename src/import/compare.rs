@@ -37,8 +37,8 @@ fn prune(v: &mut Value, data: bool) {
             m.retain(|k, x| {
                 let map = MAPS.contains(&k.as_str());
                 prune(x, map);
-                let empty_map = x.as_object().is_some_and(|o| o.is_empty())
-                    && (map || k == "resources");
+                let empty_map =
+                    x.as_object().is_some_and(|o| o.is_empty()) && (map || k == "resources");
                 let empty_text = !data && x.as_str() == Some("");
                 !(x.is_null() || x.as_array().is_some_and(Vec::is_empty) || empty_map || empty_text)
             });

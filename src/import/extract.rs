@@ -27,20 +27,28 @@ pub fn spec(objects: &[Object], set: &Object, members: &[usize]) -> Map<String, 
     let main = &pod["containers"][0];
     main_container(&mut s, main);
     pod_fields(&mut s, pod, &sts["spec"]["selector"]["matchLabels"]);
-    copy(&mut s, "annotations", &sts["spec"]["template"]["metadata"]["annotations"]);
+    copy(
+        &mut s,
+        "annotations",
+        &sts["spec"]["template"]["metadata"]["annotations"],
+    );
     storage(&mut s, sts, main);
     volumes(&mut s, pod, main, &sts["spec"]["volumeClaimTemplates"]);
     containers(&mut s, pod);
     let own = object_labels(sts);
     services(&mut s, sts, &of("Service"), &own);
     service_account(&mut s, pod, &of("ServiceAccount"), &of("Role"));
+    psp(&mut s, &of("ClusterRole"), &of("ClusterRoleBinding"));
     if let Some(b) = of("PodDisruptionBudget").first() {
         s.insert("disruptionBudget".into(), budget(&b.value));
     }
     if let Some(n) = of("NetworkPolicy").first() {
         s.insert("networkPolicy".into(), network_policy(&n.value));
     }
-    let maps: Vec<Value> = of("ConfigMap").iter().map(|c| config_map(&c.value)).collect();
+    let maps: Vec<Value> = of("ConfigMap")
+        .iter()
+        .map(|c| config_map(&c.value))
+        .collect();
     if !maps.is_empty() {
         s.insert("configMaps".into(), Value::Array(maps));
     }
@@ -64,17 +72,33 @@ fn copy(s: &mut Map<String, Value>, k: &str, v: &Value) {
 /// The StatefulSet's own fields.
 fn set_fields(s: &mut Map<String, Value>, sts: &Value) {
     let spec = &sts["spec"];
-    s.insert("replicas".into(), spec.get("replicas").cloned().unwrap_or(json!(1)));
-    for k in ["podManagementPolicy", "minReadySeconds", "revisionHistoryLimit", "ordinals"] {
+    s.insert(
+        "replicas".into(),
+        spec.get("replicas").cloned().unwrap_or(json!(1)),
+    );
+    for k in [
+        "podManagementPolicy",
+        "minReadySeconds",
+        "revisionHistoryLimit",
+        "ordinals",
+    ] {
         copy(s, k, &spec[k]);
     }
-    copy(s, "pvcRetentionPolicy", &spec["persistentVolumeClaimRetentionPolicy"]);
+    copy(
+        s,
+        "pvcRetentionPolicy",
+        &spec["persistentVolumeClaimRetentionPolicy"],
+    );
     let u = &spec["updateStrategy"];
     if u.is_object() {
         let mut m = Map::new();
         copy(&mut m, "type", &u["type"]);
         copy(&mut m, "partition", &u["rollingUpdate"]["partition"]);
-        copy(&mut m, "maxUnavailable", &u["rollingUpdate"]["maxUnavailable"]);
+        copy(
+            &mut m,
+            "maxUnavailable",
+            &u["rollingUpdate"]["maxUnavailable"],
+        );
         if m.contains_key("type") {
             s.insert("updateStrategy".into(), Value::Object(m));
         }
@@ -94,7 +118,10 @@ pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
 /// Selector, recommended and common labels from the StatefulSet's labels.
 fn labels(s: &mut Map<String, Value>, sts: &Value) {
-    let meta = sts["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+    let meta = sts["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let selector = sts["spec"]["selector"]["matchLabels"].clone();
     let mut derived: Vec<&str> = selector
         .as_object()
@@ -103,14 +130,22 @@ fn labels(s: &mut Map<String, Value>, sts: &Value) {
     if meta.contains_key("app.kubernetes.io/name") {
         let mut rec = Map::new();
         for (field, label) in RECOMMENDED {
-            copy(&mut rec, field, &meta.get(*label).cloned().unwrap_or(Value::Null));
+            copy(
+                &mut rec,
+                field,
+                &meta.get(*label).cloned().unwrap_or(Value::Null),
+            );
             derived.push(label);
         }
         derived.push(MANAGED_BY);
-        let implied = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"]
-            .iter()
-            .filter_map(|l| meta.get(*l).map(|v| (l.to_string(), v.clone())))
-            .collect::<Map<String, Value>>();
+        let implied = [
+            "app.kubernetes.io/name",
+            "app.kubernetes.io/instance",
+            "app.kubernetes.io/component",
+        ]
+        .iter()
+        .filter_map(|l| meta.get(*l).map(|v| (l.to_string(), v.clone())))
+        .collect::<Map<String, Value>>();
         if Value::Object(implied) != selector {
             s.insert("labels".into(), selector.clone());
         }
@@ -127,13 +162,23 @@ fn labels(s: &mut Map<String, Value>, sts: &Value) {
 
 /// The labels stsc puts on every object of the app: the StatefulSet's own.
 fn object_labels(sts: &Value) -> Map<String, Value> {
-    sts["metadata"]["labels"].as_object().cloned().unwrap_or_default()
+    sts["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Labels of `o` beyond the app's object labels.
 fn own_labels(o: &Value, app: &Map<String, Value>) -> Value {
-    let mine = o["metadata"]["labels"].as_object().cloned().unwrap_or_default();
-    Value::Object(mine.into_iter().filter(|(k, v)| app.get(k) != Some(v)).collect())
+    let mine = o["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    Value::Object(
+        mine.into_iter()
+            .filter(|(k, v)| app.get(k) != Some(v))
+            .collect(),
+    )
 }
 
 /// The app's own container: image, name, and every field the spec has at the top level.
@@ -145,7 +190,14 @@ fn main_container(s: &mut Map<String, Value>, c: &Value) {
 
 /// The fields the spec's containers share.
 fn container_fields(s: &mut Map<String, Value>, c: &Value) {
-    for k in ["imagePullPolicy", "command", "args", "workingDir", "lifecycle", "securityContext"] {
+    for k in [
+        "imagePullPolicy",
+        "command",
+        "args",
+        "workingDir",
+        "lifecycle",
+        "securityContext",
+    ] {
         copy(s, k, &c[k]);
     }
     let env: Vec<Value> = list(&c["env"]).iter().map(env_var).collect();
@@ -156,7 +208,9 @@ fn container_fields(s: &mut Map<String, Value>, c: &Value) {
         s.insert("ports".into(), ports);
     }
     let r = &c["resources"];
-    if r.as_object().is_some_and(|m| m.keys().all(|k| k == "requests" || k == "limits")) {
+    if r.as_object()
+        .is_some_and(|m| m.keys().all(|k| k == "requests" || k == "limits"))
+    {
         copy(s, "resources", r);
     }
     for k in ["readinessProbe", "livenessProbe", "startupProbe"] {
@@ -176,7 +230,8 @@ fn ports(v: &Value) -> Option<Value> {
     let simple = |p: &Value| {
         p["name"].is_string()
             && p.as_object().is_some_and(|m| {
-                m.keys().all(|k| matches!(k.as_str(), "name" | "containerPort" | "protocol"))
+                m.keys()
+                    .all(|k| matches!(k.as_str(), "name" | "containerPort" | "protocol"))
             })
     };
     if ports.is_empty() || !ports.iter().all(simple) {
@@ -200,14 +255,17 @@ fn env_var(e: &Value) -> Value {
     }
     let from = &e["valueFrom"];
     let only = |k: &str, allowed: &[&str]| {
-        from.as_object().is_some_and(|f| f.len() == 1 && f.contains_key(k))
+        from.as_object()
+            .is_some_and(|f| f.len() == 1 && f.contains_key(k))
             && from[k]
                 .as_object()
                 .is_some_and(|r| r.keys().all(|x| allowed.contains(&x.as_str())))
     };
     if !from.is_object() {
     } else if only("fieldRef", &["fieldPath", "apiVersion"])
-        && from["fieldRef"]["apiVersion"].as_str().is_none_or(|v| v == "v1")
+        && from["fieldRef"]["apiVersion"]
+            .as_str()
+            .is_none_or(|v| v == "v1")
     {
         m["fieldRef"] = from["fieldRef"]["fieldPath"].clone();
     } else if only("resourceFieldRef", &["resource"]) {
@@ -231,7 +289,11 @@ fn env_from(e: &Value) -> Value {
         let plain = r.keys().all(|k| k == "name" || k == "optional") && r["name"].is_string();
         if plain {
             m.insert(short.into(), r["name"].clone());
-            copy(&mut m, "optional", &r.get("optional").cloned().unwrap_or(Value::Null));
+            copy(
+                &mut m,
+                "optional",
+                &r.get("optional").cloned().unwrap_or(Value::Null),
+            );
         } else {
             m.insert(kube.into(), Value::Object(r.clone()));
         }
@@ -275,12 +337,22 @@ fn probe(p: &Value) -> Value {
     }
     if let Some(cmd) = p["exec"]["command"].as_array() {
         let shell = matches!(cmd.as_slice(), [a, b, Value::String(_)] if a == "sh" && b == "-c");
-        m.insert("exec".into(), if shell { cmd[2].clone() } else { json!(cmd) });
+        m.insert(
+            "exec".into(),
+            if shell { cmd[2].clone() } else { json!(cmd) },
+        );
     }
     let grpc = &p["grpc"];
     if grpc.is_object() {
         let short = keys(grpc, &["port"]);
-        m.insert("grpc".into(), if short { grpc["port"].clone() } else { grpc.clone() });
+        m.insert(
+            "grpc".into(),
+            if short {
+                grpc["port"].clone()
+            } else {
+                grpc.clone()
+            },
+        );
     }
     for k in TIMING {
         copy(&mut m, k, &p[*k]);
@@ -310,7 +382,13 @@ fn pod_fields(s: &mut Map<String, Value>, pod: &Value, selector: &Value) {
     copy(s, "podSecurityContext", &pod["securityContext"]);
     let pulls: Vec<Value> = list(&pod["imagePullSecrets"])
         .iter()
-        .map(|p| if p.as_object().is_some_and(|m| m.len() == 1) { p["name"].clone() } else { p.clone() })
+        .map(|p| {
+            if p.as_object().is_some_and(|m| m.len() == 1) {
+                p["name"].clone()
+            } else {
+                p.clone()
+            }
+        })
         .collect();
     copy(s, "imagePullSecrets", &Value::Array(pulls));
     let (affinity, spread) = super::spread::split(&pod["affinity"], selector);
@@ -323,7 +401,10 @@ fn pod_fields(s: &mut Map<String, Value>, pod: &Value, selector: &Value) {
 /// The main container's mounts of volume `name`: the first as `(mountPath, subPath,
 /// readOnly)` fields of the entry, the others as `mounts`.
 fn mount_fields(main: &Value, name: &str, claim: bool) -> Option<Map<String, Value>> {
-    let mine: Vec<&Value> = list(&main["volumeMounts"]).iter().filter(|m| m["name"] == name).collect();
+    let mine: Vec<&Value> = list(&main["volumeMounts"])
+        .iter()
+        .filter(|m| m["name"] == name)
+        .collect();
     let (first, rest) = mine.split_first()?;
     let mut m = Map::new();
     m.insert("mountPath".into(), first["mountPath"].clone());
@@ -349,19 +430,33 @@ fn mount_fields(main: &Value, name: &str, claim: bool) -> Option<Map<String, Val
 
 /// `storage`: one entry per claim template the app's container mounts.
 fn storage(s: &mut Map<String, Value>, sts: &Value, main: &Value) {
-    let selector = sts["spec"]["selector"]["matchLabels"].as_object().cloned().unwrap_or_default();
+    let selector = sts["spec"]["selector"]["matchLabels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let mut out = Vec::new();
     for c in list(&sts["spec"]["volumeClaimTemplates"]) {
-        let Some(name) = c["metadata"]["name"].as_str() else { continue };
-        let Some(mut e) = mount_fields(main, name, true) else { continue };
-        let Some(size) = c["spec"]["resources"]["requests"]["storage"].as_str() else { continue };
+        let Some(name) = c["metadata"]["name"].as_str() else {
+            continue;
+        };
+        let Some(mut e) = mount_fields(main, name, true) else {
+            continue;
+        };
+        let Some(size) = c["spec"]["resources"]["requests"]["storage"].as_str() else {
+            continue;
+        };
         e.insert("name".into(), json!(name));
         e.insert("size".into(), json!(size));
         copy(&mut e, "storageClass", &c["spec"]["storageClassName"]);
         copy(&mut e, "accessModes", &c["spec"]["accessModes"]);
         copy(&mut e, "volumeMode", &c["spec"]["volumeMode"]);
-        let labels = c["metadata"]["labels"].as_object().cloned().unwrap_or_default();
-        let own = labels.into_iter().filter(|(k, v)| selector.get(k) != Some(v));
+        let labels = c["metadata"]["labels"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let own = labels
+            .into_iter()
+            .filter(|(k, v)| selector.get(k) != Some(v));
         copy(&mut e, "labels", &Value::Object(own.collect()));
         copy(&mut e, "annotations", &c["metadata"]["annotations"]);
         out.push(Value::Object(e));
@@ -374,13 +469,27 @@ fn storage(s: &mut Map<String, Value>, sts: &Value, main: &Value) {
 fn volumes(s: &mut Map<String, Value>, pod: &Value, main: &Value, claims: &Value) {
     let mut out = Vec::new();
     for v in list(&pod["volumes"]) {
-        let Some(name) = v["name"].as_str() else { continue };
+        let Some(name) = v["name"].as_str() else {
+            continue;
+        };
         let shadowed = list(claims).iter().any(|c| c["metadata"]["name"] == name);
-        let mounts = if shadowed { None } else { mount_fields(main, name, false) };
+        let mounts = if shadowed {
+            None
+        } else {
+            mount_fields(main, name, false)
+        };
         let mut e = mounts.unwrap_or_default();
         e.insert("name".into(), json!(name));
-        for (k, src) in v.as_object().into_iter().flatten().filter(|(k, _)| *k != "name") {
-            let only = |f: &str| src.as_object().is_some_and(|m| m.len() == 1 && m[f].is_string());
+        for (k, src) in v
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| *k != "name")
+        {
+            let only = |f: &str| {
+                src.as_object()
+                    .is_some_and(|m| m.len() == 1 && m[f].is_string())
+            };
             let short = match k.as_str() {
                 "configMap" if only("name") => src["name"].clone(),
                 "secret" if only("secretName") => src["secretName"].clone(),
@@ -407,7 +516,11 @@ fn containers(s: &mut Map<String, Value>, pod: &Value) {
     }
     copy(s, "initContainers", &Value::Array(init));
     copy(s, "sidecars", &Value::Array(side));
-    let more: Vec<Value> = list(&pod["containers"]).iter().skip(1).map(other_container).collect();
+    let more: Vec<Value> = list(&pod["containers"])
+        .iter()
+        .skip(1)
+        .map(other_container)
+        .collect();
     copy(s, "containers", &Value::Array(more));
 }
 
@@ -425,7 +538,11 @@ fn services(s: &mut Map<String, Value>, sts: &Value, svcs: &[&Object], own: &Map
     let name = sts["spec"]["serviceName"].as_str().unwrap_or_default();
     let headless = |o: &&&Object| o.value["spec"]["clusterIP"] == "None";
     // A governing Service that is not headless is one of the app's other Services.
-    let governing = svcs.iter().find(|o| o.name() == name).filter(headless).map_or("", |o| o.name());
+    let governing = svcs
+        .iter()
+        .find(|o| o.name() == name)
+        .filter(headless)
+        .map_or("", |o| o.name());
     match svcs.iter().find(|o| o.name() == governing) {
         Some(h) => {
             let mut m = service(&h.value, own);
@@ -435,7 +552,10 @@ fn services(s: &mut Map<String, Value>, sts: &Value, svcs: &[&Object], own: &Map
             s.insert("headlessService".into(), Value::Object(m));
         }
         None => {
-            s.insert("headlessService".into(), json!({ "name": name, "create": false }));
+            s.insert(
+                "headlessService".into(),
+                json!({ "name": name, "create": false }),
+            );
         }
     }
     let mut more = Vec::new();
@@ -470,7 +590,14 @@ fn service(o: &Value, own: &Map<String, Value>) -> Map<String, Value> {
         .iter()
         .map(|p| {
             let mut e = Map::new();
-            for k in ["name", "port", "targetPort", "protocol", "nodePort", "appProtocol"] {
+            for k in [
+                "name",
+                "port",
+                "targetPort",
+                "protocol",
+                "nodePort",
+                "appProtocol",
+            ] {
                 copy(&mut e, k, &p[k]);
             }
             Value::Object(e)
@@ -495,12 +622,23 @@ fn service(o: &Value, own: &Map<String, Value>) -> Map<String, Value> {
 }
 
 /// The ServiceAccount the pods run as, created with them when it is among the objects.
-fn service_account(s: &mut Map<String, Value>, pod: &Value, accounts: &[&Object], roles: &[&Object]) {
-    let Some(name) = pod["serviceAccountName"].as_str() else { return };
+fn service_account(
+    s: &mut Map<String, Value>,
+    pod: &Value,
+    accounts: &[&Object],
+    roles: &[&Object],
+) {
+    let Some(name) = pod["serviceAccountName"].as_str() else {
+        return;
+    };
     let mut m = Map::new();
     m.insert("name".into(), json!(name));
     match accounts.first() {
-        Some(a) => copy(&mut m, "automountServiceAccountToken", &a.value["automountServiceAccountToken"]),
+        Some(a) => copy(
+            &mut m,
+            "automountServiceAccountToken",
+            &a.value["automountServiceAccountToken"],
+        ),
         None => {
             m.insert("create".into(), json!(false));
         }
@@ -509,6 +647,22 @@ fn service_account(s: &mut Map<String, Value>, pod: &Value, accounts: &[&Object]
         copy(&mut m, "rules", &r.value["rules"]);
     }
     s.insert("serviceAccount".into(), Value::Object(m));
+}
+
+/// `serviceAccount.podSecurityPolicy` and the names of its ClusterRole and binding.
+fn psp(s: &mut Map<String, Value>, roles: &[&Object], bindings: &[&Object]) {
+    let (Some(role), Some(binding)) = (roles.first(), bindings.first()) else {
+        return;
+    };
+    let Some(policy) = super::group::psp_rule(&role.value) else {
+        return;
+    };
+    let Some(Value::Object(sa)) = s.get_mut("serviceAccount") else {
+        return;
+    };
+    sa.insert("podSecurityPolicy".into(), json!(policy));
+    sa.insert("clusterRole".into(), json!(role.name()));
+    sa.insert("clusterRoleBinding".into(), json!(binding.name()));
 }
 
 fn budget(b: &Value) -> Value {
@@ -529,7 +683,10 @@ fn network_policy(n: &Value) -> Value {
     let types = list(&spec["policyTypes"]);
     if spec.get("egress").is_some() || types.iter().any(|t| t == "Egress") {
         let egress = spec.get("egress").cloned().unwrap_or(json!([]));
-        m.insert("egress".into(), if egress.is_null() { json!([]) } else { egress });
+        m.insert(
+            "egress".into(),
+            if egress.is_null() { json!([]) } else { egress },
+        );
     }
     Value::Object(m)
 }

@@ -38,8 +38,18 @@ pub fn groups(objects: &[Object]) -> (Vec<Group>, Vec<usize>) {
             if i == set || (exclusive && placed[i]) || !belongs(&objects[set], o) {
                 continue;
             }
-            placed[i] = true;
             members.push(i);
+        }
+        // stsc writes a Role and its RoleBinding together: one without the other stays out.
+        let has = |kind: &str| members.iter().any(|&i| objects[i].kind() == kind);
+        if has("Role") != has("RoleBinding") {
+            members.retain(|&i| !matches!(objects[i].kind(), "Role" | "RoleBinding"));
+        }
+        members.extend(psp_binding(objects, &objects[set]));
+        members.sort_unstable();
+        members.dedup();
+        for &i in &members {
+            placed[i] = true;
         }
         out.push(Group { set, members });
     }
@@ -72,6 +82,63 @@ fn belongs(set: &Object, o: &Object) -> bool {
     }
 }
 
+/// The ClusterRoleBinding and ClusterRole that let the set's ServiceAccount `use` one
+/// PodSecurityPolicy, as `serviceAccount.podSecurityPolicy` writes them.
+fn psp_binding(objects: &[Object], set: &Object) -> Vec<usize> {
+    let account = set.value["spec"]["template"]["spec"]["serviceAccountName"].as_str();
+    let ns = set.namespace().unwrap_or("default");
+    for (b, binding) in objects.iter().enumerate() {
+        let v = &binding.value;
+        let subjects = v["subjects"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let binds = binding.kind() == "ClusterRoleBinding"
+            && v["roleRef"]["kind"] == "ClusterRole"
+            && matches!(subjects, [s] if s["kind"] == "ServiceAccount"
+                && s["name"].as_str() == account && s["namespace"].as_str() == Some(ns));
+        if !binds {
+            continue;
+        }
+        let role = objects.iter().position(|r| {
+            r.kind() == "ClusterRole"
+                && r.value["metadata"]["name"] == v["roleRef"]["name"]
+                && psp_rule(&r.value).is_some()
+        });
+        if let Some(r) = role {
+            return vec![b, r];
+        }
+    }
+    Vec::new()
+}
+
+/// The PodSecurityPolicy a ClusterRole's only rule grants `use` of.
+pub fn psp_rule(role: &Value) -> Option<&str> {
+    let rules = role["rules"].as_array()?;
+    let [rule] = rules.as_slice() else {
+        return None;
+    };
+    let one = |k: &str, v: &str| rule[k] == serde_json::json!([v]);
+    let known = |k: &String| {
+        matches!(
+            k.as_str(),
+            "apiGroups" | "resources" | "verbs" | "resourceNames"
+        )
+    };
+    let fields = rule.as_object()?.keys().all(known);
+    if !(fields
+        && one("apiGroups", "policy")
+        && one("resources", "podsecuritypolicies")
+        && one("verbs", "use"))
+    {
+        return None;
+    }
+    match rule["resourceNames"].as_array().map(Vec::as_slice) {
+        Some([name]) => name.as_str(),
+        _ => None,
+    }
+}
+
 fn cluster_scoped(kind: &str) -> bool {
     matches!(kind, "ClusterRole" | "ClusterRoleBinding" | "StorageClass")
 }
@@ -79,26 +146,34 @@ fn cluster_scoped(kind: &str) -> bool {
 /// Whether a label selector with `matchLabels` selects pods with `labels` (its
 /// `matchExpressions` too, when it has them; a patch then writes them).
 fn selects_pods(selector: &Value, labels: &Value) -> bool {
-    let exprs_match = crate::selector::Selector::from_api(selector).is_ok_and(|s| s.matches(labels));
+    let exprs_match =
+        crate::selector::Selector::from_api(selector).is_ok_and(|s| s.matches(labels));
     exprs_match && selects(&selector["matchLabels"], labels)
 }
 
 /// Labels the StatefulSet controller adds to each pod: a selector naming one pod by them
 /// selects a pod of the set.
-const POD_LABELS: &[&str] = &["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
+const POD_LABELS: &[&str] = &[
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+];
 
 /// Whether a non-empty label map selects pods with `labels`.
 pub fn selects(selector: &Value, labels: &Value) -> bool {
     let Some(s) = selector.as_object().filter(|s| !s.is_empty()) else {
         return false;
     };
-    s.iter().all(|(k, v)| labels.get(k) == Some(v) || POD_LABELS.contains(&k.as_str()))
+    s.iter()
+        .all(|(k, v)| labels.get(k) == Some(v) || POD_LABELS.contains(&k.as_str()))
         && !s.keys().all(|k| POD_LABELS.contains(&k.as_str()))
 }
 
 /// Whether a binding binds only `account` to a role of `role_kind` named after it.
 fn binds(binding: &Value, account: Option<&str>, ns: Option<&str>, role_kind: &str) -> bool {
-    let subjects = binding["subjects"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let subjects = binding["subjects"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let subject_ok = |s: &Value| {
         s["kind"] == "ServiceAccount"
             && s["name"].as_str() == account
@@ -112,7 +187,10 @@ fn binds(binding: &Value, account: Option<&str>, ns: Option<&str>, role_kind: &s
 
 /// Names of the ConfigMaps a pod mounts as volumes.
 pub fn mounted_config_maps(pod: &Value) -> Vec<&str> {
-    let volumes = pod["volumes"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let volumes = pod["volumes"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     volumes
         .iter()
         .filter_map(|v| v["configMap"]["name"].as_str())
@@ -144,26 +222,40 @@ mod tests {
     #[test]
     fn services_go_to_the_first_set_they_select_and_accounts_to_every_set_that_runs_as_them() {
         let set = |name: &str, role: &str| {
-            obj(json!({"kind": "StatefulSet", "metadata": {"name": name}, "spec": {
+            obj(
+                json!({"kind": "StatefulSet", "metadata": {"name": name}, "spec": {
                 "serviceName": format!("{name}-hl"),
                 "template": {"metadata": {"labels": {"app": "db", "role": role}},
-                             "spec": {"serviceAccountName": "db"}}}}))
+                             "spec": {"serviceAccountName": "db"}}}}),
+            )
         };
         let objects = vec![
             set("primary", "primary"),
             set("replica", "replica"),
-            obj(json!({"kind": "Service", "metadata": {"name": "replica-hl"}, "spec": {"selector": {"app": "db", "role": "replica"}}})),
-            obj(json!({"kind": "Service", "metadata": {"name": "db"}, "spec": {"selector": {"app": "db"}}})),
+            obj(
+                json!({"kind": "Service", "metadata": {"name": "replica-hl"}, "spec": {"selector": {"app": "db", "role": "replica"}}}),
+            ),
+            obj(
+                json!({"kind": "Service", "metadata": {"name": "db"}, "spec": {"selector": {"app": "db"}}}),
+            ),
             obj(json!({"kind": "ServiceAccount", "metadata": {"name": "db"}})),
             obj(json!({"kind": "Deployment", "metadata": {"name": "web"}})),
-            obj(json!({"kind": "Service", "metadata": {"name": "other"}, "spec": {"selector": {"app": "web"}}})),
+            obj(
+                json!({"kind": "Service", "metadata": {"name": "other"}, "spec": {"selector": {"app": "web"}}}),
+            ),
         ];
         let (groups, rest) = groups(&objects);
         assert_eq!(
             groups,
             vec![
-                Group { set: 0, members: vec![3, 4] },
-                Group { set: 1, members: vec![2, 4] },
+                Group {
+                    set: 0,
+                    members: vec![3, 4]
+                },
+                Group {
+                    set: 1,
+                    members: vec![2, 4]
+                },
             ]
         );
         assert_eq!(rest, vec![5, 6]);

@@ -4,8 +4,25 @@
 
 use serde_json::{Map, Value};
 
-/// Values kept whole: their parts are the user's data, not defaults.
+/// Values kept whole: their parts are the user's data or Kubernetes values as written, whose
+/// parts the build copies rather than defaults (trying them would only cost builds).
 const WHOLE: &[&str] = &[
+    "securityContext",
+    "podSecurityContext",
+    "affinity",
+    "tolerations",
+    "topologySpreadConstraints",
+    "lifecycle",
+    "resources",
+    "dnsConfig",
+    "hostAliases",
+    "volumeMounts",
+    "httpGet",
+    "tcpSocket",
+    "valueFrom",
+    "items",
+    "projected",
+    "sources",
     "command",
     "args",
     "env",
@@ -43,7 +60,9 @@ pub fn minimize(
         if !remove(&mut trial, &c) {
             continue;
         }
-        let Value::Object(trial) = trial else { continue };
+        let Value::Object(trial) = trial else {
+            continue;
+        };
         match eval(&trial) {
             Some(d) if d.iter().all(|x| base.contains(x)) => {
                 spec = trial;
@@ -82,9 +101,13 @@ fn fields(v: &Value, at: &str, depth: usize, out: &mut Vec<String>) {
 
 /// Remove the entry at `pointer`; an emptied parent mapping goes with it.
 fn remove(v: &mut Value, pointer: &str) -> bool {
-    let Some((parent, last)) = pointer.rsplit_once('/') else { return false };
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return false;
+    };
     let key = last.replace("~1", "/").replace("~0", "~");
-    let Some(Value::Object(m)) = v.pointer_mut(parent) else { return false };
+    let Some(Value::Object(m)) = v.pointer_mut(parent) else {
+        return false;
+    };
     if m.remove(&key).is_none() {
         return false;
     }
@@ -114,8 +137,13 @@ mod tests {
             Some(d)
         };
         let spec = json!({"name": "a", "replicas": 1, "probe": {"port": 80, "period": 10}});
-        let Value::Object(spec) = spec else { unreachable!() };
+        let Value::Object(spec) = spec else {
+            unreachable!()
+        };
         let got = minimize(spec, eval, vec![]);
-        assert_eq!(Value::Object(got), json!({"name": "a", "probe": {"port": 80}}));
+        assert_eq!(
+            Value::Object(got),
+            json!({"name": "a", "probe": {"port": 80}})
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! `stsc import`: Kubernetes manifests → the shortest stsc specs that build to the same objects.
 //!
 //! The pipeline: [`read`] the objects (dropping what the server set) → [`group`] each
-//! StatefulSet with the objects a spec generates with it → [`extract`] a spec in compact forms
-//! → [`minimize`] it (drop every field whose absence builds the same objects: defaults) →
+//! StatefulSet with the objects a spec generates with it → `extract` a spec in compact forms
+//! → `minimize` it (drop every field whose absence builds the same objects: defaults) →
 //! compare the build with the objects ([`compare`]) and write what still differs as strategic
 //! merge `patches` ([`crate::patch::diff`]) → build once more to prove the round trip.
 
@@ -106,14 +106,21 @@ pub fn import(objects: &[Object], version: KubeVersion) -> Result<Imported, Impo
 }
 
 /// The spec of one app, minimized, patched and proven.
-fn app(compiler: &Compiler, spec: Map<String, Value>, targets: &[&Object]) -> Result<ImportedApp, ImportError> {
+fn app(
+    compiler: &Compiler,
+    spec: Map<String, Value>,
+    targets: &[&Object],
+) -> Result<ImportedApp, ImportError> {
     let name = spec["name"].as_str().unwrap_or_default().to_string();
     let want: Vec<Value> = targets.iter().map(|o| o.value.clone()).collect();
     let first = build(compiler, &spec).map_err(|e| defect(&name, &e))?;
     let cmp = Comparison::new(compiler.version(), &want);
-    let spec = minimize::minimize(spec, |s| {
-        build(compiler, s).ok().map(|b| cmp.differences(&b))
-    }, cmp.differences(&first));
+    let spec = minimize::minimize(
+        spec,
+        |s| build(compiler, s).ok().map(|b| cmp.differences(&b)),
+        cmp.differences(&first),
+    );
+    let spec = compact(spec);
     let built = build(compiler, &spec).map_err(|e| defect(&name, &e))?;
     let (fields, without_patches) = cmp.reproduced(&built);
     let patches = cmp.patches(&built);
@@ -127,7 +134,10 @@ fn app(compiler: &Compiler, spec: Map<String, Value>, targets: &[&Object]) -> Re
     let changed = cmp.deliberate(&rebuilt);
     let objects = rebuilt.iter().map(key).collect();
     let header = write::Header {
-        targets: targets.iter().map(|o| format!("{} ({}:{})", o.key(), o.file, o.line)).collect(),
+        targets: targets
+            .iter()
+            .map(|o| format!("{} ({}:{})", o.key(), o.file, o.line))
+            .collect(),
         changed: changed.clone(),
     };
     Ok(ImportedApp {
@@ -142,6 +152,17 @@ fn app(compiler: &Compiler, spec: Map<String, Value>, targets: &[&Object]) -> Re
     })
 }
 
+/// The shortest spelling of what is left: `headlessService: NAME` for a name alone.
+fn compact(mut spec: Map<String, Value>) -> Map<String, Value> {
+    if let Some(Value::Object(h)) = spec.get("headlessService") {
+        if h.len() == 1 && h.contains_key("name") {
+            let name = h["name"].clone();
+            spec.insert("headlessService".into(), name);
+        }
+    }
+    spec
+}
+
 fn defect(app: &str, e: &str) -> ImportError {
     ImportError::Input(format!(
         "the spec imported for StatefulSet {app} does not build (a defect in stsc import; please report it):\n{e}"
@@ -150,7 +171,8 @@ fn defect(app: &str, e: &str) -> ImportError {
 
 /// The objects a spec builds, or its errors.
 fn build(compiler: &Compiler, spec: &Map<String, Value>) -> Result<Vec<Value>, String> {
-    let text = crate::yamlout::to_string(&Value::Object(spec.clone()), crate::yamlout::Dialect::Serde);
+    let text =
+        crate::yamlout::to_string(&Value::Object(spec.clone()), crate::yamlout::Dialect::Serde);
     let src = Arc::new(SourceFile::new("<import>", text));
     let out = compiler.compile(&[src]);
     if out.has_errors() {
@@ -162,12 +184,19 @@ fn build(compiler: &Compiler, spec: &Map<String, Value>) -> Result<Vec<Value>, S
 
 /// `Kind name` or `Kind namespace/name`.
 fn key(o: &Value) -> String {
-    let (kind, name) = (o["kind"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or(""));
+    let (kind, name) = (
+        o["kind"].as_str().unwrap_or(""),
+        o["metadata"]["name"].as_str().unwrap_or(""),
+    );
     match o["metadata"]["namespace"].as_str() {
         Some(ns) => format!("{kind} {ns}/{name}"),
         None => format!("{kind} {name}"),
     }
 }
+
+/// A wanted object (by key, normalized, adjusted for deliberate changes) and the build's
+/// counterpart (normalized).
+type Pair<'a> = (&'a str, Value, Option<Value>);
 
 /// The objects to reproduce, normalized once, and the comparisons against a build.
 struct Comparison {
@@ -177,16 +206,25 @@ struct Comparison {
 
 impl Comparison {
     fn new(version: KubeVersion, want: &[Value]) -> Self {
-        let want = want.iter().map(|o| (key(o), compare::normalized(o, version))).collect();
+        let want = want
+            .iter()
+            .map(|o| (key(o), compare::normalized(o, version)))
+            .collect();
         Comparison { version, want }
     }
 
     /// Each wanted object with the build's counterpart (normalized), and what the build adds.
-    fn pairs(&self, built: &[Value]) -> (Vec<(&str, Value, Option<Value>)>, Vec<String>) {
-        let mut have: Vec<(String, Value)> = built.iter().map(|o| (key(o), compare::normalized(o, self.version))).collect();
+    fn pairs(&self, built: &[Value]) -> (Vec<Pair<'_>>, Vec<String>) {
+        let mut have: Vec<(String, Value)> = built
+            .iter()
+            .map(|o| (key(o), compare::normalized(o, self.version)))
+            .collect();
         let mut pairs = Vec::new();
         for (k, w) in &self.want {
-            let found = have.iter().position(|(hk, _)| hk == k).map(|i| have.remove(i).1);
+            let found = have
+                .iter()
+                .position(|(hk, _)| hk == k)
+                .map(|i| have.remove(i).1);
             let w = match &found {
                 Some(h) => deliberate::adjusted(w, h).0,
                 None => w.clone(),
@@ -202,11 +240,19 @@ impl Comparison {
         let mut out = Vec::new();
         for (k, w, h) in pairs {
             match h {
-                Some(h) => out.extend(compare::differences(&w, &h).into_iter().map(|d| format!("{k}: {d}"))),
+                Some(h) => out.extend(
+                    compare::differences(&w, &h)
+                        .into_iter()
+                        .map(|d| format!("{k}: {d}")),
+                ),
                 None => out.push(format!("{k}: not built")),
             }
         }
-        out.extend(extra.into_iter().map(|k| format!("{k}: built, but not among the objects")));
+        out.extend(
+            extra
+                .into_iter()
+                .map(|k| format!("{k}: built, but not among the objects")),
+        );
         out
     }
 
@@ -223,7 +269,9 @@ impl Comparison {
     fn deliberate(&self, built: &[Value]) -> Vec<String> {
         let mut notes: Vec<(String, Vec<&str>)> = Vec::new();
         for (k, w) in &self.want {
-            let Some(h) = built.iter().find(|b| &key(b) == k) else { continue };
+            let Some(h) = built.iter().find(|b| &key(b) == k) else {
+                continue;
+            };
             for note in deliberate::adjusted(w, &compare::normalized(h, self.version)).1 {
                 match notes.iter_mut().find(|(n, _)| *n == note) {
                     Some((_, on)) => on.push(k),
@@ -237,7 +285,10 @@ impl Comparison {
             _ if objects.len() == all => format!("on all {all} objects"),
             _ => format!("on {} objects", objects.len()),
         };
-        notes.into_iter().map(|(n, objects)| format!("{n}, {}", on(&objects))).collect()
+        notes
+            .into_iter()
+            .map(|(n, objects)| format!("{n}, {}", on(&objects)))
+            .collect()
     }
 
     /// A patch for each object the build does not reproduce, with the reason for it.
@@ -249,7 +300,9 @@ impl Comparison {
             if w == h {
                 continue;
             }
-            let Some(raw) = built.iter().find(|b| key(b) == k) else { continue };
+            let Some(raw) = built.iter().find(|b| key(b) == k) else {
+                continue;
+            };
             out.push(self.patch(raw, &h, &w));
         }
         out
@@ -303,12 +356,16 @@ mod deliberate {
         }
         let at = "/spec/template/metadata/annotations";
         if let Some(ours) = have.pointer(&format!("{at}/checksum~1config")) {
-            let theirs = w.pointer(at).and_then(|a| a.get("checksum/config")).cloned();
+            let theirs = w
+                .pointer(at)
+                .and_then(|a| a.get("checksum/config"))
+                .cloned();
             if theirs.as_ref() != Some(ours) {
                 notes.push("pod annotation checksum/config is stsc's hash of the ConfigMaps it generates (a change rolls the pods)".into());
-                let annotations = w["spec"]["template"]["metadata"]
-                    .as_object_mut()
-                    .map(|m| m.entry("annotations").or_insert_with(|| serde_json::json!({})));
+                let annotations = w["spec"]["template"]["metadata"].as_object_mut().map(|m| {
+                    m.entry("annotations")
+                        .or_insert_with(|| serde_json::json!({}))
+                });
                 if let Some(Value::Object(a)) = annotations {
                     a.insert("checksum/config".into(), ours.clone());
                 }

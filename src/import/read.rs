@@ -62,6 +62,12 @@ pub fn objects(src: &SourceFile) -> Result<Vec<Object>, ImportError> {
             message,
         };
         let listed = doc.value.as_object().is_some_and(is_list);
+        let item_lines: Vec<usize> = match &doc.value["items"] {
+            Value::Array(a) if listed => (0..a.len())
+                .map(|i| doc.locate(&format!("/items/{i}")).value.line)
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut items = match doc.value {
             Value::Null => continue,
             Value::Object(m) if listed => match m.get("items") {
@@ -72,15 +78,24 @@ pub fn objects(src: &SourceFile) -> Result<Vec<Object>, ImportError> {
             v => vec![v],
         };
         for (i, v) in items.iter_mut().enumerate() {
-            let item = if listed { format!("item {i} of the List: ") } else { String::new() };
-            check_object(v).map_err(|m| at(format!("{item}{m}")))?;
+            let line = item_lines.get(i).copied().unwrap_or(line);
+            let item = if listed {
+                format!("item {i} of the List: ")
+            } else {
+                String::new()
+            };
+            check_object(v).map_err(|m| ImportError::At {
+                file: src.name().to_string(),
+                line,
+                message: format!("{item}{m}"),
+            })?;
             strip_server_fields(v);
+            out.push(Object {
+                value: std::mem::take(v),
+                file: src.name().to_string(),
+                line,
+            });
         }
-        out.extend(items.into_iter().map(|value| Object {
-            value,
-            file: src.name().to_string(),
-            line,
-        }));
     }
     Ok(out)
 }
@@ -95,7 +110,9 @@ fn is_list(m: &serde_json::Map<String, Value>) -> bool {
 /// A document that is not an object kubectl could apply.
 fn check_object(v: &Value) -> Result<(), String> {
     if !v.is_object() {
-        return Err("not a Kubernetes object (a mapping with apiVersion, kind and metadata.name)".into());
+        return Err(
+            "not a Kubernetes object (a mapping with apiVersion, kind and metadata.name)".into(),
+        );
     }
     for (field, value) in [
         ("apiVersion", &v["apiVersion"]),
@@ -103,7 +120,9 @@ fn check_object(v: &Value) -> Result<(), String> {
         ("metadata.name", &v["metadata"]["name"]),
     ] {
         if !value.is_string() {
-            return Err(format!("not a Kubernetes object: `{field}` is missing or not a string"));
+            return Err(format!(
+                "not a Kubernetes object: `{field}` is missing or not a string"
+            ));
         }
     }
     Ok(())
@@ -132,7 +151,11 @@ pub fn strip_server_fields(v: &mut Value) {
     let Some(m) = v.as_object_mut() else { return };
     m.remove("status");
     strip_metadata(m.get_mut("metadata"));
-    let kind = m.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
+    let kind = m
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let Some(spec) = m.get_mut("spec").and_then(Value::as_object_mut) else {
         return;
     };
@@ -143,6 +166,11 @@ pub fn strip_server_fields(v: &mut Value) {
                 spec.remove("clusterIPs");
             } else if spec.get("clusterIPs") == Some(&serde_json::json!(["None"])) {
                 spec.remove("clusterIPs");
+            }
+            // Set by the server on a single-stack cluster; a dual-stack choice is kept.
+            if spec.get("ipFamilyPolicy").and_then(Value::as_str) == Some("SingleStack") {
+                spec.remove("ipFamilyPolicy");
+                spec.remove("ipFamilies");
             }
         }
         "StatefulSet" => {
@@ -197,7 +225,9 @@ mod tests {
         .unwrap();
         assert_eq!(
             got,
-            vec![json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}})]
+            vec![
+                json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}})
+            ]
         );
     }
 
@@ -209,7 +239,8 @@ mod tests {
 
     #[test]
     fn a_document_that_is_not_an_object_is_an_error_at_its_line() {
-        let e = read("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nfoo: bar\n").unwrap_err();
+        let e = read("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nfoo: bar\n")
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "in.yaml:4: not a Kubernetes object: `apiVersion` is missing or not a string"

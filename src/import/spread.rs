@@ -6,8 +6,12 @@ use serde_json::{json, Value};
 /// The affinity without the term `spread` generates, and the `spread` that generates it.
 pub fn split(affinity: &Value, selector: &Value) -> (Value, Option<Value>) {
     let anti = &affinity["podAntiAffinity"];
-    let term = |key: &str| json!({ "labelSelector": { "matchLabels": selector }, "topologyKey": key });
-    for (across, key) in [("node", "kubernetes.io/hostname"), ("zone", "topology.kubernetes.io/zone")] {
+    let term =
+        |key: &str| json!({ "labelSelector": { "matchLabels": selector }, "topologyKey": key });
+    for (across, key) in [
+        ("node", "kubernetes.io/hostname"),
+        ("zone", "topology.kubernetes.io/zone"),
+    ] {
         let preferred = anti["preferredDuringSchedulingIgnoredDuringExecution"].as_array();
         if let Some(last) = preferred.and_then(|l| l.last()) {
             let weight = last["weight"].as_i64().unwrap_or(0);
@@ -16,7 +20,8 @@ pub fn split(affinity: &Value, selector: &Value) -> (Value, Option<Value>) {
                 if weight != 1 {
                     spread["weight"] = json!(weight);
                 }
-                let rest = without_last(affinity, "preferredDuringSchedulingIgnoredDuringExecution");
+                let rest =
+                    without_last(affinity, "preferredDuringSchedulingIgnoredDuringExecution");
                 return (rest, Some(spread));
             }
         }

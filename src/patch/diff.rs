@@ -44,7 +44,10 @@ fn diff_map(
         }
         match (fv, tv) {
             (fv, Value::Array(ta)) if fv.is_none_or(Value::is_array) => {
-                let fa = fv.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+                let fa = fv
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
                 for (key, v) in diff_list(k, fa, ta, s, child) {
                     p.insert(key, v);
                 }
@@ -92,7 +95,10 @@ fn diff_list(
 
 /// The merge key of every element, when each has one and no two share it.
 fn keyed(list: &[Value], key: &str) -> Option<Vec<Value>> {
-    let ids: Vec<Value> = list.iter().map(|e| e.get(key).cloned()).collect::<Option<_>>()?;
+    let ids: Vec<Value> = list
+        .iter()
+        .map(|e| e.get(key).cloned())
+        .collect::<Option<_>>()?;
     let unique = ids.iter().enumerate().all(|(i, x)| !ids[..i].contains(x));
     unique.then_some(ids)
 }
@@ -144,7 +150,10 @@ fn union(k: &str, f: &[Value], t: &[Value]) -> Vec<(String, Value)> {
         out.push((k.to_string(), Value::Array(added.clone())));
     }
     if !removed.is_empty() {
-        out.push((format!("$deleteFromPrimitiveList/{k}"), Value::Array(removed)));
+        out.push((
+            format!("$deleteFromPrimitiveList/{k}"),
+            Value::Array(removed),
+        ));
     }
     let mut merged: Vec<&Value> = f.iter().filter(|x| t.contains(x)).collect();
     merged.extend(added.iter());
@@ -191,12 +200,17 @@ mod tests {
     #[test]
     fn a_new_order_is_set_and_a_gone_element_is_deleted() {
         let mounts = |l: &[&str]| -> Value {
-            l.iter().map(|p| json!({"name": "v", "mountPath": p})).collect()
+            l.iter()
+                .map(|p| json!({"name": "v", "mountPath": p}))
+                .collect()
         };
         let c = |m: Value| json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "volumeMounts": m}]}}}});
         let patch = roundtrip(c(mounts(&["/a", "/b", "/c"])), c(mounts(&["/c", "/a"])));
         let list = &patch["spec"]["template"]["spec"]["containers"][0];
-        assert_eq!(list["volumeMounts"], json!([{"mountPath": "/b", "$patch": "delete"}]));
+        assert_eq!(
+            list["volumeMounts"],
+            json!([{"mountPath": "/b", "$patch": "delete"}])
+        );
         assert_eq!(
             list["$setElementOrder/volumeMounts"],
             json!([{"mountPath": "/c"}, {"mountPath": "/a"}])
@@ -206,7 +220,10 @@ mod tests {
     #[test]
     fn a_merge_list_whose_elements_lack_their_key_is_replaced_whole() {
         let c = |ports: Value| json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "ports": ports}]}}}});
-        roundtrip(c(json!([{"containerPort": 80}, {"containerPort": 80, "protocol": "UDP"}])), c(json!([{"containerPort": 81}])));
+        roundtrip(
+            c(json!([{"containerPort": 80}, {"containerPort": 80, "protocol": "UDP"}])),
+            c(json!([{"containerPort": 81}])),
+        );
     }
 
     #[test]
