@@ -94,6 +94,12 @@ fn statefulset(
                 claims.join(", ") + &more,
                 claims.first().map_or("CLAIM", String::as_str)
             )
+        } else if type_meta_change(&c.pointer) {
+            let had = if c.old.is_some() { "true" } else { "false" };
+            format!(
+                "the live claim template {} apiVersion and kind: `typeMeta: {had}` on the storage entry keeps it so (or `{orphan}` and apply again)",
+                if c.old.is_some() { "has" } else { "lacks" }
+            )
         } else {
             format!(
                 "`{orphan}` and apply again: the pods and claims stay and the new StatefulSet adopts them (Argo CD: sync option Replace=true)"
@@ -105,6 +111,13 @@ fn statefulset(
 }
 
 /// The claim template name owning a pointer under `/spec/volumeClaimTemplates/N`.
+/// Whether a change is a claim template's `apiVersion` or `kind` (the spec's `typeMeta`).
+fn type_meta_change(pointer: &str) -> bool {
+    pointer.starts_with("/spec/volumeClaimTemplates/")
+        && (pointer.ends_with("/apiVersion") || pointer.ends_with("/kind"))
+        && pointer.matches('/').count() == 4
+}
+
 fn claim_name_at(set: &Value, pointer: &str) -> Option<String> {
     let rest = pointer.strip_prefix("/spec/volumeClaimTemplates/")?;
     let i: usize = rest.split('/').next()?.parse().ok()?;

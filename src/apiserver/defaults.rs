@@ -109,6 +109,33 @@ pub fn pod_spec(ps: &mut Value) {
             cs.iter_mut().for_each(container);
         }
     }
+    if let Some(Value::Array(vs)) = m.get_mut("volumes") {
+        vs.iter_mut().for_each(volume);
+    }
+}
+
+/// `SetDefaults_{ConfigMap,Secret,DownwardAPI,Projected}VolumeSource`: files are 0644.
+fn volume(v: &mut Value) {
+    for source in ["configMap", "secret", "downwardAPI", "projected"] {
+        if let Some(src) = v.get_mut(source).and_then(Value::as_object_mut) {
+            set_default(src, "defaultMode", json!(0o644));
+        }
+    }
+}
+
+/// `SetDefaults_ObjectFieldSelector`: a field reference is to the v1 object.
+fn field_refs(env: &mut Value) {
+    let Some(list) = env.as_array_mut() else {
+        return;
+    };
+    for e in list {
+        if let Some(f) = e
+            .pointer_mut("/valueFrom/fieldRef")
+            .and_then(Value::as_object_mut)
+        {
+            set_default(f, "apiVersion", json!("v1"));
+        }
+    }
 }
 
 fn container(c: &mut Value) {
@@ -126,6 +153,9 @@ fn container(c: &mut Value) {
         for p in ports.iter_mut().filter_map(Value::as_object_mut) {
             set_default(p, "protocol", json!("TCP"));
         }
+    }
+    if let Some(env) = m.get_mut("env") {
+        field_refs(env);
     }
     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
         if let Some(p) = m.get_mut(probe).and_then(Value::as_object_mut) {

@@ -22,7 +22,8 @@ pub fn spec(objects: &[Object], set: &Object, members: &[usize]) -> Map<String, 
         s.insert("namespace".into(), json!(ns));
     }
     set_fields(&mut s, sts);
-    labels(&mut s, sts);
+    let placed: Vec<&Object> = members.iter().map(|&i| &objects[i]).collect();
+    let own = labels(&mut s, sts, &placed);
     let pod = &sts["spec"]["template"]["spec"];
     let main = &pod["containers"][0];
     main_container(&mut s, main);
@@ -35,7 +36,6 @@ pub fn spec(objects: &[Object], set: &Object, members: &[usize]) -> Map<String, 
     storage(&mut s, sts, main);
     volumes(&mut s, pod, main, &sts["spec"]["volumeClaimTemplates"]);
     containers(&mut s, pod);
-    let own = object_labels(sts);
     services(&mut s, sts, &of("Service"), &own);
     service_account(&mut s, pod, &of("ServiceAccount"), &of("Role"));
     psp(&mut s, &of("ClusterRole"), &of("ClusterRoleBinding"));
@@ -116,36 +116,46 @@ const RECOMMENDED: &[(&str, &str)] = &[
 /// The label that says which tool manages an object; stsc writes its own.
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
-/// Selector, recommended and common labels from the StatefulSet's labels.
-fn labels(s: &mut Map<String, Value>, sts: &Value) {
+/// Selector, recommended and common labels. stsc puts one set of labels on every object, so
+/// a label is common only where every object and the pod template carry it (a label on some
+/// objects only is a patch); returns that set, which objects' own `labels` add to.
+fn labels(s: &mut Map<String, Value>, sts: &Value, members: &[&Object]) -> Map<String, Value> {
     let meta = sts["metadata"]["labels"]
         .as_object()
         .cloned()
         .unwrap_or_default();
+    let maps: Vec<&Value> = std::iter::once(&sts["spec"]["template"]["metadata"]["labels"])
+        .chain(members.iter().map(|o| &o.value["metadata"]["labels"]))
+        .collect();
+    let everywhere = |k: &str, v: &Value| maps.iter().all(|m| m.get(k) == Some(v));
     let selector = sts["spec"]["selector"]["matchLabels"].clone();
-    let mut derived: Vec<&str> = selector
-        .as_object()
-        .map(|m| m.keys().map(String::as_str).collect())
-        .unwrap_or_default();
+    let in_selector = |k: &str| selector.get(k).is_some();
+    let mut all: Map<String, Value> = selector.as_object().cloned().unwrap_or_default();
+    let mut derived: Vec<String> = all.keys().cloned().collect();
     if meta.contains_key("app.kubernetes.io/name") {
         let mut rec = Map::new();
         for (field, label) in RECOMMENDED {
-            copy(
-                &mut rec,
-                field,
-                &meta.get(*label).cloned().unwrap_or(Value::Null),
-            );
-            derived.push(label);
+            if let Some(v) = meta
+                .get(*label)
+                .filter(|v| in_selector(label) || everywhere(label, v))
+            {
+                copy(&mut rec, field, v);
+                all.insert(label.to_string(), v.clone());
+            }
+            derived.push(label.to_string());
         }
-        derived.push(MANAGED_BY);
-        let implied = [
+        derived.push(MANAGED_BY.to_string());
+        let implied: Map<String, Value> = [
             "app.kubernetes.io/name",
             "app.kubernetes.io/instance",
             "app.kubernetes.io/component",
         ]
         .iter()
-        .filter_map(|l| meta.get(*l).map(|v| (l.to_string(), v.clone())))
-        .collect::<Map<String, Value>>();
+        .filter_map(|l| {
+            rec.get(&l["app.kubernetes.io/".len()..])
+                .map(|v| (l.to_string(), v.clone()))
+        })
+        .collect();
         if Value::Object(implied) != selector {
             s.insert("labels".into(), selector.clone());
         }
@@ -155,17 +165,11 @@ fn labels(s: &mut Map<String, Value>, sts: &Value) {
     }
     let common: Map<String, Value> = meta
         .into_iter()
-        .filter(|(k, _)| !derived.contains(&k.as_str()))
+        .filter(|(k, v)| !derived.contains(k) && everywhere(k, v))
         .collect();
+    all.extend(common.clone());
     copy(s, "commonLabels", &Value::Object(common));
-}
-
-/// The labels stsc puts on every object of the app: the StatefulSet's own.
-fn object_labels(sts: &Value) -> Map<String, Value> {
-    sts["metadata"]["labels"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default()
+    all
 }
 
 /// Labels of `o` beyond the app's object labels.
@@ -430,10 +434,6 @@ fn mount_fields(main: &Value, name: &str, claim: bool) -> Option<Map<String, Val
 
 /// `storage`: one entry per claim template the app's container mounts.
 fn storage(s: &mut Map<String, Value>, sts: &Value, main: &Value) {
-    let selector = sts["spec"]["selector"]["matchLabels"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
     let mut out = Vec::new();
     for c in list(&sts["spec"]["volumeClaimTemplates"]) {
         let Some(name) = c["metadata"]["name"].as_str() else {
@@ -450,15 +450,16 @@ fn storage(s: &mut Map<String, Value>, sts: &Value, main: &Value) {
         copy(&mut e, "storageClass", &c["spec"]["storageClassName"]);
         copy(&mut e, "accessModes", &c["spec"]["accessModes"]);
         copy(&mut e, "volumeMode", &c["spec"]["volumeMode"]);
+        // Exactly as they were: a claim template cannot change once the set exists.
         let labels = c["metadata"]["labels"]
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let own = labels
-            .into_iter()
-            .filter(|(k, v)| selector.get(k) != Some(v));
-        copy(&mut e, "labels", &Value::Object(own.collect()));
+        e.insert("labels".into(), Value::Object(labels));
         copy(&mut e, "annotations", &c["metadata"]["annotations"]);
+        if c.get("apiVersion").is_some() || c.get("kind").is_some() {
+            e.insert("typeMeta".into(), json!(true));
+        }
         out.push(Value::Object(e));
     }
     copy(s, "storage", &Value::Array(out));

@@ -126,24 +126,79 @@ pub fn spec(spec: &Map<String, Value>, patches: &[(Value, String)], header: &Hea
     out
 }
 
-/// The comment of a patch: the fields no spec field says (at most a few named).
+/// The comment of a patch: which fields it sets, and why no spec field could.
 pub fn why(differences: &[String]) -> String {
     const SHOWN: usize = 4;
-    let fields: Vec<String> = differences
-        .iter()
-        .map(|d| d.split(": ").next().unwrap_or(d).to_string())
-        .collect();
-    let mut fields: Vec<String> = fields.into_iter().fold(Vec::new(), |mut acc, f| {
-        if !acc.contains(&f) {
-            acc.push(f);
+    let mut fields: Vec<String> = Vec::new();
+    for d in differences {
+        let f = dotted(d.split(": ").next().unwrap_or(d));
+        if !fields.contains(&f) {
+            fields.push(f);
         }
-        acc
-    });
+    }
+    let labels = fields
+        .iter()
+        .all(|f| f.contains(".labels.") || f.contains(".matchLabels."));
+    let order = fields.iter().all(|f| f == "the order of a list");
     let more = fields.len().saturating_sub(SHOWN);
     fields.truncate(SHOWN);
-    let mut s = format!("No spec field says: {}", fields.join(", "));
+    let mut s = if order {
+        "The order of a list: stsc writes it in its own order, this keeps the original's"
+            .to_string()
+    } else if labels {
+        format!(
+            "Labels that differ from the ones stsc puts on every object of the app: {}",
+            fields.join(", ")
+        )
+    } else {
+        format!("No spec field says: {}", fields.join(", "))
+    };
     if more > 0 {
         s.push_str(&format!(" (and {more} more)"));
     }
     s
+}
+
+/// A leaf path as a reader writes it: `/spec/containers/["app"]/env` → `spec.containers[app].env`.
+fn dotted(path: &str) -> String {
+    let mut out = String::new();
+    for part in path.trim_start_matches('/').split('/') {
+        match part.strip_prefix("[\"").and_then(|p| p.strip_suffix("\"]")) {
+            Some(key) => out.push_str(&format!("[{key}]")),
+            None if part.starts_with('[') => out.push_str(part),
+            None if part.chars().all(|c| c.is_ascii_digit()) && !out.is_empty() => {
+                out.push_str(&format!("[{part}]"))
+            }
+            None => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(part);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patch_comment_names_its_fields_as_a_reader_writes_them() {
+        let d = vec![
+            r#"/spec/template/spec/containers/["zk"]/env/["POD"]/value: "a" (built: nothing)"#
+                .to_string(),
+            "/spec/ipFamilies/0: \"IPv4\" (built: nothing)".to_string(),
+        ];
+        assert_eq!(
+            why(&d),
+            "No spec field says: spec.template.spec.containers[zk].env[POD].value, spec.ipFamilies[0]"
+        );
+        let l = vec!["/metadata/labels/role: nothing (built: \"zk\")".to_string()];
+        assert_eq!(
+            why(&l),
+            "Labels that differ from the ones stsc puts on every object of the app: metadata.labels.role"
+        );
+    }
 }

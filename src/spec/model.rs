@@ -279,12 +279,18 @@ pub struct Storage {
     /// `Filesystem` (API default) or `Block`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_mode: Option<VolumeMode>,
-    /// Labels of the claims (the pod selector's labels are added).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
+    /// Labels of the claims, exactly; default: the pod selector's labels when
+    /// `recommendedLabels` is set, else none (`{}`: none). A claim template cannot change once
+    /// the set exists, so these stay what the set was created with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
     /// Annotations of the claims.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+    /// Write `apiVersion: v1` and `kind: PersistentVolumeClaim` in the claim template, as many
+    /// charts do (the API server keeps them, and refuses to add or drop them later).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub type_meta: bool,
 }
 
 /// How a claim's volume is presented.

@@ -160,6 +160,8 @@ pub struct ResolvedClaim {
     pub volume_mode: Option<VolumeMode>,
     /// Requested size.
     pub size: String,
+    /// Whether the template carries apiVersion and kind.
+    pub type_meta: bool,
 }
 
 /// A generated ConfigMap.
@@ -577,16 +579,16 @@ fn claims(s: &AppSpec, selector: &BTreeMap<String, String>) -> Vec<ResolvedClaim
         .iter()
         .map(|c| ResolvedClaim {
             name: c.name.clone(),
-            labels: (!c.labels.is_empty() || s.recommended_labels.is_some()).then(|| {
-                let mut l = selector.clone();
-                l.extend(c.labels.clone());
-                l
-            }),
+            labels: match &c.labels {
+                Some(l) => (!l.is_empty()).then(|| l.clone()),
+                None => s.recommended_labels.is_some().then(|| selector.clone()),
+            },
             annotations: (!c.annotations.is_empty()).then(|| c.annotations.clone()),
             storage_class: c.storage_class.clone(),
             access_modes: c.access_modes.clone(),
             volume_mode: c.volume_mode,
             size: c.size.clone(),
+            type_meta: c.type_meta,
         })
         .collect()
 }
