@@ -138,7 +138,15 @@ fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> Strin
             None => meta(pointer, "/networkPolicy"),
         },
         "Role" if pointer.starts_with("/rules") => format!("/serviceAccount{pointer}"),
-        "Role" | "RoleBinding" => meta(pointer, "/serviceAccount/name"),
+        "Role" => meta(pointer, role_field(s, |a| a.role.is_some(), "role")),
+        "RoleBinding" if pointer.starts_with("/roleRef") => {
+            role_field(s, |a| a.role.is_some(), "role").into()
+        }
+        "RoleBinding" if pointer.starts_with("/subjects") => "/serviceAccount/name".into(),
+        "RoleBinding" => meta(
+            pointer,
+            role_field(s, |a| a.role_binding.is_some(), "roleBinding"),
+        ),
         "ServiceAccount" => meta(pointer, "/serviceAccount/name"),
         "ClusterRole" if pointer.starts_with("/rules") => {
             "/serviceAccount/podSecurityPolicy".into()
@@ -150,6 +158,19 @@ fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> Strin
         "ClusterRoleBinding" if pointer.starts_with("/subjects") => "/serviceAccount/name".into(),
         "ClusterRoleBinding" => meta(pointer, "/serviceAccount/clusterRoleBinding"),
         _ => "/name".into(),
+    }
+}
+
+/// `/serviceAccount/FIELD` when the spec names the object, else the account's name it defaults to.
+fn role_field(
+    s: &spec::AppSpec,
+    given: impl Fn(&spec::ServiceAccount) -> bool,
+    field: &'static str,
+) -> &'static str {
+    match (s.service_account.as_ref().is_some_and(given), field) {
+        (true, "role") => "/serviceAccount/role",
+        (true, _) => "/serviceAccount/roleBinding",
+        (false, _) => "/serviceAccount/name",
     }
 }
 

@@ -37,7 +37,13 @@ pub fn spec(objects: &[Object], set: &Object, members: &[usize]) -> Map<String, 
     volumes(&mut s, pod, main, &sts["spec"]["volumeClaimTemplates"]);
     containers(&mut s, pod);
     services(&mut s, sts, &of("Service"), &own);
-    service_account(&mut s, pod, &of("ServiceAccount"), &of("Role"));
+    service_account(
+        &mut s,
+        pod,
+        &of("ServiceAccount"),
+        &of("Role"),
+        &of("RoleBinding"),
+    );
     psp(&mut s, &of("ClusterRole"), &of("ClusterRoleBinding"));
     if let Some(b) = of("PodDisruptionBudget").first() {
         s.insert("disruptionBudget".into(), budget(&b.value));
@@ -628,6 +634,7 @@ fn service_account(
     pod: &Value,
     accounts: &[&Object],
     roles: &[&Object],
+    bindings: &[&Object],
 ) {
     let Some(name) = pod["serviceAccountName"].as_str() else {
         return;
@@ -644,8 +651,10 @@ fn service_account(
             m.insert("create".into(), json!(false));
         }
     }
-    if let Some(r) = roles.first() {
+    if let (Some(r), Some(b)) = (roles.first(), bindings.first()) {
         copy(&mut m, "rules", &r.value["rules"]);
+        m.insert("role".into(), json!(r.name()));
+        m.insert("roleBinding".into(), json!(b.name()));
     }
     s.insert("serviceAccount".into(), Value::Object(m));
 }

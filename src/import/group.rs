@@ -40,11 +40,18 @@ pub fn groups(objects: &[Object]) -> (Vec<Group>, Vec<usize>) {
             }
             members.push(i);
         }
-        // stsc writes a Role and its RoleBinding together: one without the other stays out.
-        let has = |kind: &str| members.iter().any(|&i| objects[i].kind() == kind);
-        if has("Role") != has("RoleBinding") {
-            members.retain(|&i| !matches!(objects[i].kind(), "Role" | "RoleBinding"));
+        // The Role of the (first) RoleBinding: stsc writes the two together.
+        match bound_role(objects, &members, &objects[set]) {
+            Some(r) => members.push(r),
+            None => members.retain(|&i| objects[i].kind() != "RoleBinding"),
         }
+        let mut bindings = 0;
+        members.retain(|&i| {
+            objects[i].kind() != "RoleBinding" || {
+                bindings += 1;
+                bindings == 1
+            }
+        });
         members.extend(psp_binding(objects, &objects[set]));
         members.sort_unstable();
         members.dedup();
@@ -68,15 +75,15 @@ fn belongs(set: &Object, o: &Object) -> bool {
     let account = pod["serviceAccountName"].as_str();
     match o.kind() {
         "Service" => {
+            let selector = &o.value["spec"]["selector"];
             spec["serviceName"].as_str() == Some(o.name())
-                || selects(&o.value["spec"]["selector"], labels)
+                || selects(selector, labels)
+                || narrows(selector, &spec["selector"]["matchLabels"], labels)
         }
         "PodDisruptionBudget" => selects_pods(&o.value["spec"]["selector"], labels),
         "NetworkPolicy" => selects_pods(&o.value["spec"]["podSelector"], labels),
-        "ServiceAccount" | "Role" => account == Some(o.name()),
-        "RoleBinding" => {
-            account == Some(o.name()) && binds(&o.value, account, set.namespace(), "Role")
-        }
+        "ServiceAccount" => account == Some(o.name()),
+        "RoleBinding" => binds(&o.value, account, set.namespace(), "Role"),
         "ConfigMap" => mounted_config_maps(pod).contains(&o.name()),
         _ => false,
     }
@@ -151,6 +158,20 @@ fn selects_pods(selector: &Value, labels: &Value) -> bool {
     exprs_match && selects(&selector["matchLabels"], labels)
 }
 
+/// Whether a Service selects some of the set's pods by labels the pods get while they run (Vault
+/// marks its active pod `vault-active: "true"`): it has the set's whole selector, and its other
+/// keys are ones the pod template does not set.
+fn narrows(selector: &Value, set_selector: &Value, labels: &Value) -> bool {
+    let (Some(s), Some(set)) = (selector.as_object(), set_selector.as_object()) else {
+        return false;
+    };
+    !set.is_empty()
+        && set.iter().all(|(k, v)| s.get(k) == Some(v))
+        && s.keys()
+            .filter(|k| !set.contains_key(*k))
+            .all(|k| labels.get(k).is_none())
+}
+
 /// Labels the StatefulSet controller adds to each pod: a selector naming one pod by them
 /// selects a pod of the set.
 const POD_LABELS: &[&str] = &[
@@ -168,7 +189,18 @@ pub fn selects(selector: &Value, labels: &Value) -> bool {
         && !s.keys().all(|k| POD_LABELS.contains(&k.as_str()))
 }
 
-/// Whether a binding binds only `account` to a role of `role_kind` named after it.
+/// The Role the first placed RoleBinding refers to, in the set's namespace.
+fn bound_role(objects: &[Object], members: &[usize], set: &Object) -> Option<usize> {
+    let binding = members
+        .iter()
+        .find(|&&i| objects[i].kind() == "RoleBinding")?;
+    let name = objects[*binding].value["roleRef"]["name"].as_str()?;
+    objects
+        .iter()
+        .position(|o| o.kind() == "Role" && o.name() == name && o.namespace() == set.namespace())
+}
+
+/// Whether a binding binds only `account` to a role of `role_kind`.
 fn binds(binding: &Value, account: Option<&str>, ns: Option<&str>, role_kind: &str) -> bool {
     let subjects = binding["subjects"]
         .as_array()
@@ -179,8 +211,8 @@ fn binds(binding: &Value, account: Option<&str>, ns: Option<&str>, role_kind: &s
             && s["name"].as_str() == account
             && (s["namespace"].is_null() || s["namespace"].as_str() == ns)
     };
-    binding["roleRef"]["kind"] == role_kind
-        && binding["roleRef"]["name"].as_str() == account
+    account.is_some()
+        && binding["roleRef"]["kind"] == role_kind
         && subjects.len() == 1
         && subject_ok(&subjects[0])
 }

@@ -138,7 +138,7 @@ pub fn why(differences: &[String]) -> String {
     }
     let labels = fields
         .iter()
-        .all(|f| f.contains(".labels.") || f.contains(".matchLabels."));
+        .all(|f| f.contains(".labels[") || f.contains(".matchLabels["));
     let order = fields.iter().all(|f| f == "the order of a list");
     let more = fields.len().saturating_sub(SHOWN);
     fields.truncate(SHOWN);
@@ -162,7 +162,18 @@ pub fn why(differences: &[String]) -> String {
 /// A leaf path as a reader writes it: `/spec/containers/["app"]/env` → `spec.containers[app].env`.
 fn dotted(path: &str) -> String {
     let mut out = String::new();
-    for part in path.trim_start_matches('/').split('/') {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    for (i, part) in parts.iter().copied().enumerate() {
+        // A label or annotation key has slashes of its own: the rest of the path is the key.
+        if i > 0
+            && matches!(
+                parts[i - 1],
+                "labels" | "annotations" | "matchLabels" | "selector"
+            )
+        {
+            out.push_str(&format!("[{}]", parts[i..].join("/")));
+            break;
+        }
         match part.strip_prefix("[\"").and_then(|p| p.strip_suffix("\"]")) {
             Some(key) => out.push_str(&format!("[{key}]")),
             None if part.starts_with('[') => out.push_str(part),
@@ -198,7 +209,7 @@ mod tests {
         let l = vec!["/metadata/labels/role: nothing (built: \"zk\")".to_string()];
         assert_eq!(
             why(&l),
-            "Labels that differ from the ones stsc puts on every object of the app: metadata.labels.role"
+            "Labels that differ from the ones stsc puts on every object of the app: metadata.labels[role]"
         );
     }
 }

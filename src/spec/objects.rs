@@ -30,8 +30,14 @@ pub struct ServiceAccount {
     /// ClusterRoleBinding name; default `<serviceAccount.name>-psp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_role_binding: Option<String>,
-    /// Namespaced permissions (for peer discovery): a Role and RoleBinding named after the
-    /// account, with these Kubernetes PolicyRules.
+    /// Role name (with `rules`); default: the account's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// RoleBinding name (with `rules`); default: the account's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_binding: Option<String>,
+    /// Namespaced permissions (for peer discovery): a Role and RoleBinding (named after the
+    /// account unless `role`/`roleBinding` say otherwise) with these Kubernetes PolicyRules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "policy_rules")]
     pub rules: Vec<Value>,

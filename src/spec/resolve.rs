@@ -222,6 +222,10 @@ pub struct ResolvedServiceAccount {
     pub cluster_role: String,
     /// ClusterRoleBinding name.
     pub cluster_role_binding: String,
+    /// Role name.
+    pub role: String,
+    /// RoleBinding name.
+    pub role_binding: String,
     /// Whether stsc creates the account.
     pub create: bool,
     /// On the ServiceAccount, or null.
@@ -568,6 +572,8 @@ fn service_account(s: &AppSpec) -> Option<ResolvedServiceAccount> {
             .cluster_role_binding
             .clone()
             .unwrap_or_else(|| format!("{}-psp", sa.name)),
+        role: sa.role.clone().unwrap_or_else(|| sa.name.clone()),
+        role_binding: sa.role_binding.clone().unwrap_or_else(|| sa.name.clone()),
         create: sa.create,
         automount_service_account_token: sa.automount_service_account_token,
         rules: non_empty(sa.rules.clone()),
