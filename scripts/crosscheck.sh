@@ -61,6 +61,17 @@ PY
 else
   echo "kubectl not installed: kustomize check skipped"
 fi
+echo "== import: real charts back to specs, built again, judged by kubernetes-validate and kubectl"
+for chart in tests/corpus/charts/*.yaml tests/import/charts/*.yaml; do
+  if "$STSC" import --check "$chart" >"$work/check.txt" 2>/dev/null \
+    && "$STSC" import "$chart" 2>/dev/null | "$STSC" build - >"$work/imported.yaml" 2>"$work/build.log" \
+    && "$KV" --strict --quiet -k 1.37.0 "$work/imported.yaml" >"$work/kv.log" 2>&1 \
+    && { ! command -v kubectl >/dev/null 2>&1 || kubectl label --local -f "$work/imported.yaml" probe=1 -o name >/dev/null; }; then
+    echo "import   $chart: round trip exact, build valid"; passed=$((passed + 1))
+  else
+    echo "FAIL import $chart"; cat "$work/check.txt" "$work/build.log" "$work/kv.log" 2>/dev/null | head -20; fail=$((fail + 1))
+  fi
+done
 echo "== kubectl round trip (YAML 1.1 readers: kubectl, PyYAML)"
 if "$VENV/bin/python" scripts/kubectl_roundtrip.py "$STSC"; then passed=$((passed + 1)); else fail=$((fail + 1)); fi
 echo "crosscheck: $passed passed, $fail failed"
