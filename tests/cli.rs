@@ -589,3 +589,20 @@ fn import_to_a_directory_writes_one_spec_per_app() {
     let built = run(&["build", &both[0], &both[1]]);
     assert!(built.contains("exit: 0\n"), "{built}");
 }
+
+#[test]
+fn import_of_an_object_the_api_server_refuses_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("sts.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: a}\nspec:\n  replicas: \"x\"\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: nginx:1}]\n",
+    )
+    .unwrap();
+    let shown = bad.display().to_string();
+    let got = run(&["import", &shown]).replace(&shown, "sts.yaml");
+    assert_eq!(
+        got,
+        "args: import sts.yaml\nexit: 1\n--- stdout\n--- stderr\nstsc: error[import]: sts.yaml:5: StatefulSet \"a\" is invalid: spec.replicas: \"x\" is not of types \"null\", \"integer\"; nothing written\n"
+    );
+}

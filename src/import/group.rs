@@ -248,6 +248,7 @@ mod tests {
             value: v,
             file: "x".into(),
             line: 1,
+            lines: Default::default(),
         }
     }
 

@@ -87,11 +87,13 @@ pub fn import(objects: &[Object], version: KubeVersion) -> Result<Imported, Impo
     let renderer = crate::render::Renderer::new(None)
         .map_err(|e| ImportError::Input(format!("templates: {e}")))?;
     let compiler = Compiler::new(renderer, version);
+    let schemas = crate::validate::Schemas::new(version);
     let mut apps = Vec::new();
     for g in &groups {
         let targets: Vec<&Object> = std::iter::once(&objects[g.set])
             .chain(g.members.iter().map(|&i| &objects[i]))
             .collect();
+        check_input(&targets, &schemas, version)?;
         let spec = extract::spec(objects, &objects[g.set], &g.members);
         apps.push(app(&compiler, spec, &targets)?);
     }
@@ -103,6 +105,34 @@ pub fn import(objects: &[Object], version: KubeVersion) -> Result<Imported, Impo
         })
         .collect();
     Ok(Imported { apps, not_placed })
+}
+
+/// The objects of an app as the API server would take them: its schema and write rules (not
+/// stsc's lints about a build, which a cluster accepts). The first problem is the error.
+fn check_input(
+    targets: &[&Object],
+    schemas: &crate::validate::Schemas,
+    v: KubeVersion,
+) -> Result<(), ImportError> {
+    let at = |o: &Object, pointer: &str, message: &str| ImportError::At {
+        file: o.file.clone(),
+        line: o.line_of(pointer),
+        message: format!("{} {:?} is invalid: {message}", o.kind(), o.name()),
+    };
+    for o in targets {
+        if let Some(e) = schemas.validate(&o.value).into_iter().find(|e| !e.warning) {
+            return Err(at(o, &e.pointer, &e.message));
+        }
+    }
+    let refs: Vec<&Value> = targets.iter().map(|o| &o.value).collect();
+    let lint = |r: &str| matches!(r, "missing-headless-service" | "unmounted-claim");
+    match crate::validate::api_rules(&refs, v)
+        .into_iter()
+        .find(|(_, e)| !e.warning && !lint(e.rule))
+    {
+        Some((i, e)) => Err(at(targets[i], &e.pointer, &e.message)),
+        None => Ok(()),
+    }
 }
 
 /// The spec of one app, minimized, patched and proven.

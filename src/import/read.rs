@@ -14,11 +14,27 @@ pub struct Object {
     pub value: Value,
     /// The file it came from.
     pub file: String,
-    /// The line its document starts on.
+    /// The line it starts on.
     pub line: usize,
+    /// The line of each of its values, by JSON pointer (empty for objects made in code).
+    pub lines: std::sync::Arc<std::collections::HashMap<String, usize>>,
 }
 
 impl Object {
+    /// The line of the value at `pointer`, or of its nearest ancestor read from a file.
+    pub fn line_of(&self, pointer: &str) -> usize {
+        let mut p = pointer;
+        loop {
+            if let Some(l) = self.lines.get(p) {
+                return *l;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return self.line,
+            }
+        }
+    }
+
     /// The object's kind.
     pub fn kind(&self) -> &str {
         self.value["kind"].as_str().unwrap_or_default()
@@ -90,14 +106,34 @@ pub fn objects(src: &SourceFile) -> Result<Vec<Object>, ImportError> {
                 message: format!("{item}{m}"),
             })?;
             strip_server_fields(v);
+            let prefix = if listed {
+                format!("/items/{i}")
+            } else {
+                String::new()
+            };
             out.push(Object {
                 value: std::mem::take(v),
                 file: src.name().to_string(),
                 line,
+                lines: std::sync::Arc::new(lines_under(&doc.spans, &prefix)),
             });
         }
     }
     Ok(out)
+}
+
+/// The line of every value under `prefix`, by pointer relative to it.
+fn lines_under(
+    spans: &std::collections::HashMap<String, crate::yaml::Located>,
+    prefix: &str,
+) -> std::collections::HashMap<String, usize> {
+    spans
+        .iter()
+        .filter_map(|(p, l)| {
+            let rest = p.strip_prefix(prefix)?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| (rest.to_string(), l.value.line))
+        })
+        .collect()
 }
 
 fn is_list(m: &serde_json::Map<String, Value>) -> bool {
