@@ -2,10 +2,12 @@
 //!
 //! The pipeline: [`read`] the objects (dropping what the server set) → [`group`] each
 //! StatefulSet with the objects a spec generates with it → `extract` a spec in compact forms
+//! (`around`: the Services, accounts, budget, policy and ConfigMaps)
 //! → `minimize` it (drop every field whose absence builds the same objects: defaults) →
 //! compare the build with the objects ([`compare`]) and write what still differs as strategic
 //! merge `patches` ([`crate::patch::diff`]) → build once more to prove the round trip.
 
+mod around;
 pub mod compare;
 mod extract;
 pub mod group;
