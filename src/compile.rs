@@ -547,7 +547,7 @@ fn content_hash(object: &Value) -> u64 {
 }
 
 /// `Kind namespace/name` (or `Kind name` for cluster-scoped objects).
-fn object_key(object: &Value) -> String {
+pub fn object_key(object: &Value) -> String {
     let kind = object["kind"].as_str().unwrap_or_default();
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
     match object["metadata"]["namespace"].as_str() {

@@ -434,14 +434,8 @@ fn check_manifests(objects: &[Value], version: KubeVersion) -> Result<(), String
         }
     }
     let refs: Vec<&Value> = objects.iter().collect();
-    let found = crate::validate::api_rules(&refs, version);
-    // stsc's own lints about its output (a governing Service in the same output, claims that
-    // nothing mounts) are not API-server rules: a cluster takes those objects.
-    let lint = |v: &crate::validate::Violation| {
-        matches!(v.rule, "missing-headless-service" | "unmounted-claim")
-    };
-    if let Some((i, v)) = found.iter().find(|(_, v)| !v.warning && !lint(v)) {
-        let o = &objects[*i];
+    if let Some((i, v)) = crate::validate::first_refused(&refs, version) {
+        let o = &objects[i];
         return Err(format!(
             "The {} {:?} is invalid: {}",
             o["kind"].as_str().unwrap_or(""),

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::compile::Compiler;
+use crate::compile::{object_key as key, Compiler};
 use crate::patch::{diff, PatchSchema};
 use crate::source::SourceFile;
 use crate::validate::KubeVersion;
@@ -127,11 +127,7 @@ fn check_input(
         }
     }
     let refs: Vec<&Value> = targets.iter().map(|o| &o.value).collect();
-    let lint = |r: &str| matches!(r, "missing-headless-service" | "unmounted-claim");
-    match crate::validate::api_rules(&refs, v)
-        .into_iter()
-        .find(|(_, e)| !e.warning && !lint(e.rule))
-    {
+    match crate::validate::first_refused(&refs, v) {
         Some((i, e)) => Err(at(targets[i], &e.pointer, &e.message)),
         None => Ok(()),
     }
@@ -212,18 +208,6 @@ fn build(compiler: &Compiler, spec: &Map<String, Value>) -> Result<Vec<Value>, S
         return Err(lines.join("\n"));
     }
     Ok(out.manifests.into_iter().map(|m| m.object).collect())
-}
-
-/// `Kind name` or `Kind namespace/name`.
-fn key(o: &Value) -> String {
-    let (kind, name) = (
-        o["kind"].as_str().unwrap_or(""),
-        o["metadata"]["name"].as_str().unwrap_or(""),
-    );
-    match o["metadata"]["namespace"].as_str() {
-        Some(ns) => format!("{kind} {ns}/{name}"),
-        None => format!("{kind} {name}"),
-    }
 }
 
 /// A wanted object (by key, normalized, adjusted for deliberate changes) and the build's

@@ -52,10 +52,7 @@ impl Object {
 
     /// `Kind name` or `Kind namespace/name`, as `stsc build` names objects.
     pub fn key(&self) -> String {
-        match self.namespace() {
-            Some(ns) => format!("{} {ns}/{}", self.kind(), self.name()),
-            None => format!("{} {}", self.kind(), self.name()),
-        }
+        crate::compile::object_key(&self.value)
     }
 }
 

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 pub use pod::{env_var_name, TOTAL_ANNOTATION_SIZE};
-pub use rules::api_rules;
+pub use rules::{api_rules, first_refused};
 
 pub use crate::version::{KubeVersion, SUPPORTED_MINORS};
 

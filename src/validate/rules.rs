@@ -178,6 +178,20 @@ pub(super) fn arr<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// stsc's lints about its own output (a governing Service in the same output, claims that
+/// nothing mounts): not API-server rules, a cluster takes those objects.
+pub fn is_build_lint(rule: &str) -> bool {
+    matches!(rule, "missing-headless-service" | "unmounted-claim")
+}
+
+/// The first error the API server's rules find among objects given to it (`apply -f`,
+/// `import`), stsc's build lints aside.
+pub fn first_refused(objects: &[&Value], version: KubeVersion) -> Option<(usize, Violation)> {
+    api_rules(objects, version)
+        .into_iter()
+        .find(|(_, v)| !v.warning && !is_build_lint(v.rule))
+}
+
 /// Check every object, with knowledge of the whole set (for cross-object rules).
 /// Returns `(object index, violation)` pairs in object order; `version` selects the rules
 /// that changed between releases.
