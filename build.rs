@@ -2,7 +2,8 @@
 //!
 //! For every supported version, the byte ranges of each definition (`$defs`) and kind schema
 //! (`kinds`) in `schemas/k8s/v1.N.json`, sorted by name, so that start-up finds a definition
-//! by binary search instead of scanning the whole bundle (a third of a one-spec `stsc check`).
+//! by binary search instead of scanning the whole bundle (a third of a one-spec `stsc check`),
+//! and the bundles themselves, one a version of `src/k8s/supported.rs`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,8 +11,7 @@ use std::path::PathBuf;
 
 use serde_json::value::RawValue;
 
-/// Must match `SUPPORTED_MINORS` in `src/validate/mod.rs` (the index has one entry a version).
-const MINORS: std::ops::RangeInclusive<u32> = 25..=37;
+include!("src/k8s/supported.rs");
 
 /// `(name start, name end, value start, value end)` of every entry of `map`, as offsets in `text`.
 fn ranges(text: &str, map: &BTreeMap<&str, &RawValue>) -> Vec<[u32; 4]> {
@@ -30,10 +30,13 @@ fn ranges(text: &str, map: &BTreeMap<&str, &RawValue>) -> Vec<[u32; 4]> {
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/k8s/supported.rs");
     let mut code = String::new();
-    let (mut defs, mut kinds) = (String::new(), String::new());
-    for minor in MINORS {
+    let (mut defs, mut kinds, mut texts) = (String::new(), String::new(), String::new());
+    let root = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    for minor in SUPPORTED_MINORS.0..=SUPPORTED_MINORS.1 {
         let path = format!("schemas/k8s/v1.{minor}.json");
+        let _ = write!(texts, "include_str!({:?}),", format!("{root}/{path}"));
         println!("cargo:rerun-if-changed={path}");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let top: BTreeMap<&str, &RawValue> =
@@ -51,7 +54,9 @@ fn main() {
         "/// `$defs` of each version, `[name start, name end, value start, value end]`, by name.\n\
          pub static DEFS: &[&[[u32; 4]]] = &[{defs}];\n\
          /// `kinds` of each version, in the same form.\n\
-         pub static KINDS: &[&[[u32; 4]]] = &[{kinds}];"
+         pub static KINDS: &[&[[u32; 4]]] = &[{kinds}];\n\
+         /// The bundle of each version, oldest first.\n\
+         pub static TEXTS: &[&str] = &[{texts}];"
     );
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("schema_index.rs");
     std::fs::write(&out, code).unwrap_or_else(|e| panic!("{}: {e}", out.display()));

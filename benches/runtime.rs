@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::{json, Value};
-use stsc::runtime::cluster::Cluster;
+use stsc::k8s::resources::by_kind;
+use stsc::runtime::api_server::ApiServer;
 use stsc::runtime::controllers;
-use stsc::runtime::resources::by_kind;
-use stsc::runtime::statefulset::{sync, PodSummary, Snapshot};
+use stsc::runtime::controllers::statefulset::{sync, PodSummary, Snapshot};
+use stsc::runtime::print::table;
 use stsc::runtime::store::{Key, Meta, Store};
-use stsc::runtime::table;
 use stsc::KubeVersion;
 
 fn set(replicas: i64) -> Value {
@@ -26,8 +26,8 @@ fn set(replicas: i64) -> Value {
     })
 }
 
-fn cluster() -> Cluster {
-    let mut c = Cluster::new(
+fn cluster() -> ApiServer {
+    let mut c = ApiServer::new(
         BTreeMap::new(),
         Meta {
             uid_seed: 1,
@@ -42,7 +42,7 @@ fn cluster() -> Cluster {
     c
 }
 
-fn settled(replicas: i64) -> Cluster {
+fn settled(replicas: i64) -> ApiServer {
     let mut c = cluster();
     c.apply(set(replicas)).unwrap();
     controllers::reconcile(&mut c, usize::MAX, &mut |_| Ok::<(), ()>(())).unwrap();
@@ -58,8 +58,8 @@ fn write_all(dir: &std::path::Path, rows: &[(Key, Value)]) {
 }
 
 /// Every object of a cluster, keyed as the store keys them.
-fn store_rows(c: &Cluster) -> Vec<(Key, Value)> {
-    stsc::runtime::resources::RESOURCES
+fn store_rows(c: &ApiServer) -> Vec<(Key, Value)> {
+    stsc::k8s::resources::RESOURCES
         .iter()
         .flat_map(|r| c.list(r).map(|(k, v)| (k.clone(), v.clone())))
         .collect()

@@ -7,16 +7,20 @@
 //! Every problem is a [`diag::Finding`] that names the file, line and column of the spec value
 //! that caused it.
 //!
-//! Modules: [`source`] and [`yaml`] (positions), [`spec`] (the format: the app, its pod fields
-//! and the objects around it; [`spec::kube`] turns compact forms into Kubernetes values,
-//! [`spec::checks`] checks what objects cannot show), [`render`], [`validate`] (schema, API
-//! rules, the pod rules, [`validate::pod_security`]: the Pod Security Standards), [`compile`],
-//! [`locate`] (which spec line a generated field comes from), [`patch`] (strategic merge from
-//! the schemas' patch markers, and the two-way diff that writes such patches), [`import`]
-//! (manifests back to specs, the round trip proven by building them), [`output`] and [`yamlout`] (the one YAML writer and its
-//! quoting), [`diag`], Kubernetes knowledge shared by all ([`version`] and its feature gates,
-//! [`quantity`], [`selector`]), [`guard`] (`check --against`), [`runtime`], and [`cli`] (the
-//! command line; the only place that prints).
+//! Modules, in the order of the pipeline: [`source`] (files and spans) and [`yaml`] (the spanned
+//! loader, and [`yaml::write`], the one YAML writer with its quoting policies); [`spec`] (the
+//! format: the app, its pod fields and the objects around it; compact forms become Kubernetes
+//! values in [`spec::kube`], and [`spec::checks`] checks what objects cannot show); [`render`]
+//! (the minijinja templates); [`patch`] (strategic merge from the schemas' patch markers, and the
+//! two-way diff that writes such patches); [`validate`] (the version's strict schema, the API
+//! server's rules, the Pod Security Standards); [`compile`] (the pipeline itself, and
+//! [`compile::locate`]: which spec line a generated field comes from); [`output`] (YAML stream,
+//! JSON `List`, directories, drift); [`check`] (`check --against`: what the API server would
+//! refuse of an update); [`diag`] (findings, their catalogue and their report formats);
+//! [`import`] (manifests back to specs, the round trip proven by building them); [`k8s`]
+//! (Kubernetes knowledge shared by all: versions and their feature gates, kinds, names,
+//! quantities, selectors, defaults and update rules); [`runtime`] (the embedded API server,
+//! controllers, store and printers); and [`cli`] (the command line; the only place that prints).
 
 //! # Example
 //!
@@ -34,35 +38,27 @@
 //! assert!(yaml.contains("serviceName: web"));
 //! ```
 
-pub mod apiserver;
+pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diag;
-pub mod guard;
 pub mod import;
-pub mod locate;
-pub mod manifests;
+pub mod k8s;
 pub mod output;
 pub mod patch;
-pub mod quantity;
 pub mod render;
-pub mod report;
-pub mod rules;
 pub mod runtime;
-pub mod selector;
 pub mod source;
 pub mod spec;
 pub mod validate;
-pub mod version;
 pub mod yaml;
-pub mod yamlout;
 
 #[cfg(test)]
 mod testrng;
 
 pub use compile::{Compiled, Compiler, Manifest};
 pub use diag::{Finding, Severity};
-pub use validate::KubeVersion;
+pub use k8s::version::KubeVersion;
 
 /// The JSON Schema (draft-07) of the spec format, as committed in `schemas/stsc-spec.schema.json`.
 ///

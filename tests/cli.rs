@@ -245,12 +245,12 @@ fn every_reported_rule_is_documented() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = dir.join("docs/rules.md");
     if std::env::var_os("STSC_UPDATE_DOCS").is_some() {
-        std::fs::write(&path, stsc::rules::markdown()).unwrap();
+        std::fs::write(&path, stsc::diag::catalog::markdown()).unwrap();
     }
     let doc = std::fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(
         doc,
-        stsc::rules::markdown(),
+        stsc::diag::catalog::markdown(),
         "docs/rules.md is stale: STSC_UPDATE_DOCS=1 cargo test --test cli"
     );
     let mut shown = std::fs::read_to_string(dir.join("tests/cli.rs")).unwrap();
@@ -260,12 +260,15 @@ fn every_reported_rule_is_documented() {
         for part in text.split("error[").chain(text.split("warning[")).skip(1) {
             let id = part.split(']').next().unwrap();
             if id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.is_empty() {
-                assert!(stsc::rules::rule(id).is_some(), "undocumented rule {id}");
+                assert!(
+                    stsc::diag::catalog::rule(id).is_some(),
+                    "undocumented rule {id}"
+                );
             }
         }
     }
     // And the other way: every rule has a golden test showing its exact message.
-    for r in stsc::rules::RULES {
+    for r in stsc::diag::catalog::RULES {
         let level = r.level.as_str();
         assert!(
             shown.contains(&format!("{level}[{}]", r.id))

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use stsc::runtime::cluster::{Cascade, Cluster};
+use stsc::k8s::resources::by_kind;
+use stsc::runtime::api_server::{ApiServer, Cascade};
 use stsc::runtime::controllers::{self, FAULT_ANNOTATION};
-use stsc::runtime::resources::by_kind;
 use stsc::runtime::store::Meta;
 use stsc::KubeVersion;
 
 struct H {
-    c: Cluster,
+    c: ApiServer,
     /// Pod creations and deletions in order (`+web-0`, `-web-2`).
     history: Vec<String>,
 }
@@ -48,7 +48,7 @@ fn merge(a: &mut Value, b: &Value) {
 
 impl H {
     fn new() -> H {
-        let mut c = Cluster::new(
+        let mut c = ApiServer::new(
             BTreeMap::new(),
             Meta {
                 uid_seed: 7,

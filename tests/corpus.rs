@@ -39,8 +39,8 @@ fn yaml_1_1_octals(text: &str) -> String {
 }
 
 fn defaulted(mut o: Value) -> Value {
-    stsc::apiserver::defaults::apply(&mut o, KubeVersion::NEWEST);
-    stsc::apiserver::defaults::comparable(&mut o);
+    stsc::k8s::defaults::apply(&mut o, KubeVersion::NEWEST);
+    stsc::k8s::defaults::comparable(&mut o);
     o
 }
 

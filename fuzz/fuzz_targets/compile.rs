@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let src = Arc::new(SourceFile::new("fuzz.yaml", text));
     let out = compiler().compile(&[src]);
     let _ = stsc::diag::render_text(&out.findings, true, false);
-    let _ = stsc::report::sarif(&out.findings);
+    let _ = stsc::diag::formats::sarif(&out.findings);
     if !out.has_errors() {
         let _ = stsc::output::to_yaml(&out.manifests).expect("valid manifests serialize");
         let _ = stsc::output::dir_files(&out.manifests);

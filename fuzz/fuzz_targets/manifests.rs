@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let src = SourceFile::new("fuzz.yaml", text);
-    if let Ok(objects) = stsc::manifests::parse(&src) {
+    if let Ok(objects) = stsc::k8s::manifests::parse(&src) {
         for o in &objects {
             let mut d = o.clone();
             apiserver::defaults::apply(&mut d, KubeVersion::NEWEST);

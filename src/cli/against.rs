@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::compile::Compiler;
 use crate::diag::Finding;
-use crate::manifests;
+use crate::k8s::manifests;
 use crate::source::SourceFile;
 
 /// Where the old objects come from.

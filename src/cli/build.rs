@@ -9,10 +9,10 @@ use clap::{Args, ValueEnum};
 use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
 use crate::compile::Compiler;
 use crate::diag::{render_text, Finding, Severity};
+use crate::k8s::version::KubeVersion;
 use crate::output;
 use crate::render::{RenderError, Renderer};
 use crate::source::SourceFile;
-use crate::validate::KubeVersion;
 
 /// Arguments of `stsc build`.
 #[derive(Debug, Args)]

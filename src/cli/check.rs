@@ -7,9 +7,9 @@ use clap::{Args, ValueEnum};
 use super::against;
 use super::build::{display_name, make_compiler, read_sources};
 use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
+use crate::diag::formats;
 use crate::diag::{render_text, Severity};
-use crate::report;
-use crate::validate::KubeVersion;
+use crate::k8s::version::KubeVersion;
 
 /// Arguments of `stsc check`.
 #[derive(Debug, Args)]
@@ -114,7 +114,7 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
         match &old {
             Some(old) => {
                 let mut out = compiler.compile(one);
-                let more = crate::guard::against(old, &out, version);
+                let more = crate::check::against::against(old, &out, version);
                 out.findings.extend(more);
                 out.findings
                     .sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
@@ -127,7 +127,7 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
             }
         }
     }
-    let (errors, warnings) = report::counts(&findings);
+    let (errors, warnings) = formats::counts(&findings);
     let text = match args.format {
         ReportFormat::Text => {
             let mut t = render_text(&findings, style.snippets, style.color);
@@ -143,10 +143,10 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
             }
             t
         }
-        ReportFormat::Json => report::json(&findings, &files),
-        ReportFormat::Sarif => report::sarif(&findings),
-        ReportFormat::Github => report::github(&findings),
-        ReportFormat::Junit => report::junit(&findings, &files),
+        ReportFormat::Json => formats::json(&findings, &files),
+        ReportFormat::Sarif => formats::sarif(&findings),
+        ReportFormat::Github => formats::github(&findings),
+        ReportFormat::Junit => formats::junit(&findings, &files),
     };
     super::emit(&text);
     let failing = match args.fail_on {

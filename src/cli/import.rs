@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::{fail_usage, EXIT_INVALID, EXIT_OK};
 use crate::import::{self, Imported, ImportedApp, Object};
-use crate::validate::KubeVersion;
+use crate::k8s::version::KubeVersion;
 
 /// Arguments of `stsc import`.
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{fail_usage, EXIT_INVALID, EXIT_OK};
-use crate::validate::names::dns1123_label;
+use crate::k8s::names::dns1123_label;
 
 /// Arguments of `stsc init`.
 #[derive(Debug, Args)]

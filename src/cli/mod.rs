@@ -7,16 +7,16 @@
 mod against;
 mod build;
 mod check;
-mod cluster;
 mod import;
 mod init;
+mod kubectl;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::validate::KubeVersion;
+use crate::k8s::version::KubeVersion;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -78,21 +78,21 @@ pub enum Command {
     /// Turn Kubernetes manifests (helm template output, kubectl exports) into specs.
     Import(import::ImportArgs),
     /// Apply specs (or manifests with -f) to the local cluster state and reconcile.
-    Apply(cluster::ApplyArgs),
+    Apply(kubectl::ApplyArgs),
     /// Show objects of the local cluster state as kubectl does.
-    Get(cluster::GetArgs),
+    Get(kubectl::GetArgs),
     /// Set the replicas of a StatefulSet and reconcile.
-    Scale(cluster::ScaleArgs),
+    Scale(kubectl::ScaleArgs),
     /// Delete objects and reconcile.
-    Delete(cluster::DeleteArgs),
+    Delete(kubectl::DeleteArgs),
     /// Break or heal a simulated pod (--not-ready, --fail, --clear).
-    Fault(cluster::FaultArgs),
+    Fault(kubectl::FaultArgs),
     /// List events of the local cluster state.
-    Events(cluster::EventsArgs),
+    Events(kubectl::EventsArgs),
     /// Show one object in detail, with its events.
-    Describe(cluster::DescribeArgs),
+    Describe(kubectl::DescribeArgs),
     /// `rollout status statefulset NAME`: whether the rollout is complete.
-    Rollout(cluster::RolloutArgs),
+    Rollout(kubectl::RolloutArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -145,14 +145,14 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, cli.kube_version, style),
         Command::Init(args) => init::run(args),
         Command::Import(args) => import::run(args, cli.kube_version),
-        Command::Apply(args) => cluster::apply(args, &cli.state, cli.kube_version, style),
-        Command::Get(args) => cluster::get(args, &cli.state, cli.kube_version),
-        Command::Scale(args) => cluster::scale(args, &cli.state, cli.kube_version),
-        Command::Delete(args) => cluster::delete(args, &cli.state, cli.kube_version),
-        Command::Fault(args) => cluster::fault(args, &cli.state, cli.kube_version),
-        Command::Events(args) => cluster::events(args, &cli.state, cli.kube_version),
-        Command::Describe(args) => cluster::describe(args, &cli.state, cli.kube_version),
-        Command::Rollout(args) => cluster::rollout(args, &cli.state, cli.kube_version),
+        Command::Apply(args) => kubectl::apply(args, &cli.state, cli.kube_version, style),
+        Command::Get(args) => kubectl::get(args, &cli.state, cli.kube_version),
+        Command::Scale(args) => kubectl::scale(args, &cli.state, cli.kube_version),
+        Command::Delete(args) => kubectl::delete(args, &cli.state, cli.kube_version),
+        Command::Fault(args) => kubectl::fault(args, &cli.state, cli.kube_version),
+        Command::Events(args) => kubectl::events(args, &cli.state, cli.kube_version),
+        Command::Describe(args) => kubectl::describe(args, &cli.state, cli.kube_version),
+        Command::Rollout(args) => kubectl::rollout(args, &cli.state, cli.kube_version),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(*shell, &mut Cli::command(), "stsc", &mut std::io::stdout());

@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::validate::KubeVersion;
+use crate::k8s::version::KubeVersion;
 
 /// `o` as the API server would store it, for comparison.
 pub fn normalized(o: &Value, v: KubeVersion) -> Value {
     let mut o = o.clone();
-    crate::apiserver::defaults::apply(&mut o, v);
-    crate::apiserver::defaults::comparable(&mut o);
+    crate::k8s::defaults::apply(&mut o, v);
+    crate::k8s::defaults::comparable(&mut o);
     prune(&mut o, false);
     o
 }

@@ -154,7 +154,7 @@ fn cluster_scoped(kind: &str) -> bool {
 /// `matchExpressions` too, when it has them; a patch then writes them).
 fn selects_pods(selector: &Value, labels: &Value) -> bool {
     let exprs_match =
-        crate::selector::Selector::from_api(selector).is_ok_and(|s| s.matches(labels));
+        crate::k8s::selector::Selector::from_api(selector).is_ok_and(|s| s.matches(labels));
     exprs_match && selects(&selector["matchLabels"], labels)
 }
 

@@ -21,9 +21,9 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::compile::{object_key as key, Compiler};
+use crate::k8s::version::KubeVersion;
 use crate::patch::{diff, PatchSchema};
 use crate::source::SourceFile;
-use crate::validate::KubeVersion;
 
 pub use read::Object;
 
@@ -199,8 +199,10 @@ fn defect(app: &str, e: &str) -> ImportError {
 
 /// The objects a spec builds, or its errors.
 fn build(compiler: &Compiler, spec: &Map<String, Value>) -> Result<Vec<Value>, String> {
-    let text =
-        crate::yamlout::to_string(&Value::Object(spec.clone()), crate::yamlout::Dialect::Serde);
+    let text = crate::yaml::write::to_string(
+        &Value::Object(spec.clone()),
+        crate::yaml::write::Dialect::Serde,
+    );
     let src = Arc::new(SourceFile::new("<import>", text));
     let out = compiler.compile(&[src]);
     if out.has_errors() {

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::yamlout::{to_string_ordered, Dialect};
+use crate::yaml::write::{to_string_ordered, Dialect};
 
 /// What the comment at the top of a spec says.
 #[derive(Debug, Clone, Default)]

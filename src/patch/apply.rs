@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::strategic::{self, PatchSchema};
 use crate::diag::Finding;
+use crate::k8s::version::KubeVersion;
 use crate::spec::LoadedApp;
-use crate::validate::KubeVersion;
 
 /// The fields one patch changed in one object: a problem found there is the patch's.
 #[derive(Debug, Clone)]

@@ -166,7 +166,7 @@ fn union(k: &str, f: &[Value], t: &[Value]) -> Vec<(String, Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::KubeVersion;
+    use crate::k8s::version::KubeVersion;
 
     fn roundtrip(from: Value, to: Value) -> Value {
         let schema = PatchSchema::for_version(KubeVersion::NEWEST, "apps/v1", "StatefulSet");

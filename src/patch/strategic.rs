@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::validate::KubeVersion;
+use crate::k8s::version::KubeVersion;
 
 /// A patch that cannot be applied: where in the patch, and why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

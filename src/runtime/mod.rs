@@ -2,15 +2,13 @@
 //! and controllers that reconcile it the way Kubernetes does (StatefulSet controller, kubelet,
 //! volume provisioner, endpoints, load balancer, garbage collector).
 //!
-//! Decisions are pure functions over snapshots ([`statefulset::sync`]); [`controllers`] applies
-//! them to a [`cluster::Cluster`]; [`session`] commits whole rounds to [`store::Store`] durably as it goes.
+//! [`api_server::ApiServer`] holds the objects and applies every write as the API server does;
+//! [`controllers`] run rounds of reconciliation over it, the StatefulSet decision being a pure
+//! function over a snapshot ([`controllers::statefulset::sync`]); [`session`] commits whole rounds
+//! to [`store::Store`] durably as it goes; [`print`](mod@print) shows objects as kubectl does.
 
-pub mod cluster;
+pub mod api_server;
 pub mod controllers;
-pub mod describe;
-pub mod resources;
+pub mod print;
 pub mod session;
-pub mod statefulset;
 pub mod store;
-pub mod table;
-pub mod time;

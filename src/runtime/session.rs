@@ -5,10 +5,10 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::cluster::Cluster;
 use super::controllers;
 use super::store::{Store, StoreError};
-use crate::validate::KubeVersion;
+use crate::k8s::version::KubeVersion;
+use crate::runtime::api_server::ApiServer;
 
 /// How often a long reconcile commits (durably) the rounds done so far.
 const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
@@ -33,7 +33,7 @@ enum Stop {
 pub struct Session {
     store: Store,
     /// The cluster.
-    pub cluster: Cluster,
+    pub cluster: ApiServer,
     /// Only some resources were loaded (a read of a settled state): never reconciled.
     partial: bool,
     /// The last reconcile stopped at its bound with work left.
@@ -73,7 +73,7 @@ impl Session {
                 .map_or(0, |d| d.as_nanos() as u64);
             meta.uid_seed = seed.unwrap_or(nanos ^ (u64::from(std::process::id()) << 32));
         }
-        let mut cluster = Cluster::new(objects, meta, now, version);
+        let mut cluster = ApiServer::new(objects, meta, now, version);
         if fresh {
             let _ = cluster.create(json!({
                 "apiVersion": "storage.k8s.io/v1",
@@ -134,7 +134,7 @@ impl Session {
         // The state is committed as it stands and the next command carries on.
         let replicas: i64 = self
             .cluster
-            .list(super::resources::by_kind("StatefulSet").expect("built-in"))
+            .list(crate::k8s::resources::by_kind("StatefulSet").expect("built-in"))
             .map(|(_, s)| {
                 s["spec"]["replicas"].as_i64().unwrap_or(1).max(0)
                     + s["status"]["replicas"].as_i64().unwrap_or(0)
@@ -145,7 +145,7 @@ impl Session {
         let mut last = std::time::Instant::now();
         let (mut seen, mut created, most) = (0, 0i64, self.max_pods);
         let outcome =
-            controllers::reconcile(&mut self.cluster, max_rounds, &mut |c: &mut Cluster| {
+            controllers::reconcile(&mut self.cluster, max_rounds, &mut |c: &mut ApiServer| {
                 // A durable commit every so often, always on a whole round: a kill keeps the
                 // progress up to the last one (a state the controllers produced) and the next
                 // command carries on. Commits without fsync would not survive a kill at all
@@ -213,7 +213,7 @@ impl Session {
                 let (objects, meta) = store.load_resources(resources)?;
                 return Ok(Session {
                     store,
-                    cluster: Cluster::new(objects, meta, now, version),
+                    cluster: ApiServer::new(objects, meta, now, version),
                     partial: true,
                     unfinished: false,
                     max_pods: MAX_PODS_PER_COMMAND,
@@ -228,8 +228,8 @@ impl Session {
 
 /// Whether the controllers would act on their own as time passes: a set whose ready pods are
 /// not all available yet under `minReadySeconds`.
-fn waits_on_clock(c: &Cluster) -> bool {
-    let Some(r) = super::resources::by_kind("StatefulSet") else {
+fn waits_on_clock(c: &ApiServer) -> bool {
+    let Some(r) = crate::k8s::resources::by_kind("StatefulSet") else {
         return false;
     };
     c.list(r).any(|(_, s)| {
@@ -242,7 +242,7 @@ fn waits_on_clock(c: &Cluster) -> bool {
 #[cfg(test)]
 mod tests {
     use super::Session;
-    use crate::runtime::resources::by_kind;
+    use crate::k8s::resources::by_kind;
     use crate::KubeVersion;
     use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! their own: exclusive forms given together, references to containers, version gates.
 
 use crate::diag::Finding;
-use crate::version::KubeVersion;
+use crate::k8s::version::KubeVersion;
 
 use super::model::*;
 use super::resolve::client_services;

@@ -2,7 +2,7 @@
 //! volumes, containers, affinity, and the security profile's fill-ins.
 //!
 //! Each list comes with the spec pointer of every entry, so that a problem found in a generated
-//! object is reported at the spec line that produced it ([`crate::locate`] asks these same
+//! object is reported at the spec line that produced it ([`crate::compile::locate`] asks these same
 //! functions; there is one answer to "where does this mount come from").
 
 use std::collections::BTreeMap;

@@ -4,10 +4,9 @@
 //! Results are data ([`Violation`]s per object); nothing here stops at the first problem, prints,
 //! or knows about spec files.
 
-pub mod names;
+mod api_rules;
 mod pod;
 pub mod pod_security;
-mod rules;
 mod verdict;
 
 use std::fmt;
@@ -15,10 +14,10 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+pub use api_rules::{api_rules, first_refused};
 pub use pod::{env_var_name, TOTAL_ANNOTATION_SIZE};
-pub use rules::{api_rules, first_refused};
 
-pub use crate::version::{KubeVersion, SUPPORTED_MINORS};
+use crate::k8s::version::{KubeVersion, SUPPORTED_MINORS};
 
 /// One problem with one generated object.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,21 +85,7 @@ const KINDS: &[&str] = &[
 ];
 
 fn bundle_text(v: KubeVersion) -> &'static str {
-    match v.minor {
-        25 => include_str!("../../schemas/k8s/v1.25.json"),
-        26 => include_str!("../../schemas/k8s/v1.26.json"),
-        27 => include_str!("../../schemas/k8s/v1.27.json"),
-        28 => include_str!("../../schemas/k8s/v1.28.json"),
-        29 => include_str!("../../schemas/k8s/v1.29.json"),
-        30 => include_str!("../../schemas/k8s/v1.30.json"),
-        31 => include_str!("../../schemas/k8s/v1.31.json"),
-        32 => include_str!("../../schemas/k8s/v1.32.json"),
-        33 => include_str!("../../schemas/k8s/v1.33.json"),
-        34 => include_str!("../../schemas/k8s/v1.34.json"),
-        35 => include_str!("../../schemas/k8s/v1.35.json"),
-        36 => include_str!("../../schemas/k8s/v1.36.json"),
-        _ => include_str!("../../schemas/k8s/v1.37.json"),
-    }
+    index::TEXTS[version_index(v)]
 }
 
 /// Number of supported versions.

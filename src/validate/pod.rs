@@ -8,10 +8,11 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::names::*;
-use super::rules::{arr, at, Ctx};
-use super::{KubeVersion, Violation};
-use crate::quantity::Quantity;
+use super::api_rules::{arr, at, Ctx};
+use super::Violation;
+use crate::k8s::names::*;
+use crate::k8s::quantity::Quantity;
+use crate::k8s::version::KubeVersion;
 use crate::spec::display_path;
 
 /// Upstream's message for an environment variable name before RelaxedEnvironmentVariableValidation.

@@ -39,7 +39,10 @@ pub enum OutputError {
 
 /// One object as a YAML document (no `---`), ending with a newline.
 pub fn object_yaml(v: &Value) -> Result<String, OutputError> {
-    Ok(crate::yamlout::to_string(v, crate::yamlout::Dialect::Serde))
+    Ok(crate::yaml::write::to_string(
+        v,
+        crate::yaml::write::Dialect::Serde,
+    ))
 }
 
 /// Each manifest as YAML, in order; on two threads when there are many (each object is

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::validate::KubeVersion;
+use crate::k8s::version::KubeVersion;
 
 fn obj(v: &mut Value) -> Option<&mut Map<String, Value>> {
     v.as_object_mut()
@@ -296,7 +296,7 @@ fn canonical_quantities(resources: &mut Value) {
     for part in ["requests", "limits"] {
         if let Some(m) = resources.get_mut(part).and_then(Value::as_object_mut) {
             for v in m.values_mut() {
-                if let Some(q) = crate::quantity::Quantity::from_value(v) {
+                if let Some(q) = crate::k8s::quantity::Quantity::from_value(v) {
                     *v = Value::String(q.canonical());
                 }
             }

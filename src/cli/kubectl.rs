@@ -11,15 +11,15 @@ use serde_json::{json, Value};
 use super::build::{make_compiler, read_sources};
 use super::{Style, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::diag::{render_text, Severity};
-use crate::manifests;
-use crate::runtime::cluster::{meta_str, ApiError, Cascade, Cluster};
+use crate::k8s::manifests;
+use crate::k8s::resources::{self, lookup, Resource};
+use crate::k8s::version::KubeVersion;
+use crate::runtime::api_server::{meta_str, ApiError, ApiServer, Cascade};
 use crate::runtime::controllers::FAULT_ANNOTATION;
-use crate::runtime::resources::{self, lookup, Resource};
+use crate::runtime::print::table::{self, PrintOptions};
+use crate::runtime::print::time::parse_rfc3339;
 use crate::runtime::session::{Session, PROVISIONER};
-use crate::runtime::table::{self, PrintOptions};
-use crate::runtime::time::parse_rfc3339;
 use crate::source::SourceFile;
-use crate::validate::KubeVersion;
 
 /// `stsc apply`.
 #[derive(Debug, Args)]
@@ -389,7 +389,7 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
         }
     }
     for o in objects {
-        let r = match crate::runtime::cluster::key_of(&o) {
+        let r = match crate::runtime::api_server::key_of(&o) {
             Ok((r, _)) => r,
             Err(e) => return fail(&e),
         };
@@ -541,7 +541,7 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> u8 {
     let selector = match args
         .selector
         .as_deref()
-        .map(crate::selector::Selector::parse)
+        .map(crate::k8s::selector::Selector::parse)
     {
         Some(Err(msg)) => {
             eprintln!("error: {msg}");
@@ -555,7 +555,7 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> u8 {
         Ok(s) => Closing(Some(s)),
         Err(code) => return code,
     };
-    let c: &Cluster = &s.cluster;
+    let c: &ApiServer = &s.cluster;
     let ns = args.namespace.as_str();
     let mut blocks = Vec::new();
     let mut all: Vec<&Value> = Vec::new();
@@ -605,7 +605,7 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> u8 {
             if args.output == Some(GetOutput::Json) {
                 json_4(&doc)
             } else {
-                crate::yamlout::to_string(&doc, crate::yamlout::Dialect::Kubectl)
+                crate::yaml::write::to_string(&doc, crate::yaml::write::Dialect::Kubectl)
             }
         }
         Some(GetOutput::Name) => all
@@ -747,7 +747,7 @@ pub fn fault(args: &FaultArgs, state: &Path, version: KubeVersion) -> u8 {
     let Some(mut pod) = s.cluster.get(r, &args.namespace, name).cloned() else {
         return fail(&ApiError::not_found(r, name));
     };
-    let ann = crate::runtime::cluster::metadata_mut(&mut pod)
+    let ann = crate::runtime::api_server::metadata_mut(&mut pod)
         .entry("annotations")
         .or_insert_with(|| json!({}));
     if let Some(a) = ann.as_object_mut() {
@@ -869,7 +869,7 @@ pub fn describe(args: &DescribeArgs, state: &Path, version: KubeVersion) -> u8 {
                     .is_some_and(|a| a.iter().any(|x| x["uid"] == o["metadata"]["uid"]))
         })
         .collect();
-    super::emit(&crate::runtime::describe::describe(
+    super::emit(&crate::runtime::print::describe::describe(
         o, &events, &pods, c.now,
     ));
     EXIT_OK
@@ -894,7 +894,7 @@ pub fn rollout(args: &RolloutArgs, state: &Path, version: KubeVersion) -> u8 {
     let Some(o) = s.cluster.get(r, &args.namespace, name) else {
         return fail(&ApiError::not_found(r, name));
     };
-    match crate::runtime::describe::rollout_status(o) {
+    match crate::runtime::print::describe::rollout_status(o) {
         Ok((msg, done)) => {
             super::emit(&msg);
             if done {

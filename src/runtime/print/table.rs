@@ -5,10 +5,10 @@
 
 use serde_json::{json, Value};
 
-use super::cluster::meta_str;
-use super::resources::Resource;
-use super::time::{human_duration, parse_rfc3339};
-use crate::validate::KubeVersion;
+use crate::k8s::resources::Resource;
+use crate::k8s::version::KubeVersion;
+use crate::runtime::api_server::meta_str;
+use crate::runtime::print::time::{human_duration, parse_rfc3339};
 
 /// One column definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -775,7 +775,7 @@ pub fn to_table_object(t: &Table<'_>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::resources::by_kind;
+    use crate::k8s::resources::by_kind;
 
     #[test]
     fn seed_statefulset_block_lays_out_like_kubectl() {

@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{json, Value};
 
-use super::names::*;
-use super::{KubeVersion, Violation};
+use super::Violation;
+use crate::k8s::names::*;
+use crate::k8s::version::KubeVersion;
 use crate::spec::display_path;
 
 /// Longest StatefulSet name whose `controller-revision-hash` label always fits in 63 characters.
@@ -107,7 +108,7 @@ impl Ctx {
         if !matches!(v, Value::String(_) | Value::Number(_)) {
             return;
         }
-        match crate::quantity::Quantity::from_value(v) {
+        match crate::k8s::quantity::Quantity::from_value(v) {
             None => self.invalid("invalid-quantity", pointer, v, vec![QUANTITY_MSG.into()]),
             Some(x) if x.is_negative() => self.invalid(
                 "invalid-quantity",
@@ -411,7 +412,7 @@ fn statefulset(
             "spec.selector: Invalid value: {}: empty selector is invalid for statefulset".into(),
         )
     };
-    match at(obj, "/spec/selector").map(crate::selector::Selector::from_api) {
+    match at(obj, "/spec/selector").map(crate::k8s::selector::Selector::from_api) {
         None => c.out.push(empty()),
         Some(Err(e)) => c.out.push(Violation::error(
             "selector-mismatch",

@@ -3,16 +3,18 @@
 //! and load-balancer controllers and the garbage collector. Each step reads the cluster and
 //! writes through it; [`reconcile`] runs them until nothing changes.
 
+pub mod statefulset;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Value};
 
-use super::cluster::{
-    key_of, meta_str, metadata_mut, owner_refs, remove_finalizer, Cascade, Cluster,
+use crate::k8s::resources::{by_kind, Resource};
+use crate::runtime::api_server::{
+    key_of, meta_str, metadata_mut, owner_refs, remove_finalizer, ApiServer, Cascade,
 };
-use super::resources::{by_kind, Resource};
-use super::statefulset::{self, Action, PodSummary, Snapshot};
-use super::store::Key;
+use crate::runtime::store::Key;
+use statefulset::{Action, PodSummary, Snapshot};
 
 /// Annotation through which `stsc fault` breaks a pod: `not-ready` or `fail`.
 pub const FAULT_ANNOTATION: &str = "sim.stsc.dev/fault";
@@ -54,7 +56,7 @@ pub struct Informers {
 impl Informers {
     /// Keys changed since `cursor` (deduplicated, in order), advancing it; every key on the
     /// first call.
-    fn since(&self, c: &Cluster, cursor: usize) -> Vec<Key> {
+    fn since(&self, c: &ApiServer, cursor: usize) -> Vec<Key> {
         let mut seen = HashSet::new();
         c.changes[cursor.min(c.changes.len())..]
             .iter()
@@ -63,18 +65,18 @@ impl Informers {
             .collect()
     }
 
-    fn prime(&mut self, c: &Cluster) {
+    fn prime(&mut self, c: &ApiServer) {
         if self.primed {
             return;
         }
         self.primed = true;
-        for r in super::resources::RESOURCES {
+        for r in crate::k8s::resources::RESOURCES {
             for (k, v) in c.list(r) {
                 self.observe(k, Some(v));
             }
         }
         // Everything is new to the controllers on the first round.
-        let all: Vec<Key> = super::resources::RESOURCES
+        let all: Vec<Key> = crate::k8s::resources::RESOURCES
             .iter()
             .flat_map(|r| c.list(r).map(|(k, _)| k.clone()).collect::<Vec<_>>())
             .collect();
@@ -135,9 +137,9 @@ impl Informers {
 /// # Errors
 /// Whatever `checkpoint` returns.
 pub fn reconcile<E>(
-    c: &mut Cluster,
+    c: &mut ApiServer,
     max_rounds: usize,
-    checkpoint: &mut dyn FnMut(&mut Cluster) -> Result<(), E>,
+    checkpoint: &mut dyn FnMut(&mut ApiServer) -> Result<(), E>,
 ) -> Result<usize, E> {
     let mut inf = Informers::default();
     reconcile_with(c, &mut inf, max_rounds, checkpoint)
@@ -148,10 +150,10 @@ pub fn reconcile<E>(
 /// # Errors
 /// Whatever `checkpoint` returns.
 pub fn reconcile_with<E>(
-    c: &mut Cluster,
+    c: &mut ApiServer,
     inf: &mut Informers,
     max_rounds: usize,
-    checkpoint: &mut dyn FnMut(&mut Cluster) -> Result<(), E>,
+    checkpoint: &mut dyn FnMut(&mut ApiServer) -> Result<(), E>,
 ) -> Result<usize, E> {
     let first = !inf.primed;
     inf.prime(c);
@@ -185,7 +187,7 @@ pub fn reconcile_with<E>(
 }
 
 /// Sync every StatefulSet whose namespace saw a change to a set, pod, claim or revision.
-fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
+fn statefulsets(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) {
     let mut changed = inf.since(c, inf.sts);
     inf.sts = c.changes.len();
     changed.extend(initial.iter().cloned());
@@ -216,7 +218,7 @@ fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
             let lo = (ns.clone(), name.clone(), i64::MIN, String::new());
             let hi = (ns.clone(), name.clone(), i64::MAX, String::new());
             let pods: Vec<&PodSummary> = inf.pods.range(lo..hi).map(|(_, s)| s).collect();
-            let cl: &Cluster = c;
+            let cl: &ApiServer = c;
             let pod_fn = |n: &str| cl.get(res("Pod"), &ns, n);
             let claim_fn = |n: &str| cl.get(res("PersistentVolumeClaim"), &ns, n);
             let snap = Snapshot {
@@ -239,7 +241,7 @@ fn statefulsets(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) {
 }
 
 /// Apply a sync's actions; events go on the set.
-fn execute(c: &mut Cluster, set: &Value, actions: Vec<Action>) {
+fn execute(c: &mut ApiServer, set: &Value, actions: Vec<Action>) {
     let ns = meta_str(set, "namespace").to_string();
     for a in actions {
         match a {
@@ -272,7 +274,7 @@ fn condition(ty: &str, ok: bool, at: &str) -> Value {
 
 /// The simulated kubelet: terminating pods go; pending pods whose claims are bound start;
 /// running pods follow their fault annotation.
-fn kubelet(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
+fn kubelet(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) -> bool {
     let mut keys = inf.since(c, inf.kubelet);
     inf.kubelet = c.changes.len();
     keys.extend(initial.iter().cloned());
@@ -448,7 +450,7 @@ fn set_ready(p: &mut Value, ready: bool, now: &str) {
 }
 
 /// The default StorageClass, if any.
-pub fn default_class(c: &Cluster) -> Option<String> {
+pub fn default_class(c: &ApiServer) -> Option<String> {
     c.list(res("StorageClass"))
         .find(|(_, sc)| {
             let a = &sc["metadata"]["annotations"];
@@ -459,7 +461,7 @@ pub fn default_class(c: &Cluster) -> Option<String> {
 }
 
 /// Dynamic provisioning and binding; released volumes are reclaimed per their policy.
-fn provisioner(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
+fn provisioner(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) -> bool {
     let mut changed = false;
     let from = inf.provisioner.min(c.changes.len());
     let removed: Vec<String> = c.changes[from..]
@@ -626,7 +628,7 @@ fn provisioner(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
 }
 
 /// `kubernetes.io/pvc-protection`: a deleted claim goes once no pod uses it.
-fn claim_protection(c: &mut Cluster, inf: &mut Informers) -> bool {
+fn claim_protection(c: &mut ApiServer, inf: &mut Informers) -> bool {
     let mut changed = false;
     // Claims marked for deletion since the last look.
     for (k, _) in &c.changes[inf.protection.min(c.changes.len())..] {
@@ -671,7 +673,7 @@ fn claim_protection(c: &mut Cluster, inf: &mut Informers) -> bool {
 }
 
 /// Delete objects all of whose owners are gone (background propagation).
-fn garbage_collector(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> bool {
+fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) -> bool {
     let from = inf.gc.min(c.changes.len());
     let mut candidates: Vec<Key> = Vec::new();
     for (k, uid) in &c.changes[from..] {
@@ -719,7 +721,7 @@ fn garbage_collector(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> b
     }
     let changed = !orphans.is_empty();
     for k in orphans {
-        if let Some(r) = super::resources::RESOURCES
+        if let Some(r) = crate::k8s::resources::RESOURCES
             .iter()
             .find(|r| r.plural == k.resource)
         {
@@ -731,7 +733,7 @@ fn garbage_collector(c: &mut Cluster, inf: &mut Informers, initial: &[Key]) -> b
 
 /// Endpoints of every Service with a selector: ready pods as addresses, the others as
 /// notReadyAddresses, IPs sorted as strings (as the seed's transcript shows them).
-pub fn endpoints(c: &mut Cluster) -> bool {
+pub fn endpoints(c: &mut ApiServer) -> bool {
     let services: Vec<(Key, Value)> = c
         .list(res("Service"))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -739,7 +741,7 @@ pub fn endpoints(c: &mut Cluster) -> bool {
     let mut changed = false;
     for (k, svc) in services {
         // A Service without a selector has no managed endpoints.
-        let sel = crate::selector::Selector::from_map(&svc["spec"]["selector"]);
+        let sel = crate::k8s::selector::Selector::from_map(&svc["spec"]["selector"]);
         if sel.is_empty() {
             continue;
         }
@@ -882,7 +884,7 @@ pub fn endpoints(c: &mut Cluster) -> bool {
 }
 
 /// Give every LoadBalancer Service an ingress address.
-pub fn load_balancers(c: &mut Cluster) -> bool {
+pub fn load_balancers(c: &mut ApiServer) -> bool {
     let pending: Vec<Value> = c
         .list(res("Service"))
         .filter(|(_, s)| {

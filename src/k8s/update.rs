@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
+use crate::k8s::version::KubeVersion;
 use crate::spec::display_path;
-use crate::validate::KubeVersion;
 
 /// One field whose value differs between the stored and the new object.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,12 +4,12 @@
 
 use serde_json::Value;
 
-use crate::apiserver::{defaults, update};
+use crate::compile::locate::locate;
 use crate::compile::{Compiled, Manifest};
 use crate::diag::Finding;
-use crate::locate::locate;
+use crate::k8s::version::KubeVersion;
+use crate::k8s::{defaults, update};
 use crate::spec::display_path;
-use crate::validate::KubeVersion;
 
 /// Kind, namespace and name; an object without a namespace is in `default`, where
 /// `kubectl apply` puts it.

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::resources::{self, Resource};
 use super::store::{Key, Meta};
-use super::time::format_rfc3339;
-use crate::apiserver::{defaults, update};
-use crate::validate::KubeVersion;
+use crate::k8s::resources::{self, Resource};
+use crate::k8s::version::KubeVersion;
+use crate::k8s::{defaults, update};
+use crate::runtime::print::time::format_rfc3339;
 
 /// An error as the API server reports it; kubectl prints `Error from server (REASON): MESSAGE`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,7 +98,7 @@ pub enum Cascade {
 
 /// The objects of one state folder, with the counters, the pending changes and the clock.
 #[derive(Debug)]
-pub struct Cluster {
+pub struct ApiServer {
     objects: BTreeMap<Key, Value>,
     /// Counters (resourceVersion, addresses, uid seed).
     pub meta: Meta,
@@ -168,10 +168,10 @@ pub fn metadata_mut(o: &mut Value) -> &mut Map<String, Value> {
     obj_mut(obj_mut(o).entry("metadata").or_insert_with(|| json!({})))
 }
 
-impl Cluster {
+impl ApiServer {
     /// A cluster from stored objects.
     pub fn new(objects: BTreeMap<Key, Value>, meta: Meta, now: i64, version: KubeVersion) -> Self {
-        Cluster {
+        ApiServer {
             objects,
             meta,
             pending: std::collections::BTreeSet::new(),
@@ -317,10 +317,10 @@ impl Cluster {
     /// Whether objects may be created in `ns`: a built-in namespace (older states have no
     /// Namespace objects for them) or one that was created.
     pub fn namespace_exists(&self, ns: &str) -> bool {
-        super::resources::BUILT_IN_NAMESPACES.contains(&ns)
+        crate::k8s::resources::BUILT_IN_NAMESPACES.contains(&ns)
             || self
                 .get(
-                    super::resources::by_kind("Namespace").expect("built-in"),
+                    crate::k8s::resources::by_kind("Namespace").expect("built-in"),
                     "",
                     ns,
                 )
@@ -338,7 +338,7 @@ impl Cluster {
             return Err(ApiError::already_exists(r, &key.name));
         }
         if r.namespaced && !self.namespace_exists(&key.namespace) {
-            let ns = super::resources::by_kind("Namespace").expect("built-in");
+            let ns = crate::k8s::resources::by_kind("Namespace").expect("built-in");
             return Err(ApiError::not_found(ns, &key.namespace));
         }
         defaults::apply(&mut o, self.version);
@@ -800,8 +800,8 @@ pub fn remove_finalizer(o: &mut Value, f: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn cluster() -> Cluster {
-        Cluster::new(
+    fn cluster() -> ApiServer {
+        ApiServer::new(
             BTreeMap::new(),
             Meta {
                 uid_seed: 42,

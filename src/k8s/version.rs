@@ -4,8 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Oldest and newest supported Kubernetes minor versions (1.x).
-pub const SUPPORTED_MINORS: (u32, u32) = (25, 37);
+include!("supported.rs");
 
 /// A Kubernetes version `1.MINOR` that stsc targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -3,17 +3,20 @@
 //! Orchestrates `spec` → `render` → `validate` and maps every problem found in a generated object
 //! back to the spec line that produced it. Returns data; writing is `output`'s job.
 
+pub mod locate;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::compile::locate::locate;
 use crate::diag::{Finding, Severity};
-use crate::locate::locate;
+use crate::k8s::version::KubeVersion;
 use crate::render::Renderer;
 use crate::source::SourceFile;
 use crate::spec::{self, LoadedApp, Resolved};
-use crate::validate::{api_rules, KubeVersion, Schemas, Violation};
+use crate::validate::{api_rules, Schemas, Violation};
 
 /// Helm's install order for the kinds stsc emits (helm `releaseutil/kind_sorter.go`).
 pub const INSTALL_ORDER: &[&str] = &[

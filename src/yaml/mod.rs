@@ -12,6 +12,7 @@ use serde_json::{Map, Number, Value};
 use crate::source::{SourceFile, Span};
 
 mod fast;
+pub mod write;
 pub use fast::load_one as load_rendered;
 
 /// Deepest nesting of collections accepted; real specs and manifests stay far below it.

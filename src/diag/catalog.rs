@@ -88,7 +88,7 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 /// `docs/rules.md`: one line of documentation per rule.
 pub fn markdown() -> String {
     let mut s = String::from(
-        "# stsc rules\n\nEvery finding carries one of these ids (`error[ID]` in text output, `ruleId` in SARIF).\nGenerated from `src/rules.rs`; a test keeps this file current.\n\n| id | level | finds | fix |\n|---|---|---|---|\n",
+        "# stsc rules\n\nEvery finding carries one of these ids (`error[ID]` in text output, `ruleId` in SARIF).\nGenerated from `src/diag/catalog.rs`; a test keeps this file current.\n\n| id | level | finds | fix |\n|---|---|---|---|\n",
     );
     for r in RULES {
         s.push_str(&format!(

@@ -186,7 +186,7 @@ impl Parser<'_> {
     fn key(&mut self) -> Result<String, String> {
         self.blanks();
         let k = self.word();
-        refused(&k, crate::validate::names::qualified_name(&k))?;
+        refused(&k, crate::k8s::names::qualified_name(&k))?;
         Ok(k)
     }
 
@@ -217,7 +217,7 @@ impl Parser<'_> {
             self.at += skip;
             self.blanks();
             let v = self.word();
-            refused(&v, crate::validate::names::label_value(&v))?;
+            refused(&v, crate::k8s::names::label_value(&v))?;
             return Ok(Requirement {
                 key,
                 op,

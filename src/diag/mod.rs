@@ -4,6 +4,9 @@
 //! API-server validation) reports [`Finding`]s; the command line decides how to show them. This
 //! module must not decide exit codes or print.
 
+pub mod catalog;
+pub mod formats;
+
 use std::fmt::Write as _;
 use std::sync::Arc;
 

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::cluster::{meta_str, owner_refs};
-use super::time::parse_rfc3339;
-use crate::apiserver::defaults;
-use crate::validate::KubeVersion;
+use crate::k8s::defaults;
+use crate::k8s::version::KubeVersion;
+use crate::runtime::api_server::{meta_str, owner_refs};
+use crate::runtime::print::time::parse_rfc3339;
 
 /// One write the controller wants.
 #[derive(Debug, Clone, PartialEq)]
@@ -339,12 +339,12 @@ fn labels_match(set: &Value, labels: &Value) -> bool {
 
 /// A set's selector (`matchLabels` and `matchExpressions`), read once per sync rather than once
 /// per pod. An empty or malformed one selects nothing (the API server refuses both).
-struct SetSelector(crate::selector::Selector);
+struct SetSelector(crate::k8s::selector::Selector);
 
 impl SetSelector {
     fn of(set: &Value) -> Self {
         SetSelector(
-            crate::selector::Selector::from_api(&set["spec"]["selector"]).unwrap_or_default(),
+            crate::k8s::selector::Selector::from_api(&set["spec"]["selector"]).unwrap_or_default(),
         )
     }
     fn matches(&self, labels: &Value) -> bool {

@@ -5,8 +5,8 @@
 
 use serde_json::{json, Value};
 
+use crate::diag::catalog::RULES;
 use crate::diag::{Finding, Severity};
-use crate::rules::RULES;
 
 fn line_col(f: &Finding) -> (usize, usize) {
     f.span.map_or((1, 1), |s| (s.line, s.col))

@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::cluster::meta_str;
-use super::table::tabwrite;
-use super::time::{human_duration, parse_rfc3339};
+use crate::runtime::api_server::meta_str;
+use crate::runtime::print::table::tabwrite;
+use crate::runtime::print::time::{human_duration, parse_rfc3339};
 
 /// `kubectl rollout status statefulset` (kubectl `StatefulSetStatusViewer`): the message and
 /// whether the rollout is done.
@@ -106,7 +106,7 @@ fn rfc1123(ts: &str) -> String {
     };
     let days = t.div_euclid(86_400);
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
-    let s = super::time::format_rfc3339(t);
+    let s = crate::runtime::print::time::format_rfc3339(t);
     let (y, mo, d) = (&s[0..4], &s[5..7], &s[8..10]);
     let month = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -324,7 +324,11 @@ pub fn describe(o: &Value, events: &[&Value], pods: &[&Value], now: i64) -> Stri
                 "Node",
                 spec["nodeName"].as_str().unwrap_or("<none>"),
             );
-            field(&mut out, "Status", &super::table::pod_status(o));
+            field(
+                &mut out,
+                "Status",
+                &crate::runtime::print::table::pod_status(o),
+            );
             field(&mut out, "IP", st["podIP"].as_str().unwrap_or(""));
             let owner = o["metadata"]["ownerReferences"]
                 .as_array()

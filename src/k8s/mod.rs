@@ -1,0 +1,12 @@
+//! Kubernetes knowledge shared by the compiler, the checker and the runtime, with no I/O: the
+//! versions and their feature gates, the kinds and their resources, names, quantities, label
+//! selectors, the API server's defaults and update rules, and how manifests are read.
+
+pub mod defaults;
+pub mod manifests;
+pub mod names;
+pub mod quantity;
+pub mod resources;
+pub mod selector;
+pub mod update;
+pub mod version;
