@@ -12,9 +12,10 @@ use super::build::{make_compiler, read_sources};
 use super::{Style, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::diag::{render_text, Severity};
 use crate::k8s::manifests;
+use crate::k8s::object::meta_str;
 use crate::k8s::resources::{self, lookup, Resource};
 use crate::k8s::version::KubeVersion;
-use crate::runtime::api_server::{meta_str, ApiError, ApiServer, Cascade};
+use crate::runtime::api_server::{ApiError, ApiServer, Cascade};
 use crate::runtime::controllers::FAULT_ANNOTATION;
 use crate::runtime::print::table::{self, PrintOptions};
 use crate::runtime::print::time::parse_rfc3339;
@@ -747,7 +748,7 @@ pub fn fault(args: &FaultArgs, state: &Path, version: KubeVersion) -> u8 {
     let Some(mut pod) = s.cluster.get(r, &args.namespace, name).cloned() else {
         return fail(&ApiError::not_found(r, name));
     };
-    let ann = crate::runtime::api_server::metadata_mut(&mut pod)
+    let ann = crate::k8s::object::metadata_mut(&mut pod)
         .entry("annotations")
         .or_insert_with(|| json!({}));
     if let Some(a) = ann.as_object_mut() {

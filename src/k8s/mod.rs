@@ -5,6 +5,7 @@
 pub mod defaults;
 pub mod manifests;
 pub mod names;
+pub mod object;
 pub mod quantity;
 pub mod resources;
 pub mod selector;

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::store::{Key, Meta};
+use crate::k8s::object::{add_finalizer, meta_str, metadata_mut, obj_mut, owner_refs};
 use crate::k8s::resources::{self, Resource};
 use crate::k8s::version::KubeVersion;
 use crate::k8s::{defaults, update};
@@ -118,11 +119,6 @@ pub struct ApiServer {
     event_index: Option<std::collections::HashMap<(String, String, String), Key>>,
 }
 
-/// `metadata.<field>` as a string ("" when absent).
-pub fn meta_str<'a>(o: &'a Value, field: &str) -> &'a str {
-    o["metadata"][field].as_str().unwrap_or("")
-}
-
 /// The object's key, resolving its kind.
 pub fn key_of(o: &Value) -> Result<(&'static Resource, Key), ApiError> {
     let kind = o["kind"].as_str().unwrap_or("");
@@ -154,18 +150,6 @@ pub fn key_of(o: &Value) -> Result<(&'static Resource, Key), ApiError> {
         ""
     };
     Ok((r, Key::new(r.plural, ns, name)))
-}
-
-fn obj_mut(v: &mut Value) -> &mut Map<String, Value> {
-    if !v.is_object() {
-        *v = json!({});
-    }
-    v.as_object_mut().expect("made an object above")
-}
-
-/// `metadata` as a mutable map (created when missing).
-pub fn metadata_mut(o: &mut Value) -> &mut Map<String, Value> {
-    obj_mut(obj_mut(o).entry("metadata").or_insert_with(|| json!({})))
 }
 
 impl ApiServer {
@@ -761,39 +745,6 @@ fn source_of(reason: &str) -> &'static str {
         "EnsuringLoadBalancer" | "EnsuredLoadBalancer" => "service-controller",
         _ => "statefulset-controller",
     }
-}
-
-/// The object's owner references.
-pub fn owner_refs(o: &Value) -> &[Value] {
-    o["metadata"]["ownerReferences"]
-        .as_array()
-        .map_or(&[], Vec::as_slice)
-}
-
-/// Add a finalizer if absent.
-pub fn add_finalizer(o: &mut Value, f: &str) {
-    let m = metadata_mut(o);
-    let list = m.entry("finalizers").or_insert_with(|| json!([]));
-    if let Some(a) = list.as_array_mut() {
-        if !a.iter().any(|x| x == f) {
-            a.push(json!(f));
-        }
-    }
-}
-
-/// Remove a finalizer; true when it was there.
-pub fn remove_finalizer(o: &mut Value, f: &str) -> bool {
-    let m = metadata_mut(o);
-    let mut removed = false;
-    if let Some(Value::Array(a)) = m.get_mut("finalizers") {
-        let before = a.len();
-        a.retain(|x| x != f);
-        removed = a.len() != before;
-        if a.is_empty() {
-            m.remove("finalizers");
-        }
-    }
-    removed
 }
 
 #[cfg(test)]

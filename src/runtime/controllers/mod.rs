@@ -9,10 +9,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Value};
 
+use crate::k8s::object::{meta_str, metadata_mut, owner_refs, remove_finalizer};
 use crate::k8s::resources::{by_kind, Resource};
-use crate::runtime::api_server::{
-    key_of, meta_str, metadata_mut, owner_refs, remove_finalizer, ApiServer, Cascade,
-};
+use crate::runtime::api_server::{key_of, ApiServer, Cascade};
 use crate::runtime::store::Key;
 use statefulset::{Action, PodSummary, Snapshot};
 
@@ -399,10 +398,7 @@ fn kubelet(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) -> bool {
                     continue;
                 }
                 let want = fault.is_empty();
-                let is = p["status"]["conditions"].as_array().is_some_and(|cs| {
-                    cs.iter()
-                        .any(|x| x["type"] == "Ready" && x["status"] == "True")
-                });
+                let is = crate::k8s::object::is_ready(&p);
                 if want != is {
                     set_ready(&mut q, want, &now);
                     c.put(q);
@@ -423,10 +419,7 @@ fn kubelet_done(p: &Value) -> bool {
         && match p["status"]["phase"].as_str() {
             Some("Failed" | "Succeeded") => true,
             Some("Running") if fault != "fail" => {
-                let ready = p["status"]["conditions"].as_array().is_some_and(|cs| {
-                    cs.iter()
-                        .any(|x| x["type"] == "Ready" && x["status"] == "True")
-                });
+                let ready = crate::k8s::object::is_ready(p);
                 ready == fault.is_empty()
             }
             _ => false,
@@ -759,10 +752,7 @@ pub fn endpoints(c: &mut ApiServer) -> bool {
                 continue;
             }
             let terminating = !p["metadata"]["deletionTimestamp"].is_null();
-            let is_ready = p["status"]["conditions"].as_array().is_some_and(|cs| {
-                cs.iter()
-                    .any(|x| x["type"] == "Ready" && x["status"] == "True")
-            });
+            let is_ready = crate::k8s::object::is_ready(p);
             let mut addr = json!({
                 "ip": ip,
                 "nodeName": p["spec"]["nodeName"],

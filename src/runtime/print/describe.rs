@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::runtime::api_server::meta_str;
+use crate::k8s::object::meta_str;
 use crate::runtime::print::table::tabwrite;
 use crate::runtime::print::time::{human_duration, parse_rfc3339};
 
@@ -330,16 +330,13 @@ pub fn describe(o: &Value, events: &[&Value], pods: &[&Value], now: i64) -> Stri
                 &crate::runtime::print::table::pod_status(o),
             );
             field(&mut out, "IP", st["podIP"].as_str().unwrap_or(""));
-            let owner = o["metadata"]["ownerReferences"]
-                .as_array()
-                .and_then(|a| a.iter().find(|r| r["controller"] == true))
-                .map(|r| {
-                    format!(
-                        "{}/{}",
-                        r["kind"].as_str().unwrap_or(""),
-                        r["name"].as_str().unwrap_or("")
-                    )
-                });
+            let owner = crate::k8s::object::controller_of(o).map(|r| {
+                format!(
+                    "{}/{}",
+                    r["kind"].as_str().unwrap_or(""),
+                    r["name"].as_str().unwrap_or("")
+                )
+            });
             field(
                 &mut out,
                 "Controlled By",

@@ -5,9 +5,9 @@
 
 use serde_json::{json, Value};
 
+use crate::k8s::object::meta_str;
 use crate::k8s::resources::Resource;
 use crate::k8s::version::KubeVersion;
-use crate::runtime::api_server::meta_str;
 use crate::runtime::print::time::{human_duration, parse_rfc3339};
 
 /// One column definition.
@@ -154,10 +154,7 @@ pub fn pod_status(p: &Value) -> String {
         }
     }
     if reason == "Completed" && has_running {
-        let ready = p["status"]["conditions"].as_array().is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True")
-        });
+        let ready = crate::k8s::object::is_ready(p);
         reason = if ready {
             "Running".into()
         } else {
@@ -635,9 +632,7 @@ fn cells(r: &Resource, o: &Value, now: i64, vac: bool) -> Vec<String> {
             ]
         }
         "ControllerRevision" => {
-            let owner = o["metadata"]["ownerReferences"]
-                .as_array()
-                .and_then(|a| a.iter().find(|r| r["controller"] == true))
+            let owner = crate::k8s::object::controller_of(o)
                 .map(|r| {
                     format!(
                         "{}.apps/{}",

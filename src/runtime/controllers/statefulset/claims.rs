@@ -1,0 +1,214 @@
+//! The claims of each replica (upstream's `createPersistentVolumeClaims` and
+//! `updatePodClaimForRetentionPolicy`): made from the claim templates before their pod, and given
+//! the owner references the retention policy asks for.
+
+use serde_json::{json, Value};
+
+use super::{claim_name, Action, Set, Snapshot, Sync};
+use crate::k8s::object::{controller_of, is_terminating, owner_refs};
+
+/// `persistentVolumeClaimRetentionPolicy` as this version honours it.
+pub(super) struct Retention<'a> {
+    when_deleted: &'a str,
+    when_scaled: &'a str,
+    /// Whether owner references need reconciling at all: not when the policy wants none and no
+    /// claim of the namespace carries any (the common case, and the hot path at thousands of
+    /// pods).
+    refs_matter: bool,
+}
+
+impl<'a> Retention<'a> {
+    /// The policy of a set (Retain/Retain before the gate).
+    pub(super) fn of(set: &Set<'a>, s: &Snapshot<'_>) -> Self {
+        let field = |f: &str| -> &'a str {
+            if s.version.pvc_retention_policy() {
+                set.spec["persistentVolumeClaimRetentionPolicy"][f]
+                    .as_str()
+                    .unwrap_or("Retain")
+            } else {
+                "Retain"
+            }
+        };
+        let (when_deleted, when_scaled) = (field("whenDeleted"), field("whenScaled"));
+        Retention {
+            when_deleted,
+            when_scaled,
+            refs_matter: when_deleted == "Delete"
+                || when_scaled == "Delete"
+                || s.claims_have_owners,
+        }
+    }
+}
+
+impl Sync<'_, '_> {
+    /// A new claim of `ordinal` from a template: its spec, its labels plus the set's
+    /// `matchLabels`, its annotations.
+    fn new_claim(&self, ct: &Value, ordinal: i64) -> Value {
+        let set = &self.set;
+        let mut c = json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": claim_name(ct, set.name, ordinal), "namespace": set.ns},
+            "spec": ct["spec"].clone(),
+        });
+        let mut labels = ct["metadata"]["labels"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(sel) = set.spec["selector"]["matchLabels"].as_object() {
+            for (k, v) in sel {
+                labels.insert(k.clone(), v.clone());
+            }
+        }
+        if !labels.is_empty() {
+            c["metadata"]["labels"] = json!(labels);
+        }
+        if let Some(a) = ct["metadata"]["annotations"].as_object() {
+            c["metadata"]["annotations"] = json!(a);
+        }
+        c
+    }
+
+    /// The owner references a claim of `ordinal` should carry, given its pod (if it exists).
+    fn desired_refs(&self, ordinal: i64, pod: Option<&Value>) -> Vec<Value> {
+        let r = &self.retention;
+        let condemned = !self.set.in_range(ordinal);
+        let mut refs = Vec::new();
+        if r.when_deleted == "Delete" && !(condemned && r.when_scaled == "Delete") {
+            refs.push(self.set.controller_ref());
+        }
+        if condemned && r.when_scaled == "Delete" {
+            if let Some(p) = pod {
+                refs.push(pod_ref(p));
+            }
+        }
+        refs
+    }
+
+    /// Under `whenScaled: Delete`, a claim of `ordinal` still owned by its deleted pod: the
+    /// replica waits until the garbage collector has removed it.
+    pub(super) fn stale_claim(&self, ordinal: i64) -> bool {
+        let pname = json!(self.set.pod_name(ordinal));
+        self.retention.when_scaled == "Delete"
+            && self.set.claim_templates.iter().any(|ct| {
+                (self.snap.claims)(claim_name(ct, self.set.name, ordinal).as_str()).is_some_and(
+                    |c| {
+                        owner_refs(c)
+                            .iter()
+                            .any(|r| r["kind"] == "Pod" && r["name"] == pname)
+                    },
+                )
+            })
+    }
+
+    /// Create the missing claims of a new replica; false when one is being deleted (the pod
+    /// must wait).
+    pub(super) fn create_claims(&self, ordinal: i64, out: &mut Vec<Action>) -> bool {
+        let (name, pname) = (self.set.name, self.set.pod_name(ordinal));
+        let mut ok = true;
+        for ct in &self.set.claim_templates {
+            let cname = claim_name(ct, name, ordinal);
+            match (self.snap.claims)(cname.as_str()) {
+                None => {
+                    let mut c = self.new_claim(ct, ordinal);
+                    let refs = self.desired_refs(ordinal, None);
+                    if !refs.is_empty() && self.snap.version.pvc_retention_policy() {
+                        c["metadata"]["ownerReferences"] = json!(refs);
+                    }
+                    out.push(Action::CreateClaim(c));
+                    out.push(Action::Event(
+                        "Normal",
+                        "SuccessfulCreate",
+                        format!("create Claim {cname} Pod {pname} in StatefulSet {name} success"),
+                    ));
+                }
+                Some(c) if is_terminating(c) => {
+                    out.push(Action::Event(
+                        "Warning",
+                        "FailedCreate",
+                        format!(
+                            "create Pod {pname} in StatefulSet {name} failed error: pvc {cname} \
+                             is being deleted"
+                        ),
+                    ));
+                    ok = false;
+                }
+                Some(_) => {}
+            }
+        }
+        ok
+    }
+
+    /// Recreate the claims of a Pending pod that were deleted while it waited.
+    pub(super) fn recreate_claims(&self, ordinal: i64, pod: &str, out: &mut Vec<Action>) {
+        let name = self.set.name;
+        for ct in &self.set.claim_templates {
+            let cname = claim_name(ct, name, ordinal);
+            if (self.snap.claims)(cname.as_str()).is_none() {
+                out.push(Action::CreateClaim(self.new_claim(ct, ordinal)));
+                out.push(Action::Event(
+                    "Normal",
+                    "SuccessfulCreate",
+                    format!("create Claim {cname} Pod {pod} in StatefulSet {name} success"),
+                ));
+            }
+        }
+    }
+
+    /// Give the claims of `ordinal` the owner references the retention policy asks for,
+    /// leaving claims another controller owns alone.
+    pub(super) fn fix_claim_refs(&self, ordinal: i64, pod_name: &str, out: &mut Vec<Action>) {
+        if !self.snap.version.pvc_retention_policy() || !self.retention.refs_matter {
+            return;
+        }
+        let pod = (self.snap.pod)(pod_name);
+        for ct in &self.set.claim_templates {
+            let cname = claim_name(ct, self.set.name, ordinal);
+            let Some(c) = (self.snap.claims)(cname.as_str()) else {
+                continue;
+            };
+            if owned_elsewhere(c, self.set.uid, pod) {
+                continue;
+            }
+            let pname = json!(self.set.pod_name(ordinal));
+            let mut refs: Vec<Value> = owner_refs(c)
+                .iter()
+                .filter(|r| {
+                    !(r["uid"] == *self.set.uid || (r["kind"] == "Pod" && r["name"] == pname))
+                })
+                .cloned()
+                .collect();
+            refs.extend(self.desired_refs(ordinal, pod));
+            if refs.as_slice() != owner_refs(c) {
+                out.push(Action::UpdateClaim(with_refs(c, refs)));
+            }
+        }
+    }
+}
+
+/// Whether a claim's controller is neither the set, nor its pod, nor any pod.
+fn owned_elsewhere(c: &Value, set_uid: &Value, pod: Option<&Value>) -> bool {
+    controller_of(c).is_some_and(|r| {
+        r["uid"] != *set_uid
+            && pod.is_none_or(|p| r["uid"] != p["metadata"]["uid"])
+            && r["kind"] != "Pod"
+    })
+}
+
+/// The claim with exactly these owner references (none: the field removed).
+fn with_refs(c: &Value, refs: Vec<Value>) -> Value {
+    let mut c = c.clone();
+    if refs.is_empty() {
+        if let Some(m) = c["metadata"].as_object_mut() {
+            m.remove("ownerReferences");
+        }
+    } else {
+        c["metadata"]["ownerReferences"] = json!(refs);
+    }
+    c
+}
+
+/// A controller reference to a pod (a condemned claim's owner under `whenScaled: Delete`).
+fn pod_ref(pod: &Value) -> Value {
+    crate::k8s::object::controller_ref("v1", "Pod", pod)
+}
