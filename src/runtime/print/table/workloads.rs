@@ -1,0 +1,222 @@
+//! Printers of the workload kinds: StatefulSets, Pods, ControllerRevisions, Events.
+
+use serde_json::Value;
+
+use super::{age, col, num, or_none, Column, Context, Printer, NAME};
+use crate::k8s::object::meta_str;
+use crate::runtime::print::time::{human_duration, parse_rfc3339};
+
+/// `StatefulSet`.
+pub(super) const STATEFUL_SET: Printer = Printer {
+    columns: stateful_set_columns,
+    cells: stateful_set_cells,
+};
+
+fn stateful_set_columns(_cx: &Context) -> Vec<Column> {
+    vec![
+        NAME,
+        col("Ready", 0),
+        col("Age", 0),
+        col("Containers", 1),
+        col("Images", 1),
+    ]
+}
+
+fn stateful_set_cells(o: &Value, cx: &Context) -> Vec<String> {
+    let name = meta_str(o, "name").to_string();
+    let spec = &o["spec"];
+    let status = &o["status"];
+    let now = cx.now;
+    let containers = &spec["template"]["spec"]["containers"];
+    let join = |f: &str| {
+        containers
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c[f].as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default()
+    };
+    vec![
+        name,
+        format!(
+            "{}/{}",
+            num(&status["readyReplicas"]),
+            spec["replicas"].as_i64().unwrap_or(1)
+        ),
+        age(o, now),
+        join("name"),
+        join("image"),
+    ]
+}
+
+/// `Pod`.
+pub(super) const POD: Printer = Printer {
+    columns: pod_columns,
+    cells: pod_cells,
+};
+
+fn pod_columns(_cx: &Context) -> Vec<Column> {
+    vec![
+        NAME,
+        col("Ready", 0),
+        col("Status", 0),
+        col("Restarts", 0),
+        col("Age", 0),
+        col("IP", 1),
+        col("Node", 1),
+        col("Nominated Node", 1),
+        col("Readiness Gates", 1),
+    ]
+}
+
+fn pod_cells(o: &Value, cx: &Context) -> Vec<String> {
+    let name = meta_str(o, "name").to_string();
+    let spec = &o["spec"];
+    let status = &o["status"];
+    let now = cx.now;
+    // Native sidecars count as containers (kubectl 1.29+ printPod).
+    let sidecars = spec["initContainers"].as_array().map_or(0, |a| {
+        a.iter().filter(|c| c["restartPolicy"] == "Always").count()
+    });
+    let total = spec["containers"].as_array().map_or(0, Vec::len) + sidecars;
+    let cs = status["containerStatuses"].as_array();
+    let running_ready = |c: &&Value| c["ready"] == true && !c["state"]["running"].is_null();
+    let ready = cs.map_or(0, |a| a.iter().filter(running_ready).count())
+        + status["initContainerStatuses"]
+            .as_array()
+            .map_or(0, |a| a.iter().filter(running_ready).count());
+    let restarts: i64 = cs.map_or(0, |a| a.iter().map(|c| num(&c["restartCount"])).sum());
+    let gates = spec["readinessGates"].as_array().map_or(0, Vec::len);
+    vec![
+        name,
+        format!("{ready}/{total}"),
+        pod_status(o),
+        restarts.to_string(),
+        age(o, now),
+        or_none(status["podIPs"][0]["ip"].as_str().unwrap_or("").to_string()),
+        or_none(spec["nodeName"].as_str().unwrap_or("").to_string()),
+        or_none(
+            status["nominatedNodeName"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        ),
+        if gates == 0 {
+            "<none>".into()
+        } else {
+            format!("0/{gates}")
+        },
+    ]
+}
+
+/// `ControllerRevision`.
+pub(super) const CONTROLLER_REVISION: Printer = Printer {
+    columns: controller_revision_columns,
+    cells: controller_revision_cells,
+};
+
+fn controller_revision_columns(_cx: &Context) -> Vec<Column> {
+    vec![
+        NAME,
+        col("Controller", 0),
+        col("Revision", 0),
+        col("Age", 0),
+    ]
+}
+
+fn controller_revision_cells(o: &Value, cx: &Context) -> Vec<String> {
+    let name = meta_str(o, "name").to_string();
+    let now = cx.now;
+    let owner = crate::k8s::object::controller_of(o)
+        .map(|r| {
+            format!(
+                "{}.apps/{}",
+                r["kind"].as_str().unwrap_or("").to_lowercase(),
+                r["name"].as_str().unwrap_or("")
+            )
+        })
+        .unwrap_or_else(|| "<none>".into());
+    vec![name, owner, num(&o["revision"]).to_string(), age(o, now)]
+}
+
+/// `Event`.
+pub(super) const EVENT: Printer = Printer {
+    columns: event_columns,
+    cells: event_cells,
+};
+
+fn event_columns(_cx: &Context) -> Vec<Column> {
+    vec![
+        col("Last Seen", 0),
+        col("Type", 0),
+        col("Reason", 0),
+        col("Object", 0),
+        col("Message", 0),
+    ]
+}
+
+fn event_cells(o: &Value, cx: &Context) -> Vec<String> {
+    let now = cx.now;
+    let last = o["lastTimestamp"]
+        .as_str()
+        .and_then(parse_rfc3339)
+        .map_or("<unknown>".into(), |t| human_duration(now - t));
+    let io = &o["involvedObject"];
+    vec![
+        last,
+        o["type"].as_str().unwrap_or("").to_string(),
+        o["reason"].as_str().unwrap_or("").to_string(),
+        format!(
+            "{}/{}",
+            io["kind"].as_str().unwrap_or("").to_lowercase(),
+            io["name"].as_str().unwrap_or("")
+        ),
+        o["message"].as_str().unwrap_or("").to_string(),
+    ]
+}
+
+/// The pod STATUS column (`printPod`), for the states the runtime produces.
+pub fn pod_status(p: &Value) -> String {
+    let mut reason = p["status"]["phase"].as_str().unwrap_or("").to_string();
+    if let Some(r) = p["status"]["reason"].as_str().filter(|r| !r.is_empty()) {
+        reason = r.to_string();
+    }
+    let mut has_running = false;
+    if let Some(cs) = p["status"]["containerStatuses"].as_array() {
+        for c in cs.iter().rev() {
+            if let Some(w) = c["state"]["waiting"]["reason"]
+                .as_str()
+                .filter(|r| !r.is_empty())
+            {
+                reason = w.to_string();
+            } else if let Some(t) = c["state"].get("terminated") {
+                reason = match t["reason"].as_str().filter(|r| !r.is_empty()) {
+                    Some(r) => r.to_string(),
+                    None if num(&t["signal"]) != 0 => format!("Signal:{}", num(&t["signal"])),
+                    None => format!("ExitCode:{}", num(&t["exitCode"])),
+                };
+            } else if c["ready"] == true && !c["state"]["running"].is_null() {
+                has_running = true;
+            }
+        }
+    }
+    if reason == "Completed" && has_running {
+        let ready = crate::k8s::object::is_ready(p);
+        reason = if ready {
+            "Running".into()
+        } else {
+            "NotReady".into()
+        };
+    }
+    if !p["metadata"]["deletionTimestamp"].is_null() {
+        if p["status"]["reason"] == "NodeLost" {
+            reason = "Unknown".into();
+        } else if !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed")) {
+            reason = "Terminating".into();
+        }
+    }
+    reason
+}
