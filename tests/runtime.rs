@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::process::Command;
 
-struct ApiServer {
+struct StateDir {
     dir: tempfile::TempDir,
 }
 
-impl ApiServer {
+impl StateDir {
     fn new() -> Self {
-        ApiServer {
+        StateDir {
             dir: tempfile::tempdir().expect("tempdir"),
         }
     }
@@ -66,7 +66,7 @@ fn normalize(text: &str, seen: &mut HashMap<String, usize>) -> String {
 
 #[test]
 fn seed_transcript() {
-    let c = ApiServer::new();
+    let c = StateDir::new();
     let mut seen = HashMap::new();
     let mut transcript = String::new();
     let steps: &[(i64, &[&str])] = &[
@@ -198,7 +198,7 @@ fn seed_transcript() {
 
 #[test]
 fn errors_are_kubectl_style_and_leave_state_alone() {
-    let c = ApiServer::new();
+    let c = StateDir::new();
     assert_eq!(c.run(0, &["apply", "examples/web.yaml"]).2, 0);
     for (args, expected) in [
         (
@@ -254,7 +254,7 @@ fn errors_are_kubectl_style_and_leave_state_alone() {
 /// lets the set finish. `describe` shows the set's events.
 #[test]
 fn faults_halt_ordered_scaling_until_healed() {
-    let c = ApiServer::new();
+    let c = StateDir::new();
     assert_eq!(c.run(0, &["apply", "examples/web.yaml"]).2, 0);
     let (out, _, code) = c.run(10, &["fault", "pod", "web-1", "--not-ready"]);
     assert_eq!((out.as_str(), code), ("pod/web-1 fault not-ready\n", 0));
@@ -304,7 +304,7 @@ fn faults_halt_ordered_scaling_until_healed() {
 /// (Pending) until the class exists, then bind and run.
 #[test]
 fn missing_storage_class_leaves_claims_pending_until_it_exists() {
-    let c = ApiServer::new();
+    let c = StateDir::new();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let built = Command::new(env!("CARGO_BIN_EXE_stsc"))
@@ -349,7 +349,7 @@ fn missing_storage_class_leaves_claims_pending_until_it_exists() {
 /// (minReadySeconds) is reconciled first, so `get` shows what time has done.
 #[test]
 fn reads_reconcile_when_the_clock_matters_and_skip_it_when_settled() {
-    let c = ApiServer::new();
+    let c = StateDir::new();
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("slow.yaml");
     std::fs::write(
@@ -391,7 +391,7 @@ fn reads_reconcile_when_the_clock_matters_and_skip_it_when_settled() {
 /// elsewhere (endpoints_controller.go, addEndpointSubset).
 #[test]
 fn a_headless_service_that_publishes_not_ready_addresses_lists_every_pod() {
-    let c = ApiServer::new();
+    let c = StateDir::new();
     assert_eq!(c.run(0, &["apply", "tests/fixtures/peers.yaml"]).2, 0);
     let (out, _, code) = c.run(10, &["fault", "pod", "db-1", "--not-ready"]);
     assert_eq!((out.as_str(), code), ("pod/db-1 fault not-ready\n", 0));

@@ -178,10 +178,8 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
     let compiled = compiler.compile(&sources);
     let mut findings = unreadable;
     findings.extend(compiled.findings);
-    // The apps and objects live until the process exits: freeing 60,000 JSON trees one by one
-    // would cost more than the exit.
-    let _apps = std::mem::ManuallyDrop::new(compiled.apps);
-    let manifests = std::mem::ManuallyDrop::new(compiled.manifests);
+    super::leave_to_exit(compiled.apps);
+    let manifests = super::LeftToExit::new(compiled.manifests);
     if args.strict {
         for f in &mut findings {
             f.severity = Severity::Error;

@@ -193,24 +193,24 @@ fn settle(mut s: Session, printed: &mut String, show_events: bool) -> u8 {
     note_unfinished(&s);
     if show_events {
         // One allocation: 10,000 pods leave some 40,000 lines.
-        printed.reserve(s.cluster.log.iter().map(|l| l.len() + 1).sum());
-        for line in &s.cluster.log {
+        printed.reserve(s.api.log.iter().map(|l| l.len() + 1).sum());
+        for line in &s.api.log {
             printed.push_str(line);
             printed.push('\n');
         }
     }
     super::emit(printed);
-    s.close_before_exit();
+    super::leave_to_exit(s.close());
     EXIT_OK
 }
 
-/// A session that [`Session::close_before_exit`]s when the command returns.
+/// A session closed when the command returns, its objects left to the exit.
 struct Closing(Option<Session>);
 
 impl Drop for Closing {
     fn drop(&mut self) {
         if let Some(s) = self.0.take() {
-            s.close_before_exit();
+            super::leave_to_exit(s.close());
         }
     }
 }
@@ -361,8 +361,8 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
                 let given = objects
                     .iter()
                     .any(|x| x["kind"] == "StorageClass" && meta_str(x, "name") == class);
-                if !given && s.cluster.get(sc, "", class).is_none() {
-                    let made = s.cluster.create(json!({
+                if !given && s.api.get(sc, "", class).is_none() {
+                    let made = s.api.create(json!({
                         "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
                         "metadata": {"name": class}, "provisioner": PROVISIONER,
                         "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate",
@@ -379,8 +379,8 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
     let mut made: Vec<String> = Vec::new();
     for o in objects.iter().take(from_specs) {
         let ns = meta_str(o, "namespace");
-        if !ns.is_empty() && !s.cluster.namespace_exists(ns) && !made.iter().any(|m| m == ns) {
-            let created = s.cluster.create(json!({
+        if !ns.is_empty() && !s.api.namespace_exists(ns) && !made.iter().any(|m| m == ns) {
+            let created = s.api.create(json!({
                 "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns},
             }));
             if created.is_ok() {
@@ -395,7 +395,7 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
             Err(e) => return fail(&e),
         };
         let name = meta_str(&o, "name").to_string();
-        match s.cluster.apply(o) {
+        match s.api.apply(o) {
             Ok((what, _)) => {
                 printed.push_str(&format!("{}/{name} {}\n", r.prefix(), what.as_str()))
             }
@@ -556,7 +556,7 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> u8 {
         Ok(s) => Closing(Some(s)),
         Err(code) => return code,
     };
-    let c: &ApiServer = &s.cluster;
+    let c: &ApiServer = &s.api;
     let ns = args.namespace.as_str();
     let mut blocks = Vec::new();
     let mut all: Vec<&Value> = Vec::new();
@@ -667,7 +667,7 @@ pub fn scale(args: &ScaleArgs, state: &Path, version: KubeVersion) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if let Err(e) = s.cluster.scale(r, &args.namespace, name, args.replicas) {
+    if let Err(e) = s.api.scale(r, &args.namespace, name, args.replicas) {
         return fail(&e);
     }
     let mut printed = format!("{}/{name} scaled\n", r.prefix());
@@ -701,7 +701,7 @@ pub fn delete(args: &DeleteArgs, state: &Path, version: KubeVersion) -> u8 {
     let mut printed = String::new();
     let mut code = EXIT_OK;
     for n in &names {
-        match s.cluster.delete(r, &args.namespace, n, cascade) {
+        match s.api.delete(r, &args.namespace, n, cascade) {
             Ok(()) => printed.push_str(&format!("{} {n:?} deleted\n", r.prefix())),
             Err(e) => {
                 eprintln!("{e}");
@@ -745,7 +745,7 @@ pub fn fault(args: &FaultArgs, state: &Path, version: KubeVersion) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let Some(mut pod) = s.cluster.get(r, &args.namespace, name).cloned() else {
+    let Some(mut pod) = s.api.get(r, &args.namespace, name).cloned() else {
         return fail(&ApiError::not_found(r, name));
     };
     let ann = crate::k8s::object::metadata_mut(&mut pod)
@@ -761,7 +761,7 @@ pub fn fault(args: &FaultArgs, state: &Path, version: KubeVersion) -> u8 {
             }
         }
     }
-    s.cluster.put(pod);
+    s.api.put(pod);
     let mut printed = format!(
         "pod/{name} {}\n",
         what.map_or("healed".to_string(), |w| format!("fault {w}"))
@@ -776,11 +776,7 @@ pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> u8 {
         Err(code) => return code,
     };
     let r = resources::by_kind("Event").expect("built-in");
-    let mut evs: Vec<&Value> = s
-        .cluster
-        .list_ns(r, &args.namespace)
-        .map(|(_, v)| v)
-        .collect();
+    let mut evs: Vec<&Value> = s.api.list_ns(r, &args.namespace).map(|(_, v)| v).collect();
     evs.sort_by_key(|e| {
         (
             e["lastTimestamp"]
@@ -797,7 +793,7 @@ pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> u8 {
         eprintln!("No events found in {} namespace.", args.namespace);
         return EXIT_OK;
     }
-    let t = table::table(r, &evs, s.cluster.now, version);
+    let t = table::table(r, &evs, s.api.now, version);
     super::emit(&table::print(&[(r, t)], PrintOptions::default()));
     EXIT_OK
 }
@@ -838,7 +834,7 @@ pub fn describe(args: &DescribeArgs, state: &Path, version: KubeVersion) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let c = &s.cluster;
+    let c = &s.api;
     let Some(o) = c.get(r, &args.namespace, name) else {
         return fail(&ApiError::not_found(r, name));
     };
@@ -892,7 +888,7 @@ pub fn rollout(args: &RolloutArgs, state: &Path, version: KubeVersion) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let Some(o) = s.cluster.get(r, &args.namespace, name) else {
+    let Some(o) = s.api.get(r, &args.namespace, name) else {
         return fail(&ApiError::not_found(r, name));
     };
     match crate::runtime::print::describe::rollout_status(o) {

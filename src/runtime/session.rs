@@ -28,12 +28,12 @@ enum Stop {
     Enough,
 }
 
-/// An open state folder and its cluster.
+/// An open state folder and the API server over its objects.
 #[derive(Debug)]
 pub struct Session {
     store: Store,
-    /// The cluster.
-    pub cluster: ApiServer,
+    /// The API server over the folder's objects.
+    pub api: ApiServer,
     /// Only some resources were loaded (a read of a settled state): never reconciled.
     partial: bool,
     /// The last reconcile stopped at its bound with work left.
@@ -43,13 +43,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// Close the state file and leave the in-memory cluster to the process's exit, for a
-    /// command that is about to end: freeing 60,000 JSON trees one by one takes longer than
-    /// the exit does (a tenth of a second at 10,000 pods). The store is closed normally.
-    pub fn close_before_exit(self) {
-        let Session { store, cluster, .. } = self;
+    /// Close the state file and hand back the API server, for a command about to end that may
+    /// leave it to the process's exit (see `cli::leave_to_exit`).
+    pub fn close(self) -> ApiServer {
+        let Session { store, api, .. } = self;
         drop(store);
-        std::mem::forget(cluster);
+        api
     }
 
     /// Open (or create) the state in `dir`; waits while another stsc holds it.
@@ -94,7 +93,7 @@ impl Session {
         }
         let mut s = Session {
             store,
-            cluster,
+            api: cluster,
             partial: false,
             unfinished: false,
             max_pods: MAX_PODS_PER_COMMAND,
@@ -110,9 +109,8 @@ impl Session {
     /// # Errors
     /// The database refused the transaction; nothing of it is visible.
     pub fn commit(&mut self) -> Result<(), StoreError> {
-        self.store
-            .commit(self.cluster.pending(), &self.cluster.meta)?;
-        self.cluster.clear_pending();
+        self.store.commit(self.api.pending(), &self.api.meta)?;
+        self.api.clear_pending();
         Ok(())
     }
 
@@ -133,7 +131,7 @@ impl Session {
         // takes time: a set scaled to int32's maximum neither runs forever nor takes all memory.
         // The state is committed as it stands and the next command carries on.
         let replicas: i64 = self
-            .cluster
+            .api
             .list(crate::k8s::resources::by_kind("StatefulSet").expect("built-in"))
             .map(|(_, s)| {
                 s["spec"]["replicas"].as_i64().unwrap_or(1).max(0)
@@ -145,7 +143,7 @@ impl Session {
         let mut last = std::time::Instant::now();
         let (mut seen, mut created, most) = (0, 0i64, self.max_pods);
         let outcome =
-            controllers::reconcile(&mut self.cluster, max_rounds, &mut |c: &mut ApiServer| {
+            controllers::reconcile(&mut self.api, max_rounds, &mut |c: &mut ApiServer| {
                 // A durable commit every so often, always on a whole round: a kill keeps the
                 // progress up to the last one (a state the controllers produced) and the next
                 // command carries on. Commits without fsync would not survive a kill at all
@@ -172,12 +170,12 @@ impl Session {
         };
         let converged = rounds < max_rounds;
         self.unfinished = !converged;
-        self.cluster.meta.settled_rv = if converged && !waits_on_clock(&self.cluster) {
-            self.cluster.meta.resource_version
+        self.api.meta.settled_rv = if converged && !waits_on_clock(&self.api) {
+            self.api.meta.resource_version
         } else {
             0
         };
-        self.cluster.meta.settled_minor = u64::from(self.cluster.version.minor);
+        self.api.meta.settled_minor = u64::from(self.api.version.minor);
         self.commit()?;
         // Thousands of rounds leave many superseded pages behind.
         if rounds > 256 {
@@ -213,7 +211,7 @@ impl Session {
                 let (objects, meta) = store.load_resources(resources)?;
                 return Ok(Session {
                     store,
-                    cluster: ApiServer::new(objects, meta, now, version),
+                    api: ApiServer::new(objects, meta, now, version),
                     partial: true,
                     unfinished: false,
                     max_pods: MAX_PODS_PER_COMMAND,
@@ -253,7 +251,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Session::open(dir.path(), 1_800_000_000, KubeVersion::NEWEST, Some(1)).unwrap();
         s.max_pods = 20;
-        s.cluster
+        s.api
             .apply(json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
                 "metadata": {"name": "big", "namespace": "default"},
                 "spec": {"replicas": 2147483647, "serviceName": "big",
@@ -263,7 +261,7 @@ mod tests {
             .unwrap();
         s.reconcile().unwrap();
         assert!(s.unfinished);
-        let pods = |s: &Session| s.cluster.list(by_kind("Pod").unwrap()).count();
+        let pods = |s: &Session| s.api.list(by_kind("Pod").unwrap()).count();
         let first = pods(&s);
         assert!((20..=40).contains(&first), "{first}");
         drop(s);

@@ -201,259 +201,267 @@ pub fn describe(o: &Value, events: &[&Value], pods: &[&Value], now: i64) -> Stri
         "Annotations",
         &map_lines(&o["metadata"]["annotations"], 20),
     );
-    let spec = &o["spec"];
-    let st = &o["status"];
     match kind {
-        "StatefulSet" => {
-            field(
-                &mut out,
-                "Replicas",
-                &format!(
-                    "{} desired | {} total",
-                    spec["replicas"].as_i64().unwrap_or(1),
-                    st["replicas"].as_i64().unwrap_or(0)
-                ),
-            );
-            field(
-                &mut out,
-                "Update Strategy",
-                spec["updateStrategy"]["type"]
-                    .as_str()
-                    .unwrap_or("RollingUpdate"),
-            );
-            if let Some(p) = spec["updateStrategy"]["rollingUpdate"]["partition"].as_i64() {
-                field(&mut out, "  Partition", &p.to_string());
-            }
-            let phase = |ph: &str| pods.iter().filter(|p| p["status"]["phase"] == ph).count();
-            field(
-                &mut out,
-                "Pods Status",
-                &format!(
-                    "{} Running / {} Waiting / {} Succeeded / {} Failed",
-                    phase("Running"),
-                    phase("Pending"),
-                    phase("Succeeded"),
-                    phase("Failed")
-                ),
-            );
-            out.push_str("Pod Template:\n");
-            let t = &spec["template"];
-            out.push_str(&format!(
-                "  Labels:  {}\n",
-                map_lines(&t["metadata"]["labels"], 11)
-            ));
-            if let Some(sa) = t["spec"]["serviceAccountName"].as_str() {
-                out.push_str(&format!("  Service Account:  {sa}\n"));
-            }
-            out.push_str("  Containers:\n");
-            for c in t["spec"]["containers"].as_array().into_iter().flatten() {
-                out.push_str(&format!("   {}:\n", c["name"].as_str().unwrap_or("")));
-                out.push_str(&format!(
-                    "    Image:        {}\n",
-                    c["image"].as_str().unwrap_or("")
-                ));
-                let ports: Vec<String> = c["ports"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|p| {
-                        format!(
-                            "{}/{}",
-                            p["containerPort"],
-                            p["protocol"].as_str().unwrap_or("TCP")
-                        )
-                    })
-                    .collect();
-                out.push_str(&format!(
-                    "    Port:         {}\n",
-                    if ports.is_empty() {
-                        "<none>".into()
-                    } else {
-                        ports.join(", ")
-                    }
-                ));
-                out.push_str("    Mounts:\n");
-                let mounts: Vec<&Value> = c["volumeMounts"]
-                    .as_array()
-                    .map(|a| a.iter().collect())
-                    .unwrap_or_default();
-                if mounts.is_empty() {
-                    out.push_str("      <none>\n");
-                }
-                for m in mounts {
-                    let rw = if m["readOnly"] == true { "ro" } else { "rw" };
-                    out.push_str(&format!(
-                        "      {} from {} ({rw})\n",
-                        m["mountPath"].as_str().unwrap_or(""),
-                        m["name"].as_str().unwrap_or("")
-                    ));
-                }
-            }
-            out.push_str("Volume Claims:\n");
-            let claims = spec["volumeClaimTemplates"]
-                .as_array()
-                .map(|a| a.iter().collect::<Vec<_>>())
-                .unwrap_or_default();
-            if claims.is_empty() {
-                out.push_str("  <none>\n");
-            }
-            for c in claims {
-                out.push_str(&format!("  Name:          {}\n", meta_str(c, "name")));
-                out.push_str(&format!(
-                    "  StorageClass:  {}\n",
-                    c["spec"]["storageClassName"].as_str().unwrap_or("")
-                ));
-                out.push_str(&format!(
-                    "  Capacity:      {}\n",
-                    c["spec"]["resources"]["requests"]["storage"]
-                        .as_str()
-                        .unwrap_or("")
-                ));
-                let modes: Vec<&str> = c["spec"]["accessModes"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
-                out.push_str(&format!("  Access Modes:  [{}]\n", modes.join(" ")));
-            }
-        }
-        "Pod" => {
-            field(
-                &mut out,
-                "Node",
-                spec["nodeName"].as_str().unwrap_or("<none>"),
-            );
-            field(
-                &mut out,
-                "Status",
-                &crate::runtime::print::table::pod_status(o),
-            );
-            field(&mut out, "IP", st["podIP"].as_str().unwrap_or(""));
-            let owner = crate::k8s::object::controller_of(o).map(|r| {
-                format!(
-                    "{}/{}",
-                    r["kind"].as_str().unwrap_or(""),
-                    r["name"].as_str().unwrap_or("")
-                )
-            });
-            field(
-                &mut out,
-                "Controlled By",
-                owner.as_deref().unwrap_or("<none>"),
-            );
-            out.push_str("Conditions:\n  Type              Status\n");
-            for c in st["conditions"].as_array().into_iter().flatten() {
-                out.push_str(&format!(
-                    "  {:<18}{}\n",
-                    c["type"].as_str().unwrap_or(""),
-                    c["status"].as_str().unwrap_or("")
-                ));
-            }
-            out.push_str("Volumes:\n");
-            for v in spec["volumes"].as_array().into_iter().flatten() {
-                if let Some(cn) = v["persistentVolumeClaim"]["claimName"].as_str() {
-                    out.push_str(&format!(
-                        "  {}:\n    Type:       PersistentVolumeClaim\n    ClaimName:  {cn}\n",
-                        v["name"].as_str().unwrap_or("")
-                    ));
-                }
-            }
-        }
-        "PersistentVolumeClaim" => {
-            field(
-                &mut out,
-                "StorageClass",
-                spec["storageClassName"].as_str().unwrap_or(""),
-            );
-            field(&mut out, "Status", st["phase"].as_str().unwrap_or(""));
-            field(
-                &mut out,
-                "Volume",
-                spec["volumeName"].as_str().unwrap_or(""),
-            );
-            field(
-                &mut out,
-                "Capacity",
-                st["capacity"]["storage"].as_str().unwrap_or(""),
-            );
-            let modes: Vec<&str> = spec["accessModes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            field(&mut out, "Access Modes", &modes.join(","));
-            field(
-                &mut out,
-                "VolumeMode",
-                spec["volumeMode"].as_str().unwrap_or("Filesystem"),
-            );
-            let used: Vec<&str> = pods
-                .iter()
-                .filter(|p| {
-                    p["spec"]["volumes"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .any(|v| v["persistentVolumeClaim"]["claimName"] == o["metadata"]["name"])
-                })
-                .map(|p| meta_str(p, "name"))
-                .collect();
-            field(
-                &mut out,
-                "Used By",
-                if used.is_empty() {
-                    "<none>".into()
-                } else {
-                    used.join(", ")
-                }
-                .as_str(),
-            );
-        }
-        "Service" => {
-            field(
-                &mut out,
-                "Selector",
-                &map_lines(&spec["selector"], 20).replace('\n', ","),
-            );
-            field(
-                &mut out,
-                "Type",
-                spec["type"].as_str().unwrap_or("ClusterIP"),
-            );
-            field(&mut out, "IP", spec["clusterIP"].as_str().unwrap_or(""));
-            if let Some(ing) = st["loadBalancer"]["ingress"][0]["ip"].as_str() {
-                field(&mut out, "LoadBalancer Ingress", ing);
-            }
-            for p in spec["ports"].as_array().into_iter().flatten() {
-                let name = p["name"].as_str().unwrap_or("<unset>");
-                field(
-                    &mut out,
-                    "Port",
-                    &format!(
-                        "{name}  {}/{}",
-                        p["port"],
-                        p["protocol"].as_str().unwrap_or("TCP")
-                    ),
-                );
-                field(
-                    &mut out,
-                    "TargetPort",
-                    &format!(
-                        "{}/{}",
-                        p["targetPort"]
-                            .as_str()
-                            .map_or(p["targetPort"].to_string(), str::to_string),
-                        p["protocol"].as_str().unwrap_or("TCP")
-                    ),
-                );
-            }
-        }
+        "StatefulSet" => stateful_set(&mut out, o, pods),
+        "Pod" => pod(&mut out, o),
+        "PersistentVolumeClaim" => claim(&mut out, o, pods),
+        "Service" => service(&mut out, o),
         _ => {}
     }
     out.push_str(&events_block(events, now));
     out
+}
+
+/// The fields of a StatefulSet.
+fn stateful_set(out: &mut String, o: &Value, pods: &[&Value]) {
+    let (spec, st) = (&o["spec"], &o["status"]);
+    field(
+        out,
+        "Replicas",
+        &format!(
+            "{} desired | {} total",
+            spec["replicas"].as_i64().unwrap_or(1),
+            st["replicas"].as_i64().unwrap_or(0)
+        ),
+    );
+    field(
+        out,
+        "Update Strategy",
+        spec["updateStrategy"]["type"]
+            .as_str()
+            .unwrap_or("RollingUpdate"),
+    );
+    if let Some(p) = spec["updateStrategy"]["rollingUpdate"]["partition"].as_i64() {
+        field(out, "  Partition", &p.to_string());
+    }
+    let phase = |ph: &str| pods.iter().filter(|p| p["status"]["phase"] == ph).count();
+    field(
+        out,
+        "Pods Status",
+        &format!(
+            "{} Running / {} Waiting / {} Succeeded / {} Failed",
+            phase("Running"),
+            phase("Pending"),
+            phase("Succeeded"),
+            phase("Failed")
+        ),
+    );
+    pod_template(out, &spec["template"]);
+    volume_claims(out, spec);
+}
+
+/// A set's `Pod Template:` block.
+fn pod_template(out: &mut String, t: &Value) {
+    out.push_str("Pod Template:\n");
+    out.push_str(&format!(
+        "  Labels:  {}\n",
+        map_lines(&t["metadata"]["labels"], 11)
+    ));
+    if let Some(sa) = t["spec"]["serviceAccountName"].as_str() {
+        out.push_str(&format!("  Service Account:  {sa}\n"));
+    }
+    out.push_str("  Containers:\n");
+    for c in t["spec"]["containers"].as_array().into_iter().flatten() {
+        container(out, c);
+    }
+}
+
+/// One container of a pod template.
+fn container(out: &mut String, c: &Value) {
+    out.push_str(&format!("   {}:\n", c["name"].as_str().unwrap_or("")));
+    out.push_str(&format!(
+        "    Image:        {}\n",
+        c["image"].as_str().unwrap_or("")
+    ));
+    let ports: Vec<String> = c["ports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            format!(
+                "{}/{}",
+                p["containerPort"],
+                p["protocol"].as_str().unwrap_or("TCP")
+            )
+        })
+        .collect();
+    out.push_str(&format!(
+        "    Port:         {}\n",
+        if ports.is_empty() {
+            "<none>".into()
+        } else {
+            ports.join(", ")
+        }
+    ));
+    out.push_str("    Mounts:\n");
+    let mounts: Vec<&Value> = c["volumeMounts"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    if mounts.is_empty() {
+        out.push_str("      <none>\n");
+    }
+    for m in mounts {
+        let rw = if m["readOnly"] == true { "ro" } else { "rw" };
+        out.push_str(&format!(
+            "      {} from {} ({rw})\n",
+            m["mountPath"].as_str().unwrap_or(""),
+            m["name"].as_str().unwrap_or("")
+        ));
+    }
+}
+
+/// A set's `Volume Claims:` block.
+fn volume_claims(out: &mut String, spec: &Value) {
+    out.push_str("Volume Claims:\n");
+    let claims = spec["volumeClaimTemplates"]
+        .as_array()
+        .map(|a| a.iter().collect::<Vec<_>>())
+        .unwrap_or_default();
+    if claims.is_empty() {
+        out.push_str("  <none>\n");
+    }
+    for c in claims {
+        out.push_str(&format!("  Name:          {}\n", meta_str(c, "name")));
+        out.push_str(&format!(
+            "  StorageClass:  {}\n",
+            c["spec"]["storageClassName"].as_str().unwrap_or("")
+        ));
+        out.push_str(&format!(
+            "  Capacity:      {}\n",
+            c["spec"]["resources"]["requests"]["storage"]
+                .as_str()
+                .unwrap_or("")
+        ));
+        let modes: Vec<&str> = c["spec"]["accessModes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        out.push_str(&format!("  Access Modes:  [{}]\n", modes.join(" ")));
+    }
+}
+
+/// The fields of a Pod.
+fn pod(out: &mut String, o: &Value) {
+    let (spec, st) = (&o["spec"], &o["status"]);
+    field(out, "Node", spec["nodeName"].as_str().unwrap_or("<none>"));
+    field(out, "Status", &crate::runtime::print::table::pod_status(o));
+    field(out, "IP", st["podIP"].as_str().unwrap_or(""));
+    let owner = crate::k8s::object::controller_of(o).map(|r| {
+        format!(
+            "{}/{}",
+            r["kind"].as_str().unwrap_or(""),
+            r["name"].as_str().unwrap_or("")
+        )
+    });
+    field(out, "Controlled By", owner.as_deref().unwrap_or("<none>"));
+    out.push_str("Conditions:\n  Type              Status\n");
+    for c in st["conditions"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "  {:<18}{}\n",
+            c["type"].as_str().unwrap_or(""),
+            c["status"].as_str().unwrap_or("")
+        ));
+    }
+    out.push_str("Volumes:\n");
+    for v in spec["volumes"].as_array().into_iter().flatten() {
+        if let Some(cn) = v["persistentVolumeClaim"]["claimName"].as_str() {
+            out.push_str(&format!(
+                "  {}:\n    Type:       PersistentVolumeClaim\n    ClaimName:  {cn}\n",
+                v["name"].as_str().unwrap_or("")
+            ));
+        }
+    }
+}
+
+/// The fields of a PersistentVolumeClaim, and the pods that use it.
+fn claim(out: &mut String, o: &Value, pods: &[&Value]) {
+    let (spec, st) = (&o["spec"], &o["status"]);
+    field(
+        out,
+        "StorageClass",
+        spec["storageClassName"].as_str().unwrap_or(""),
+    );
+    field(out, "Status", st["phase"].as_str().unwrap_or(""));
+    field(out, "Volume", spec["volumeName"].as_str().unwrap_or(""));
+    field(
+        out,
+        "Capacity",
+        st["capacity"]["storage"].as_str().unwrap_or(""),
+    );
+    let modes: Vec<&str> = spec["accessModes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    field(out, "Access Modes", &modes.join(","));
+    field(
+        out,
+        "VolumeMode",
+        spec["volumeMode"].as_str().unwrap_or("Filesystem"),
+    );
+    let used: Vec<&str> = pods
+        .iter()
+        .filter(|p| {
+            p["spec"]["volumes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|v| v["persistentVolumeClaim"]["claimName"] == o["metadata"]["name"])
+        })
+        .map(|p| meta_str(p, "name"))
+        .collect();
+    field(
+        out,
+        "Used By",
+        if used.is_empty() {
+            "<none>".into()
+        } else {
+            used.join(", ")
+        }
+        .as_str(),
+    );
+}
+
+/// The fields of a Service.
+fn service(out: &mut String, o: &Value) {
+    let (spec, st) = (&o["spec"], &o["status"]);
+    field(
+        out,
+        "Selector",
+        &map_lines(&spec["selector"], 20).replace('\n', ","),
+    );
+    field(out, "Type", spec["type"].as_str().unwrap_or("ClusterIP"));
+    field(out, "IP", spec["clusterIP"].as_str().unwrap_or(""));
+    if let Some(ing) = st["loadBalancer"]["ingress"][0]["ip"].as_str() {
+        field(out, "LoadBalancer Ingress", ing);
+    }
+    for p in spec["ports"].as_array().into_iter().flatten() {
+        let name = p["name"].as_str().unwrap_or("<unset>");
+        field(
+            out,
+            "Port",
+            &format!(
+                "{name}  {}/{}",
+                p["port"],
+                p["protocol"].as_str().unwrap_or("TCP")
+            ),
+        );
+        field(
+            out,
+            "TargetPort",
+            &format!(
+                "{}/{}",
+                p["targetPort"]
+                    .as_str()
+                    .map_or(p["targetPort"].to_string(), str::to_string),
+                p["protocol"].as_str().unwrap_or("TCP")
+            ),
+        );
+    }
 }
 
 #[cfg(test)]
