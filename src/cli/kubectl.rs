@@ -350,7 +350,7 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
     let mut printed = String::new();
     // The seed's "create storageclass if needed": a class named by a spec's claim but absent is
     // made. Manifests applied with -f get no such help, as on a real cluster: their claims wait.
-    let sc = resources::by_kind("StorageClass").expect("built-in");
+    let sc = &resources::STORAGE_CLASS;
     for o in objects.iter().take(from_specs) {
         for ct in o["spec"]["volumeClaimTemplates"]
             .as_array()
@@ -519,8 +519,12 @@ fn get_targets(
     for word in types.split(',').filter(|w| !w.is_empty()) {
         // kubectl's "all" category, as far as the runtime has its kinds, in kubectl's order.
         if word == "all" {
-            for k in ["Pod", "Service", "StatefulSet"] {
-                add(resources::by_kind(k).expect("built-in"), &mut requested);
+            for r in [
+                &resources::POD,
+                &resources::SERVICE,
+                &resources::STATEFUL_SET,
+            ] {
+                add(r, &mut requested);
             }
             continue;
         }
@@ -775,7 +779,7 @@ pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> u8 {
         Ok(s) => Closing(Some(s)),
         Err(code) => return code,
     };
-    let r = resources::by_kind("Event").expect("built-in");
+    let r = &resources::EVENT;
     let mut evs: Vec<&Value> = s.api.list_ns(r, &args.namespace).map(|(_, v)| v).collect();
     evs.sort_by_key(|e| {
         (
@@ -838,7 +842,7 @@ pub fn describe(args: &DescribeArgs, state: &Path, version: KubeVersion) -> u8 {
     let Some(o) = c.get(r, &args.namespace, name) else {
         return fail(&ApiError::not_found(r, name));
     };
-    let er = resources::by_kind("Event").expect("built-in");
+    let er = &resources::EVENT;
     let ns = if r.namespaced {
         args.namespace.as_str()
     } else {
@@ -855,7 +859,7 @@ pub fn describe(args: &DescribeArgs, state: &Path, version: KubeVersion) -> u8 {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     });
-    let pr = resources::by_kind("Pod").expect("built-in");
+    let pr = &resources::POD;
     let pods: Vec<&Value> = c
         .list_ns(pr, &args.namespace)
         .map(|(_, p)| p)

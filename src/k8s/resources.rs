@@ -60,146 +60,183 @@ const fn res(
     }
 }
 
+/// `StatefulSet`.
+pub const STATEFUL_SET: Resource = res(
+    "StatefulSet",
+    "statefulsets",
+    "statefulset",
+    "apps",
+    "apps/v1",
+    &["sts"],
+    true,
+);
+/// `Pod`.
+pub const POD: Resource = res("Pod", "pods", "pod", "", "v1", &["po"], true);
+/// `PersistentVolumeClaim`.
+pub const PERSISTENT_VOLUME_CLAIM: Resource = res(
+    "PersistentVolumeClaim",
+    "persistentvolumeclaims",
+    "persistentvolumeclaim",
+    "",
+    "v1",
+    &["pvc"],
+    true,
+);
+/// `PersistentVolume`.
+pub const PERSISTENT_VOLUME: Resource = res(
+    "PersistentVolume",
+    "persistentvolumes",
+    "persistentvolume",
+    "",
+    "v1",
+    &["pv"],
+    false,
+);
+/// `StorageClass`.
+pub const STORAGE_CLASS: Resource = res(
+    "StorageClass",
+    "storageclasses",
+    "storageclass",
+    "storage.k8s.io",
+    "storage.k8s.io/v1",
+    &["sc"],
+    false,
+);
+/// `Service`.
+pub const SERVICE: Resource = res("Service", "services", "service", "", "v1", &["svc"], true);
+/// `Endpoints`.
+pub const ENDPOINTS: Resource = res(
+    "Endpoints",
+    "endpoints",
+    "endpoints",
+    "",
+    "v1",
+    &["ep"],
+    true,
+);
+/// `ServiceAccount`.
+pub const SERVICE_ACCOUNT: Resource = res(
+    "ServiceAccount",
+    "serviceaccounts",
+    "serviceaccount",
+    "",
+    "v1",
+    &["sa"],
+    true,
+);
+/// `ClusterRole`.
+pub const CLUSTER_ROLE: Resource = res(
+    "ClusterRole",
+    "clusterroles",
+    "clusterrole",
+    "rbac.authorization.k8s.io",
+    "rbac.authorization.k8s.io/v1",
+    &[],
+    false,
+);
+/// `ClusterRoleBinding`.
+pub const CLUSTER_ROLE_BINDING: Resource = res(
+    "ClusterRoleBinding",
+    "clusterrolebindings",
+    "clusterrolebinding",
+    "rbac.authorization.k8s.io",
+    "rbac.authorization.k8s.io/v1",
+    &[],
+    false,
+);
+/// `ControllerRevision`.
+pub const CONTROLLER_REVISION: Resource = res(
+    "ControllerRevision",
+    "controllerrevisions",
+    "controllerrevision",
+    "apps",
+    "apps/v1",
+    &[],
+    true,
+);
+/// `Event`.
+pub const EVENT: Resource = res("Event", "events", "event", "", "v1", &["ev"], true);
+/// `Namespace`.
+pub const NAMESPACE: Resource = res(
+    "Namespace",
+    "namespaces",
+    "namespace",
+    "",
+    "v1",
+    &["ns"],
+    false,
+);
+/// `ConfigMap`.
+pub const CONFIG_MAP: Resource = res(
+    "ConfigMap",
+    "configmaps",
+    "configmap",
+    "",
+    "v1",
+    &["cm"],
+    true,
+);
+/// `PodDisruptionBudget`.
+pub const POD_DISRUPTION_BUDGET: Resource = res(
+    "PodDisruptionBudget",
+    "poddisruptionbudgets",
+    "poddisruptionbudget",
+    "policy",
+    "policy/v1",
+    &["pdb"],
+    true,
+);
+/// `NetworkPolicy`.
+pub const NETWORK_POLICY: Resource = res(
+    "NetworkPolicy",
+    "networkpolicies",
+    "networkpolicy",
+    "networking.k8s.io",
+    "networking.k8s.io/v1",
+    &["netpol"],
+    true,
+);
+/// `Role`.
+pub const ROLE: Resource = res(
+    "Role",
+    "roles",
+    "role",
+    "rbac.authorization.k8s.io",
+    "rbac.authorization.k8s.io/v1",
+    &[],
+    true,
+);
+/// `RoleBinding`.
+pub const ROLE_BINDING: Resource = res(
+    "RoleBinding",
+    "rolebindings",
+    "rolebinding",
+    "rbac.authorization.k8s.io",
+    "rbac.authorization.k8s.io/v1",
+    &[],
+    true,
+);
+
 /// Every resource type of the runtime.
 pub const RESOURCES: &[Resource] = &[
-    res(
-        "StatefulSet",
-        "statefulsets",
-        "statefulset",
-        "apps",
-        "apps/v1",
-        &["sts"],
-        true,
-    ),
-    res("Pod", "pods", "pod", "", "v1", &["po"], true),
-    res(
-        "PersistentVolumeClaim",
-        "persistentvolumeclaims",
-        "persistentvolumeclaim",
-        "",
-        "v1",
-        &["pvc"],
-        true,
-    ),
-    res(
-        "PersistentVolume",
-        "persistentvolumes",
-        "persistentvolume",
-        "",
-        "v1",
-        &["pv"],
-        false,
-    ),
-    res(
-        "StorageClass",
-        "storageclasses",
-        "storageclass",
-        "storage.k8s.io",
-        "storage.k8s.io/v1",
-        &["sc"],
-        false,
-    ),
-    res("Service", "services", "service", "", "v1", &["svc"], true),
-    res(
-        "Endpoints",
-        "endpoints",
-        "endpoints",
-        "",
-        "v1",
-        &["ep"],
-        true,
-    ),
-    res(
-        "ServiceAccount",
-        "serviceaccounts",
-        "serviceaccount",
-        "",
-        "v1",
-        &["sa"],
-        true,
-    ),
-    res(
-        "ClusterRole",
-        "clusterroles",
-        "clusterrole",
-        "rbac.authorization.k8s.io",
-        "rbac.authorization.k8s.io/v1",
-        &[],
-        false,
-    ),
-    res(
-        "ClusterRoleBinding",
-        "clusterrolebindings",
-        "clusterrolebinding",
-        "rbac.authorization.k8s.io",
-        "rbac.authorization.k8s.io/v1",
-        &[],
-        false,
-    ),
-    res(
-        "ControllerRevision",
-        "controllerrevisions",
-        "controllerrevision",
-        "apps",
-        "apps/v1",
-        &[],
-        true,
-    ),
-    res("Event", "events", "event", "", "v1", &["ev"], true),
-    res(
-        "Namespace",
-        "namespaces",
-        "namespace",
-        "",
-        "v1",
-        &["ns"],
-        false,
-    ),
-    res(
-        "ConfigMap",
-        "configmaps",
-        "configmap",
-        "",
-        "v1",
-        &["cm"],
-        true,
-    ),
-    res(
-        "PodDisruptionBudget",
-        "poddisruptionbudgets",
-        "poddisruptionbudget",
-        "policy",
-        "policy/v1",
-        &["pdb"],
-        true,
-    ),
-    res(
-        "NetworkPolicy",
-        "networkpolicies",
-        "networkpolicy",
-        "networking.k8s.io",
-        "networking.k8s.io/v1",
-        &["netpol"],
-        true,
-    ),
-    res(
-        "Role",
-        "roles",
-        "role",
-        "rbac.authorization.k8s.io",
-        "rbac.authorization.k8s.io/v1",
-        &[],
-        true,
-    ),
-    res(
-        "RoleBinding",
-        "rolebindings",
-        "rolebinding",
-        "rbac.authorization.k8s.io",
-        "rbac.authorization.k8s.io/v1",
-        &[],
-        true,
-    ),
+    STATEFUL_SET,
+    POD,
+    PERSISTENT_VOLUME_CLAIM,
+    PERSISTENT_VOLUME,
+    STORAGE_CLASS,
+    SERVICE,
+    ENDPOINTS,
+    SERVICE_ACCOUNT,
+    CLUSTER_ROLE,
+    CLUSTER_ROLE_BINDING,
+    CONTROLLER_REVISION,
+    EVENT,
+    NAMESPACE,
+    CONFIG_MAP,
+    POD_DISRUPTION_BUDGET,
+    NETWORK_POLICY,
+    ROLE,
+    ROLE_BINDING,
 ];
 
 /// The namespaces every cluster has from the start.

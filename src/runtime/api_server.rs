@@ -301,14 +301,8 @@ impl ApiServer {
     /// Whether objects may be created in `ns`: a built-in namespace (older states have no
     /// Namespace objects for them) or one that was created.
     pub fn namespace_exists(&self, ns: &str) -> bool {
-        crate::k8s::resources::BUILT_IN_NAMESPACES.contains(&ns)
-            || self
-                .get(
-                    crate::k8s::resources::by_kind("Namespace").expect("built-in"),
-                    "",
-                    ns,
-                )
-                .is_some()
+        resources::BUILT_IN_NAMESPACES.contains(&ns)
+            || self.get(&resources::NAMESPACE, "", ns).is_some()
     }
 
     /// Create an object as the API server does: namespace, uid, resourceVersion, generation,
@@ -322,7 +316,7 @@ impl ApiServer {
             return Err(ApiError::already_exists(r, &key.name));
         }
         if r.namespaced && !self.namespace_exists(&key.namespace) {
-            let ns = crate::k8s::resources::by_kind("Namespace").expect("built-in");
+            let ns = &resources::NAMESPACE;
             return Err(ApiError::not_found(ns, &key.namespace));
         }
         defaults::apply(&mut o, self.version);
@@ -654,9 +648,7 @@ impl ApiServer {
             "" => "default".to_string(),
             ns => ns.to_string(),
         };
-        let Some(er) = resources::by_kind("Event") else {
-            return;
-        };
+        let er = &resources::EVENT;
         let iname = meta_str(involved, "name").to_string();
         let now = self.timestamp();
         // Same object, reason and message: count it (kubectl's "x3 over 2m").

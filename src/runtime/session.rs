@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::controllers;
 use super::store::{Store, StoreError};
+use crate::k8s::resources;
 use crate::k8s::version::KubeVersion;
 use crate::runtime::api_server::ApiServer;
 
@@ -132,7 +133,7 @@ impl Session {
         // The state is committed as it stands and the next command carries on.
         let replicas: i64 = self
             .api
-            .list(crate::k8s::resources::by_kind("StatefulSet").expect("built-in"))
+            .list(&resources::STATEFUL_SET)
             .map(|(_, s)| {
                 s["spec"]["replicas"].as_i64().unwrap_or(1).max(0)
                     + s["status"]["replicas"].as_i64().unwrap_or(0)
@@ -227,10 +228,7 @@ impl Session {
 /// Whether the controllers would act on their own as time passes: a set whose ready pods are
 /// not all available yet under `minReadySeconds`.
 fn waits_on_clock(c: &ApiServer) -> bool {
-    let Some(r) = crate::k8s::resources::by_kind("StatefulSet") else {
-        return false;
-    };
-    c.list(r).any(|(_, s)| {
+    c.list(&resources::STATEFUL_SET).any(|(_, s)| {
         let n = |f: &str| s["status"][f].as_i64().unwrap_or(0);
         s["spec"]["minReadySeconds"].as_i64().unwrap_or(0) > 0
             && n("availableReplicas") < n("readyReplicas")
@@ -240,7 +238,7 @@ fn waits_on_clock(c: &ApiServer) -> bool {
 #[cfg(test)]
 mod tests {
     use super::Session;
-    use crate::k8s::resources::by_kind;
+    use crate::k8s::resources;
     use crate::KubeVersion;
     use serde_json::json;
 
@@ -261,7 +259,7 @@ mod tests {
             .unwrap();
         s.reconcile().unwrap();
         assert!(s.unfinished);
-        let pods = |s: &Session| s.api.list(by_kind("Pod").unwrap()).count();
+        let pods = |s: &Session| s.api.list(&resources::POD).count();
         let first = pods(&s);
         assert!((20..=40).contains(&first), "{first}");
         drop(s);

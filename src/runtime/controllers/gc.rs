@@ -1,0 +1,66 @@
+//! The garbage collector: objects all of whose owners are gone are deleted (background
+//! propagation).
+
+use std::collections::HashSet;
+
+use super::Informers;
+use crate::k8s::object::owner_refs;
+use crate::k8s::resources::{self, by_kind};
+use crate::runtime::api_server::{ApiServer, Cascade};
+use crate::runtime::store::Key;
+
+/// Delete objects all of whose owners are gone (background propagation).
+pub(super) fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) -> bool {
+    let from = inf.gc.min(c.changes.len());
+    let mut candidates: Vec<Key> = Vec::new();
+    for (k, uid) in &c.changes[from..] {
+        match uid {
+            Some(u) => candidates.extend(inf.owners.get(u).into_iter().flatten().cloned()),
+            None => {
+                // New or changed objects: their owners may already be gone.
+                if c.get_key(k).is_some_and(|v| !owner_refs(v).is_empty()) {
+                    candidates.push(k.clone());
+                }
+            }
+        }
+    }
+    inf.gc = c.changes.len();
+    for k in initial {
+        if let Some(v) = c.get_key(k) {
+            inf.observe(k, Some(v));
+            if !owner_refs(v).is_empty() {
+                candidates.push(k.clone());
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut orphans: Vec<Key> = Vec::new();
+    for k in candidates {
+        if !seen.insert(k.clone()) {
+            continue;
+        }
+        let Some(v) = c.get_key(&k) else { continue };
+        let refs = owner_refs(v);
+        if refs.is_empty() || !v["metadata"]["deletionTimestamp"].is_null() {
+            continue;
+        }
+        let alive = refs.iter().any(|r| {
+            let kind = r["kind"].as_str().unwrap_or("");
+            let name = r["name"].as_str().unwrap_or("");
+            by_kind(kind).is_some_and(|rr| {
+                c.get(rr, &k.namespace, name)
+                    .is_some_and(|o| o["metadata"]["uid"] == r["uid"])
+            })
+        });
+        if !alive {
+            orphans.push(k);
+        }
+    }
+    let changed = !orphans.is_empty();
+    for k in orphans {
+        if let Some(r) = resources::RESOURCES.iter().find(|r| r.plural == k.resource) {
+            let _ = c.delete(r, &k.namespace, &k.name, Cascade::Background);
+        }
+    }
+    changed
+}

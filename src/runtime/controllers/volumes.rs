@@ -1,0 +1,240 @@
+//! Volumes: dynamic provisioning and binding, reclaim of released volumes, and claim
+//! protection (`kubernetes.io/pvc-protection`).
+
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
+
+use super::Informers;
+use crate::k8s::object::{meta_str, metadata_mut, remove_finalizer};
+use crate::k8s::resources;
+use crate::runtime::api_server::ApiServer;
+use crate::runtime::store::Key;
+
+/// The default StorageClass, if any.
+pub fn default_class(c: &ApiServer) -> Option<String> {
+    c.list(&resources::STORAGE_CLASS)
+        .find(|(_, sc)| {
+            let a = &sc["metadata"]["annotations"];
+            a["storageclass.kubernetes.io/is-default-class"] == "true"
+                || a["storageclass.beta.kubernetes.io/is-default-class"] == "true"
+        })
+        .map(|(k, _)| k.name.clone())
+}
+
+/// Dynamic provisioning and binding; released volumes are reclaimed per their policy.
+pub(super) fn provisioner(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) -> bool {
+    let mut changed = false;
+    let from = inf.provisioner.min(c.changes.len());
+    let removed: Vec<String> = c.changes[from..]
+        .iter()
+        .filter(|(k, uid)| k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural && uid.is_some())
+        .filter_map(|(_, uid)| uid.clone())
+        .collect();
+    let mut keys = inf.since(c, inf.provisioner);
+    inf.provisioner = c.changes.len();
+    keys.extend(initial.iter().cloned());
+    // A new or changed StorageClass may serve claims that were waiting for it.
+    if keys
+        .iter()
+        .any(|k| k.resource == resources::STORAGE_CLASS.plural)
+    {
+        keys.extend(
+            c.list(&resources::PERSISTENT_VOLUME_CLAIM)
+                .filter(|(_, v)| v["status"]["phase"] == "Pending")
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    let mut seen = HashSet::new();
+    let claims: Vec<(Key, Value)> = keys
+        .into_iter()
+        .filter(|k| {
+            k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural && seen.insert(k.clone())
+        })
+        .filter(|k| {
+            c.get_key(k).is_some_and(|pvc| {
+                pvc["status"]["phase"] == "Pending"
+                    && pvc["metadata"]["deletionTimestamp"].is_null()
+            })
+        })
+        .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
+        .collect();
+    for (k, pvc) in &claims {
+        if pvc["status"]["phase"] != "Pending" || !pvc["metadata"]["deletionTimestamp"].is_null() {
+            continue;
+        }
+        let mut q = pvc.clone();
+        let class = match pvc["spec"]["storageClassName"].as_str() {
+            Some(cl) => Some(cl.to_string()),
+            None => default_class(c).inspect(|d| {
+                q["spec"]["storageClassName"] = json!(d);
+            }),
+        };
+        let Some(class) = class else {
+            if pvc["metadata"]["annotations"]["sim.stsc.dev/reported"].is_null() {
+                q["metadata"]["annotations"]["sim.stsc.dev/reported"] = json!("no-class");
+                c.put(q.clone());
+                c.event(
+                    &q,
+                    "Normal",
+                    "FailedBinding",
+                    "no persistent volumes available for this claim and no storage class is set",
+                );
+                changed = true;
+            }
+            continue;
+        };
+        let Some(sc) = c.get(&resources::STORAGE_CLASS, "", &class).cloned() else {
+            let note = format!("missing:{class}");
+            if pvc["metadata"]["annotations"]["sim.stsc.dev/reported"] != json!(note) {
+                q["metadata"]["annotations"]["sim.stsc.dev/reported"] = json!(note);
+                c.put(q.clone());
+                c.event(
+                    &q,
+                    "Warning",
+                    "ProvisioningFailed",
+                    &format!("storageclass.storage.k8s.io {class:?} not found"),
+                );
+                changed = true;
+            }
+            continue;
+        };
+        let uid = meta_str(pvc, "uid").to_string();
+        let pv_name = format!("pvc-{uid}");
+        let size = pvc["spec"]["resources"]["requests"]["storage"].clone();
+        let provisioner = sc["provisioner"].as_str().unwrap_or("").to_string();
+        let pv = json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {
+                "name": pv_name,
+                "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
+            },
+            "spec": {
+                "accessModes": pvc["spec"]["accessModes"],
+                "capacity": {"storage": size},
+                "claimRef": {
+                    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "name": k.name, "namespace": k.namespace, "uid": uid,
+                    "resourceVersion": pvc["metadata"]["resourceVersion"],
+                },
+                "persistentVolumeReclaimPolicy": sc["reclaimPolicy"].as_str().unwrap_or("Delete"),
+                "storageClassName": class,
+                "volumeMode": pvc["spec"]["volumeMode"].as_str().unwrap_or("Filesystem"),
+                "csi": {"driver": provisioner, "volumeHandle": pv_name, "fsType": "ext4"},
+            },
+            "status": {"phase": "Bound"},
+        });
+        if let Ok(created) = c.create(pv) {
+            let mut bound = created.clone();
+            bound["status"] = json!({"phase": "Bound"});
+            c.put(bound);
+        }
+        q["spec"]["volumeName"] = json!(pv_name);
+        let ann = metadata_mut(&mut q)
+            .entry("annotations")
+            .or_insert_with(|| json!({}));
+        if let Some(a) = ann.as_object_mut() {
+            a.remove("sim.stsc.dev/reported");
+            a.insert("pv.kubernetes.io/bind-completed".into(), json!("yes"));
+            a.insert("pv.kubernetes.io/bound-by-controller".into(), json!("yes"));
+            a.insert(
+                "volume.beta.kubernetes.io/storage-provisioner".into(),
+                json!(provisioner),
+            );
+            a.insert(
+                "volume.kubernetes.io/storage-provisioner".into(),
+                json!(provisioner),
+            );
+        }
+        q["status"] = json!({"phase": "Bound", "accessModes": pvc["spec"]["accessModes"], "capacity": {"storage": size}});
+        c.put(q.clone());
+        c.event(
+            &q,
+            "Normal",
+            "ProvisioningSucceeded",
+            &format!("Successfully provisioned volume {pv_name}"),
+        );
+        changed = true;
+    }
+    // Volumes whose claim is gone (on the first round: every volume whose claim is missing).
+    let mut gone: Vec<Key> = removed
+        .iter()
+        .filter_map(|u| inf.volumes.get(u).cloned())
+        .collect();
+    if !initial.is_empty() {
+        let claim_uids: HashSet<&str> = c
+            .list(&resources::PERSISTENT_VOLUME_CLAIM)
+            .map(|(_, v)| meta_str(v, "uid"))
+            .collect();
+        gone.extend(
+            c.list(&resources::PERSISTENT_VOLUME)
+                .filter(|(_, pv)| {
+                    pv["spec"]["claimRef"]["uid"]
+                        .as_str()
+                        .is_some_and(|u| !claim_uids.contains(u))
+                })
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    for k in gone {
+        let Some(pv) = c.get_key(&k).cloned() else {
+            continue;
+        };
+        if pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete" {
+            c.remove(&k);
+            changed = true;
+        } else if pv["status"]["phase"] != "Released" {
+            let mut q = pv;
+            q["status"] = json!({"phase": "Released"});
+            c.put(q);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// `kubernetes.io/pvc-protection`: a deleted claim goes once no pod uses it.
+pub(super) fn claim_protection(c: &mut ApiServer, inf: &mut Informers) -> bool {
+    let mut changed = false;
+    // Claims marked for deletion since the last look.
+    for (k, _) in &c.changes[inf.protection.min(c.changes.len())..] {
+        if k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural
+            && c.get_key(k)
+                .is_some_and(|v| !v["metadata"]["deletionTimestamp"].is_null())
+        {
+            inf.deleting_claims.insert(k.clone());
+        }
+    }
+    inf.protection = c.changes.len();
+    let deleting: Vec<(Key, Value)> = std::mem::take(&mut inf.deleting_claims)
+        .into_iter()
+        .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
+        .collect();
+    for (k, pvc) in deleting {
+        let lo = (k.namespace.clone(), String::new(), i64::MIN, String::new());
+        let used = inf
+            .pods
+            .range(lo..)
+            .take_while(|((ns, ..), _)| *ns == k.namespace)
+            .any(|(_, p)| {
+                !matches!(p.phase.as_str(), "Failed" | "Succeeded") && p.claims.contains(&k.name)
+            });
+        if used {
+            inf.deleting_claims.insert(k.clone());
+            continue;
+        }
+        let mut q = pvc;
+        remove_finalizer(&mut q, "kubernetes.io/pvc-protection");
+        if q["metadata"]["finalizers"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+        {
+            c.remove(&k);
+        } else {
+            c.put(q);
+        }
+        changed = true;
+    }
+    changed
+}
