@@ -10,7 +10,7 @@ use crate::runtime::api_server::{ApiServer, Cascade};
 use crate::runtime::store::Key;
 
 /// Delete objects all of whose owners are gone (background propagation).
-pub(super) fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) -> bool {
+pub(super) fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) {
     let from = inf.gc.min(c.changes.len());
     let mut candidates: Vec<Key> = Vec::new();
     for (k, uid) in &c.changes[from..] {
@@ -56,11 +56,9 @@ pub(super) fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial:
             orphans.push(k);
         }
     }
-    let changed = !orphans.is_empty();
     for k in orphans {
         if let Some(r) = resources::RESOURCES.iter().find(|r| r.plural == k.resource) {
             let _ = c.delete(r, &k.namespace, &k.name, Cascade::Background);
         }
     }
-    changed
 }

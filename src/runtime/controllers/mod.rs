@@ -13,7 +13,7 @@ mod volumes;
 use gc::garbage_collector;
 pub use informers::Informers;
 use kubelet::kubelet;
-pub use services::{endpoints, load_balancers};
+use services::{endpoints, load_balancers};
 pub use volumes::default_class;
 use volumes::{claim_protection, provisioner};
 

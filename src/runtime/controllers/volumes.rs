@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 
 use super::Informers;
-use crate::k8s::object::{meta_str, metadata_mut, remove_finalizer};
+use crate::k8s::object::{is_terminating, meta_str, metadata_mut, remove_finalizer};
 use crate::k8s::resources;
 use crate::runtime::api_server::ApiServer;
 use crate::runtime::store::Key;
@@ -23,14 +23,22 @@ pub fn default_class(c: &ApiServer) -> Option<String> {
 }
 
 /// Dynamic provisioning and binding; released volumes are reclaimed per their policy.
-pub(super) fn provisioner(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) -> bool {
-    let mut changed = false;
+pub(super) fn provisioner(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) {
     let from = inf.provisioner.min(c.changes.len());
     let removed: Vec<String> = c.changes[from..]
         .iter()
         .filter(|(k, uid)| k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural && uid.is_some())
         .filter_map(|(_, uid)| uid.clone())
         .collect();
+    for (k, pvc) in pending_claims(c, inf, initial) {
+        provision(c, &k, &pvc);
+    }
+    reclaim(c, inf, &removed, !initial.is_empty());
+}
+
+/// Claims that changed (or all, on the first round; or every Pending one when a StorageClass
+/// changed) and are Pending and not being deleted.
+fn pending_claims(c: &ApiServer, inf: &mut Informers, initial: &[Key]) -> Vec<(Key, Value)> {
     let mut keys = inf.since(c, inf.provisioner);
     inf.provisioner = c.changes.len();
     keys.extend(initial.iter().cloned());
@@ -46,123 +54,123 @@ pub(super) fn provisioner(c: &mut ApiServer, inf: &mut Informers, initial: &[Key
         );
     }
     let mut seen = HashSet::new();
-    let claims: Vec<(Key, Value)> = keys
-        .into_iter()
+    keys.into_iter()
         .filter(|k| {
             k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural && seen.insert(k.clone())
         })
-        .filter(|k| {
-            c.get_key(k).is_some_and(|pvc| {
-                pvc["status"]["phase"] == "Pending"
-                    && pvc["metadata"]["deletionTimestamp"].is_null()
-            })
-        })
         .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
-        .collect();
-    for (k, pvc) in &claims {
-        if pvc["status"]["phase"] != "Pending" || !pvc["metadata"]["deletionTimestamp"].is_null() {
-            continue;
+        .filter(|(_, pvc)| pvc["status"]["phase"] == "Pending" && !is_terminating(pvc))
+        .collect()
+}
+
+/// Provision a volume for a Pending claim and bind the two, or say once why it cannot be.
+fn provision(c: &mut ApiServer, k: &Key, pvc: &Value) {
+    let mut q = pvc.clone();
+    let class = match pvc["spec"]["storageClassName"].as_str() {
+        Some(cl) => Some(cl.to_string()),
+        None => default_class(c).inspect(|d| {
+            q["spec"]["storageClassName"] = json!(d);
+        }),
+    };
+    let reported = &pvc["metadata"]["annotations"]["sim.stsc.dev/reported"];
+    let Some(class) = class else {
+        if reported.is_null() {
+            let message =
+                "no persistent volumes available for this claim and no storage class is set";
+            report(c, q, "no-class", "Normal", "FailedBinding", message);
         }
-        let mut q = pvc.clone();
-        let class = match pvc["spec"]["storageClassName"].as_str() {
-            Some(cl) => Some(cl.to_string()),
-            None => default_class(c).inspect(|d| {
-                q["spec"]["storageClassName"] = json!(d);
-            }),
-        };
-        let Some(class) = class else {
-            if pvc["metadata"]["annotations"]["sim.stsc.dev/reported"].is_null() {
-                q["metadata"]["annotations"]["sim.stsc.dev/reported"] = json!("no-class");
-                c.put(q.clone());
-                c.event(
-                    &q,
-                    "Normal",
-                    "FailedBinding",
-                    "no persistent volumes available for this claim and no storage class is set",
-                );
-                changed = true;
-            }
-            continue;
-        };
-        let Some(sc) = c.get(&resources::STORAGE_CLASS, "", &class).cloned() else {
-            let note = format!("missing:{class}");
-            if pvc["metadata"]["annotations"]["sim.stsc.dev/reported"] != json!(note) {
-                q["metadata"]["annotations"]["sim.stsc.dev/reported"] = json!(note);
-                c.put(q.clone());
-                c.event(
-                    &q,
-                    "Warning",
-                    "ProvisioningFailed",
-                    &format!("storageclass.storage.k8s.io {class:?} not found"),
-                );
-                changed = true;
-            }
-            continue;
-        };
-        let uid = meta_str(pvc, "uid").to_string();
-        let pv_name = format!("pvc-{uid}");
-        let size = pvc["spec"]["resources"]["requests"]["storage"].clone();
-        let provisioner = sc["provisioner"].as_str().unwrap_or("").to_string();
-        let pv = json!({
-            "apiVersion": "v1",
-            "kind": "PersistentVolume",
-            "metadata": {
-                "name": pv_name,
-                "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
-            },
-            "spec": {
-                "accessModes": pvc["spec"]["accessModes"],
-                "capacity": {"storage": size},
-                "claimRef": {
-                    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                    "name": k.name, "namespace": k.namespace, "uid": uid,
-                    "resourceVersion": pvc["metadata"]["resourceVersion"],
-                },
-                "persistentVolumeReclaimPolicy": sc["reclaimPolicy"].as_str().unwrap_or("Delete"),
-                "storageClassName": class,
-                "volumeMode": pvc["spec"]["volumeMode"].as_str().unwrap_or("Filesystem"),
-                "csi": {"driver": provisioner, "volumeHandle": pv_name, "fsType": "ext4"},
-            },
-            "status": {"phase": "Bound"},
-        });
-        if let Ok(created) = c.create(pv) {
-            let mut bound = created.clone();
-            bound["status"] = json!({"phase": "Bound"});
-            c.put(bound);
+        return;
+    };
+    let Some(sc) = c.get(&resources::STORAGE_CLASS, "", &class).cloned() else {
+        let note = format!("missing:{class}");
+        if *reported != json!(note) {
+            let message = format!("storageclass.storage.k8s.io {class:?} not found");
+            report(c, q, &note, "Warning", "ProvisioningFailed", &message);
         }
-        q["spec"]["volumeName"] = json!(pv_name);
-        let ann = metadata_mut(&mut q)
-            .entry("annotations")
-            .or_insert_with(|| json!({}));
-        if let Some(a) = ann.as_object_mut() {
-            a.remove("sim.stsc.dev/reported");
-            a.insert("pv.kubernetes.io/bind-completed".into(), json!("yes"));
-            a.insert("pv.kubernetes.io/bound-by-controller".into(), json!("yes"));
-            a.insert(
-                "volume.beta.kubernetes.io/storage-provisioner".into(),
-                json!(provisioner),
-            );
-            a.insert(
-                "volume.kubernetes.io/storage-provisioner".into(),
-                json!(provisioner),
-            );
-        }
-        q["status"] = json!({"phase": "Bound", "accessModes": pvc["spec"]["accessModes"], "capacity": {"storage": size}});
-        c.put(q.clone());
-        c.event(
-            &q,
-            "Normal",
-            "ProvisioningSucceeded",
-            &format!("Successfully provisioned volume {pv_name}"),
-        );
-        changed = true;
+        return;
+    };
+    let pv = new_volume(k, pvc, &sc, &class);
+    let pv_name = meta_str(&pv, "name").to_string();
+    if let Ok(created) = c.create(pv) {
+        let mut bound = created.clone();
+        bound["status"] = json!({"phase": "Bound"});
+        c.put(bound);
     }
-    // Volumes whose claim is gone (on the first round: every volume whose claim is missing).
+    bind(&mut q, &pv_name, sc["provisioner"].as_str().unwrap_or(""));
+    c.put(q.clone());
+    c.event(
+        &q,
+        "Normal",
+        "ProvisioningSucceeded",
+        &format!("Successfully provisioned volume {pv_name}"),
+    );
+}
+
+/// Record why a claim waits; `note` is kept in an annotation so that it is said once.
+fn report(c: &mut ApiServer, mut q: Value, note: &str, type_: &str, reason: &str, message: &str) {
+    q["metadata"]["annotations"]["sim.stsc.dev/reported"] = json!(note);
+    c.put(q.clone());
+    c.event(&q, type_, reason, message);
+}
+
+/// The volume a StorageClass's provisioner makes for a claim, bound to it.
+fn new_volume(k: &Key, pvc: &Value, sc: &Value, class: &str) -> Value {
+    let uid = meta_str(pvc, "uid");
+    let pv_name = format!("pvc-{uid}");
+    let provisioner = sc["provisioner"].as_str().unwrap_or("");
+    json!({
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {
+            "name": pv_name,
+            "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
+        },
+        "spec": {
+            "accessModes": pvc["spec"]["accessModes"],
+            "capacity": {"storage": pvc["spec"]["resources"]["requests"]["storage"]},
+            "claimRef": {
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "name": k.name, "namespace": k.namespace, "uid": uid,
+                "resourceVersion": pvc["metadata"]["resourceVersion"],
+            },
+            "persistentVolumeReclaimPolicy": sc["reclaimPolicy"].as_str().unwrap_or("Delete"),
+            "storageClassName": class,
+            "volumeMode": pvc["spec"]["volumeMode"].as_str().unwrap_or("Filesystem"),
+            "csi": {"driver": provisioner, "volumeHandle": pv_name, "fsType": "ext4"},
+        },
+        "status": {"phase": "Bound"},
+    })
+}
+
+/// The claim bound to its new volume, with the binder's annotations and a Bound status.
+fn bind(q: &mut Value, pv_name: &str, provisioner: &str) {
+    q["spec"]["volumeName"] = json!(pv_name);
+    let ann = metadata_mut(q)
+        .entry("annotations")
+        .or_insert_with(|| json!({}));
+    if let Some(a) = ann.as_object_mut() {
+        a.remove("sim.stsc.dev/reported");
+        a.insert("pv.kubernetes.io/bind-completed".into(), json!("yes"));
+        a.insert("pv.kubernetes.io/bound-by-controller".into(), json!("yes"));
+        for key in [
+            "volume.beta.kubernetes.io/storage-provisioner",
+            "volume.kubernetes.io/storage-provisioner",
+        ] {
+            a.insert(key.into(), json!(provisioner));
+        }
+    }
+    let size = q["spec"]["resources"]["requests"]["storage"].clone();
+    q["status"] = json!({"phase": "Bound", "accessModes": q["spec"]["accessModes"], "capacity": {"storage": size}});
+}
+
+/// Volumes whose claim is gone (on the first round: every volume whose claim is missing) are
+/// deleted or Released, as their reclaim policy says.
+fn reclaim(c: &mut ApiServer, inf: &Informers, removed: &[String], first_round: bool) {
     let mut gone: Vec<Key> = removed
         .iter()
         .filter_map(|u| inf.volumes.get(u).cloned())
         .collect();
-    if !initial.is_empty() {
+    if first_round {
         let claim_uids: HashSet<&str> = c
             .list(&resources::PERSISTENT_VOLUME_CLAIM)
             .map(|(_, v)| meta_str(v, "uid"))
@@ -183,20 +191,16 @@ pub(super) fn provisioner(c: &mut ApiServer, inf: &mut Informers, initial: &[Key
         };
         if pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete" {
             c.remove(&k);
-            changed = true;
         } else if pv["status"]["phase"] != "Released" {
             let mut q = pv;
             q["status"] = json!({"phase": "Released"});
             c.put(q);
-            changed = true;
         }
     }
-    changed
 }
 
 /// `kubernetes.io/pvc-protection`: a deleted claim goes once no pod uses it.
-pub(super) fn claim_protection(c: &mut ApiServer, inf: &mut Informers) -> bool {
-    let mut changed = false;
+pub(super) fn claim_protection(c: &mut ApiServer, inf: &mut Informers) {
     // Claims marked for deletion since the last look.
     for (k, _) in &c.changes[inf.protection.min(c.changes.len())..] {
         if k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural
@@ -234,7 +238,5 @@ pub(super) fn claim_protection(c: &mut ApiServer, inf: &mut Informers) -> bool {
         } else {
             c.put(q);
         }
-        changed = true;
     }
-    changed
 }
