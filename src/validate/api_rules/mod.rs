@@ -3,9 +3,11 @@
 //! Each check reads generated objects and returns violations with the API server's wording where
 //! the API server has one. Pure functions over values.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{json, Value};
+
+mod statefulset;
 
 use super::Violation;
 use crate::k8s::names::*;
@@ -41,7 +43,7 @@ impl Ctx {
         }
     }
 
-    fn name(&mut self, obj: &Value, check: fn(&str) -> Vec<String>) {
+    pub(super) fn name(&mut self, obj: &Value, check: fn(&str) -> Vec<String>) {
         let v = &obj["metadata"]["name"];
         if let Some(s) = v.as_str() {
             let problems = check(s);
@@ -49,7 +51,7 @@ impl Ctx {
         }
     }
 
-    fn namespace(&mut self, obj: &Value) {
+    pub(super) fn namespace(&mut self, obj: &Value) {
         let v = &obj["metadata"]["namespace"];
         if let Some(s) = v.as_str() {
             let problems = dns1123_label(s);
@@ -61,12 +63,12 @@ impl Ctx {
         self.keys(obj, pointer, true);
     }
 
-    fn annotations(&mut self, obj: &Value, pointer: &str) {
+    pub(super) fn annotations(&mut self, obj: &Value, pointer: &str) {
         self.keys(obj, pointer, false);
     }
 
     /// Keys must be qualified names; label values must be valid label values.
-    fn keys(&mut self, obj: &Value, pointer: &str, values_are_labels: bool) {
+    pub(super) fn keys(&mut self, obj: &Value, pointer: &str, values_are_labels: bool) {
         let Some(m) = at(obj, pointer).and_then(Value::as_object) else {
             return;
         };
@@ -91,7 +93,7 @@ impl Ctx {
         }
     }
 
-    fn port_number(&mut self, pointer: &str, v: &Value) {
+    pub(super) fn port_number(&mut self, pointer: &str, v: &Value) {
         if let Some(n) = v.as_i64() {
             if !(1..=65535).contains(&n) {
                 self.invalid(
@@ -126,7 +128,7 @@ impl Ctx {
         }
     }
 
-    fn non_negative(&mut self, obj: &Value, pointer: &str) {
+    pub(super) fn non_negative(&mut self, obj: &Value, pointer: &str) {
         if let Some(v) = at(obj, pointer) {
             if v.as_i64().is_some_and(|n| n < 0) {
                 self.invalid(
@@ -169,7 +171,7 @@ pub(super) fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
         })
 }
 
-fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+pub(super) fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
     at(v, pointer).and_then(Value::as_str)
 }
 
@@ -209,7 +211,7 @@ pub fn api_rules(objects: &[&Value], version: KubeVersion) -> Vec<(usize, Violat
     for (i, obj) in objects.iter().copied().enumerate() {
         let mut c = Ctx { out: Vec::new() };
         match obj["kind"].as_str().unwrap_or_default() {
-            "StatefulSet" => statefulset(&mut c, obj, &services, version),
+            "StatefulSet" => statefulset::statefulset(&mut c, obj, &services, version),
             "Service" => service(&mut c, obj),
             "ServiceAccount" => {
                 c.name(obj, dns1123_subdomain);
@@ -350,340 +352,6 @@ fn service(c: &mut Ctx, obj: &Value) {
                 c.invalid("invalid-port", &format!("{base}/targetPort"), v, problems);
             }
             _ => {}
-        }
-    }
-}
-
-fn statefulset(
-    c: &mut Ctx,
-    obj: &Value,
-    services: &std::collections::HashMap<(&str, &str), &Value>,
-    version: KubeVersion,
-) {
-    super::pod::template(c, obj, "/spec/template", version);
-    c.name(obj, dns1123_label);
-    let name = str_at(obj, "/metadata/name").unwrap_or_default();
-    if name.len() > MAX_STATEFULSET_NAME && name.len() <= 63 {
-        c.out.push(
-            Violation::error(
-                "name-too-long",
-                "/metadata/name".into(),
-                Some(obj["metadata"]["name"].clone()),
-                format!(
-                    "metadata.name: Invalid value: {name:?}: must be no more than {MAX_STATEFULSET_NAME} characters for a StatefulSet ({} given)",
-                    name.len()
-                ),
-            )
-            .help("every pod gets the label controller-revision-hash=<name>-<hash of up to 10 characters>, which must fit in 63 characters; the API server accepts the set but every pod creation then fails"),
-        );
-    }
-    c.namespace(obj);
-    c.labels(obj, "/metadata/labels");
-    c.labels(obj, "/spec/template/metadata/labels");
-    c.annotations(obj, "/spec/template/metadata/annotations");
-    for p in [
-        "/spec/replicas",
-        "/spec/minReadySeconds",
-        "/spec/updateStrategy/rollingUpdate/partition",
-        "/spec/ordinals/start",
-        "/spec/template/spec/terminationGracePeriodSeconds",
-    ] {
-        c.non_negative(obj, p);
-    }
-    if let Some(ru) = at(obj, "/spec/updateStrategy/rollingUpdate") {
-        let t = str_at(obj, "/spec/updateStrategy/type").unwrap_or_default();
-        if t != "RollingUpdate" {
-            c.out.push(Violation::error(
-                "invalid-value",
-                "/spec/updateStrategy/rollingUpdate".into(),
-                None,
-                format!("spec.updateStrategy.rollingUpdate: Invalid value: {ru}: only allowed for updateStrategy 'RollingUpdate'"),
-            ));
-        }
-    }
-
-    // Selector: present, non-empty, valid, and matching the template's labels.
-    let tlabels = at(obj, "/spec/template/metadata/labels").and_then(Value::as_object);
-    let empty = || {
-        Violation::error(
-            "selector-mismatch",
-            "/spec/selector".into(),
-            None,
-            "spec.selector: Invalid value: {}: empty selector is invalid for statefulset".into(),
-        )
-    };
-    match at(obj, "/spec/selector").map(crate::k8s::selector::Selector::from_api) {
-        None => c.out.push(empty()),
-        Some(Err(e)) => c.out.push(Violation::error(
-            "selector-mismatch",
-            "/spec/selector".into(),
-            None,
-            format!("spec.selector.{e}"),
-        )),
-        Some(Ok(sel)) if sel.is_empty() => c.out.push(empty()),
-        Some(Ok(sel)) => {
-            let labels = at(obj, "/spec/template/metadata/labels")
-                .cloned()
-                .unwrap_or(Value::Null);
-            if !sel.matches(&labels) {
-                let shown: BTreeMap<_, _> = tlabels
-                    .map(|t| {
-                        t.iter()
-                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let map = shown
-                    .iter()
-                    .map(|(k, v)| format!("{k}:{v}"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                c.out.push(Violation::error(
-                    "selector-mismatch",
-                    "/spec/template/metadata/labels".into(),
-                    None,
-                    format!("spec.template.metadata.labels: Invalid value: map[string]string{{{map}}}: `selector` does not match template `labels`"),
-                ));
-            }
-        }
-    }
-
-    // serviceName names a headless Service of the same output and namespace.
-    let ns = str_at(obj, "/metadata/namespace").unwrap_or("default");
-    if let Some(svc) = str_at(obj, "/spec/serviceName").filter(|s| !s.is_empty()) {
-        let problems = dns1123_label(svc);
-        c.invalid(
-            "invalid-name",
-            "/spec/serviceName",
-            &obj["spec"]["serviceName"],
-            problems,
-        );
-        let found = services.get(&(ns, svc));
-        match found {
-            None => c.out.push(
-                Violation::error(
-                    "missing-headless-service",
-                    "/spec/serviceName".into(),
-                    Some(obj["spec"]["serviceName"].clone()),
-                    format!("spec.serviceName: Not found: the governing Service {svc:?} is not in the output"),
-                )
-                .help("the StatefulSet's pods get their DNS names from a headless Service (clusterIP: None) of that name"),
-            ),
-            Some(s) if str_at(s, "/spec/clusterIP") != Some("None") => c.out.push(Violation::error(
-                "missing-headless-service",
-                "/spec/serviceName".into(),
-                Some(obj["spec"]["serviceName"].clone()),
-                format!("spec.serviceName: Invalid value: {svc:?}: the governing Service must be headless (clusterIP: None)"),
-            )),
-            Some(_) => {}
-        }
-    }
-
-    // Claim templates.
-    let claims = arr(obj, "/spec/volumeClaimTemplates");
-    let mut claim_names = HashSet::new();
-    for (i, t) in claims.iter().enumerate() {
-        let base = format!("/spec/volumeClaimTemplates/{i}");
-        let v = &t["metadata"]["name"];
-        if let Some(n) = v.as_str() {
-            let problems = dns1123_label(n);
-            c.invalid(
-                "invalid-name",
-                &format!("{base}/metadata/name"),
-                v,
-                problems,
-            );
-            if !claim_names.insert(n.to_string()) {
-                c.out.push(Violation::error(
-                    "duplicate-name",
-                    format!("{base}/metadata/name"),
-                    Some(v.clone()),
-                    format!(
-                        "{}: Duplicate value: {n:?}",
-                        display_path(&format!("{base}/metadata/name"))
-                    ),
-                ));
-            }
-            // The claim `<template>-<set>-<ordinal>` must be a DNS subdomain.
-            if n.len() + name.len() + 12 > 253 {
-                c.out.push(Violation::error(
-                    "name-too-long",
-                    format!("{base}/metadata/name"),
-                    Some(v.clone()),
-                    format!(
-                        "{}: claim names {n}-{name}-<ordinal> would pass 253 characters",
-                        display_path(&format!("{base}/metadata/name"))
-                    ),
-                ));
-            }
-        }
-        let modes = arr(t, "/spec/accessModes");
-        if modes.is_empty() {
-            c.out.push(Violation::error(
-                "invalid-access-mode",
-                format!("{base}/spec/accessModes"),
-                None,
-                format!(
-                    "{}: Required value: at least 1 access mode is required",
-                    display_path(&format!("{base}/spec/accessModes"))
-                ),
-            ));
-        }
-        for (j, m) in modes.iter().enumerate() {
-            let ok = [
-                "ReadWriteOnce",
-                "ReadOnlyMany",
-                "ReadWriteMany",
-                "ReadWriteOncePod",
-            ];
-            if let Some(s) = m.as_str() {
-                if !ok.contains(&s) {
-                    c.out.push(Violation::error(
-                        "invalid-access-mode",
-                        format!("{base}/spec/accessModes/{j}"),
-                        Some(m.clone()),
-                        format!("{}: Unsupported value: {s:?}: supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"", display_path(&format!("{base}/spec/accessModes/{j}"))),
-                    ));
-                }
-            }
-        }
-        if modes.len() > 1 && modes.iter().any(|m| m == "ReadWriteOncePod") {
-            c.out.push(Violation::error(
-                "invalid-access-mode",
-                format!("{base}/spec/accessModes"),
-                None,
-                format!(
-                    "{}: Forbidden: may not use ReadWriteOncePod with other access modes",
-                    display_path(&format!("{base}/spec/accessModes"))
-                ),
-            ));
-        }
-        match at(t, "/spec/resources/requests/storage") {
-            None => c.out.push(Violation::error(
-                "invalid-quantity",
-                format!("{base}/spec/resources/requests"),
-                None,
-                format!(
-                    "{}: Required value",
-                    display_path(&format!("{base}/spec/resources/requests/storage"))
-                ),
-            )),
-            Some(q) => c.quantity(&format!("{base}/spec/resources/requests/storage"), q, true),
-        }
-        if let Some(sc) = at(t, "/spec/storageClassName") {
-            // "" opts out of the default class: valid, and not a name.
-            if let Some(s) = sc.as_str().filter(|s| !s.is_empty()) {
-                let problems = dns1123_subdomain(s);
-                c.invalid(
-                    "invalid-name",
-                    &format!("{base}/spec/storageClassName"),
-                    sc,
-                    problems,
-                );
-            }
-        }
-    }
-
-    // Containers, ports and mounts.
-    let volumes: HashSet<&str> = arr(obj, "/spec/template/spec/volumes")
-        .iter()
-        .filter_map(|v| v["name"].as_str())
-        .collect();
-    let mut mounted = HashSet::new();
-    let mut container_names = HashSet::new();
-    // Init containers (and native sidecars) mount, name and expose ports like the others.
-    let all: Vec<(String, &Value)> = ["containers", "initContainers"]
-        .iter()
-        .flat_map(|list| {
-            arr(obj, &format!("/spec/template/spec/{list}"))
-                .iter()
-                .enumerate()
-                .map(move |(i, c)| (format!("/spec/template/spec/{list}/{i}"), c))
-        })
-        .collect();
-    for (base, ctr) in all {
-        if let Some(n) = ctr["name"].as_str() {
-            let problems = dns1123_label(n);
-            c.invalid(
-                "invalid-name",
-                &format!("{base}/name"),
-                &ctr["name"],
-                problems,
-            );
-            container_names.insert(n.to_string());
-        }
-        let mut port_names = HashSet::new();
-        for (pi, p) in arr(ctr, "/ports").iter().enumerate() {
-            let pb = format!("{base}/ports/{pi}");
-            c.port_number(&format!("{pb}/containerPort"), &p["containerPort"]);
-            if let Some(n) = p["name"].as_str() {
-                let problems = iana_svc_name(n);
-                c.invalid("invalid-port", &format!("{pb}/name"), &p["name"], problems);
-                if !port_names.insert(n.to_string()) {
-                    c.out.push(Violation::error(
-                        "duplicate-port",
-                        format!("{pb}/name"),
-                        Some(p["name"].clone()),
-                        format!(
-                            "{}: Duplicate value: {n:?}",
-                            display_path(&format!("{pb}/name"))
-                        ),
-                    ));
-                }
-            }
-        }
-        for (mi, m) in arr(ctr, "/volumeMounts").iter().enumerate() {
-            let mb = format!("{base}/volumeMounts/{mi}");
-            if let Some(n) = m["name"].as_str() {
-                mounted.insert(n.to_string());
-                if !claim_names.contains(n) && !volumes.contains(n) {
-                    c.out.push(Violation::error(
-                        "unknown-volume",
-                        format!("{mb}/name"),
-                        Some(m["name"].clone()),
-                        format!("{}: Not found: {n:?}", display_path(&format!("{mb}/name"))),
-                    ).help("a volume mount needs a volumeClaimTemplate or a pod volume of the same name"));
-                }
-            }
-            if let Some(p) = m["mountPath"].as_str() {
-                if !p.starts_with('/') {
-                    c.out.push(Violation::error(
-                        "relative-mount-path",
-                        format!("{mb}/mountPath"),
-                        Some(m["mountPath"].clone()),
-                        format!(
-                            "{}: Invalid value: {p:?}: must be an absolute path",
-                            display_path(&format!("{mb}/mountPath"))
-                        ),
-                    ));
-                }
-            }
-        }
-        for part in ["requests", "limits"] {
-            if let Some(m) = ctr["resources"].get(part).and_then(Value::as_object) {
-                for (k, q) in m {
-                    c.quantity(
-                        &format!("{base}/resources/{part}/{}", crate::yaml::escape_token(k)),
-                        q,
-                        false,
-                    );
-                }
-            }
-        }
-    }
-    for (i, t) in claims.iter().enumerate() {
-        if let Some(n) = t["metadata"]["name"].as_str() {
-            if !mounted.contains(n) {
-                c.out.push(
-                    Violation::error(
-                        "unmounted-claim",
-                        format!("/spec/volumeClaimTemplates/{i}/metadata/name"),
-                        Some(t["metadata"]["name"].clone()),
-                        format!("spec.volumeClaimTemplates[{i}]: claim template {n:?} is not mounted by any container"),
-                    )
-                    .help("add a volumeMount with this name, or remove the claim template"),
-                );
-            }
         }
     }
 }
