@@ -2,69 +2,21 @@
 //! resourceVersion, generation, creationTimestamp), defaults, validation of updates, deletion
 //! with finalizers and cascades. Controllers read snapshots of it and write through it.
 
+mod apply;
+mod error;
+mod events;
+
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
 use super::store::{Key, Meta};
+use crate::k8s::defaults;
 use crate::k8s::object::{add_finalizer, meta_str, metadata_mut, obj_mut, owner_refs};
 use crate::k8s::resources::{self, Resource};
 use crate::k8s::version::KubeVersion;
-use crate::k8s::{defaults, update};
 use crate::runtime::print::time::format_rfc3339;
-
-/// An error as the API server reports it; kubectl prints `Error from server (REASON): MESSAGE`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Error from server ({reason}): {message}")]
-pub struct ApiError {
-    /// `NotFound`, `AlreadyExists`, `Invalid`, `BadRequest`.
-    pub reason: &'static str,
-    /// The Status message.
-    pub message: String,
-}
-
-impl ApiError {
-    /// `statefulsets.apps "web" not found`.
-    pub fn not_found(r: &Resource, name: &str) -> Self {
-        ApiError {
-            reason: "NotFound",
-            message: format!("{} {name:?} not found", r.qualified()),
-        }
-    }
-
-    fn already_exists(r: &Resource, name: &str) -> Self {
-        ApiError {
-            reason: "AlreadyExists",
-            message: format!("{} {name:?} already exists", r.qualified()),
-        }
-    }
-
-    /// `StatefulSet.apps "web" is invalid: CAUSES`.
-    pub fn invalid(r: &Resource, name: &str, causes: &[String]) -> Self {
-        let kind = if r.group.is_empty() {
-            r.kind.to_string()
-        } else {
-            format!("{}.{}", r.kind, r.group)
-        };
-        let detail = if causes.len() == 1 {
-            causes[0].clone()
-        } else {
-            format!("[{}]", causes.join(", "))
-        };
-        ApiError {
-            reason: "Invalid",
-            message: format!("{kind} {name:?} is invalid: {detail}"),
-        }
-    }
-
-    /// A request the server cannot make sense of.
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError {
-            reason: "BadRequest",
-            message: message.into(),
-        }
-    }
-}
+pub use error::ApiError;
 
 /// What `apply` did to one object (kubectl prints `service/nginx created`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -397,156 +349,6 @@ impl ApiServer {
         obj_mut(o).insert("status".into(), json!({"loadBalancer": {}}));
     }
 
-    /// `kubectl apply` of one object: create it, or update what differs (labels, annotations,
-    /// spec and the other user fields), keeping server-set fields and status.
-    ///
-    /// # Errors
-    /// What the API server refuses: an update of immutable fields, an unknown kind.
-    pub fn apply(&mut self, o: Value) -> Result<(Applied, Value), ApiError> {
-        let (r, key) = key_of(&o)?;
-        let Some(old) = self.objects.get(&key).cloned() else {
-            return Ok((Applied::Created, self.create(o)?.clone()));
-        };
-        let mut new = o;
-        defaults::apply(&mut new, self.version);
-        let mut merged = old.clone();
-        {
-            let nm = obj_mut(&mut new).clone();
-            let m = obj_mut(&mut merged);
-            for (k, v) in nm {
-                match k.as_str() {
-                    "metadata" | "status" | "apiVersion" | "kind" => {}
-                    _ => {
-                        m.insert(k, v);
-                    }
-                }
-            }
-            // Fields of the old object that the new one no longer has are dropped (not spec).
-            let drop: Vec<String> = m
-                .keys()
-                .filter(|k| {
-                    !matches!(
-                        k.as_str(),
-                        "metadata" | "status" | "apiVersion" | "kind" | "spec"
-                    )
-                })
-                .filter(|k| new.get(k.as_str()).is_none())
-                .cloned()
-                .collect();
-            for k in drop {
-                m.remove(&k);
-            }
-        }
-        for field in ["labels", "annotations"] {
-            let v = new["metadata"][field].clone();
-            let m = metadata_mut(&mut merged);
-            if v.is_null() {
-                m.remove(field);
-            } else {
-                m.insert(field.into(), v);
-            }
-        }
-        match r.kind {
-            "StatefulSet" => {
-                let changes = update::statefulset_forbidden_changes(&old, &merged, self.version);
-                if !changes.is_empty() {
-                    return Err(ApiError::invalid(
-                        r,
-                        &key.name,
-                        &[format!(
-                            "spec: Forbidden: {}",
-                            update::statefulset_forbidden_detail(self.version)
-                        )],
-                    ));
-                }
-            }
-            "Service" => {
-                // Allocated addresses stay; an empty clusterIP keeps the stored one.
-                let spec = obj_mut(
-                    obj_mut(&mut merged)
-                        .entry("spec")
-                        .or_insert_with(|| json!({})),
-                );
-                let new_ip = new["spec"]["clusterIP"].as_str().unwrap_or("").to_string();
-                let old_ip = old["spec"]["clusterIP"].as_str().unwrap_or("").to_string();
-                if !new_ip.is_empty() && new_ip != old_ip {
-                    return Err(ApiError::invalid(
-                        r,
-                        &key.name,
-                        &[format!("spec.clusterIPs[0]: Invalid value: [\"{new_ip}\"]: may not change once set")],
-                    ));
-                }
-                for f in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
-                    if let Some(v) = old["spec"].get(f) {
-                        spec.insert(f.into(), v.clone());
-                    }
-                }
-                if let (Some(Value::Array(ports)), Some(old_ports)) =
-                    (spec.get_mut("ports"), old["spec"]["ports"].as_array())
-                {
-                    for p in ports.iter_mut().filter_map(Value::as_object_mut) {
-                        if let Some(np) = old_ports
-                            .iter()
-                            .find(|q| q["port"] == p["port"] && q["protocol"] == p["protocol"])
-                            .and_then(|q| q.get("nodePort"))
-                        {
-                            p.entry("nodePort").or_insert(np.clone());
-                        }
-                    }
-                }
-            }
-            "PersistentVolumeClaim" => {
-                // Claims are immutable except for a storage increase.
-                let (os, ns) = (&old["spec"], &merged["spec"]);
-                let mut a = os.clone();
-                let mut b = ns.clone();
-                for v in [&mut a, &mut b] {
-                    if let Some(m) = v.as_object_mut() {
-                        m.remove("resources");
-                        m.remove("volumeName");
-                    }
-                }
-                if a != b {
-                    return Err(ApiError::invalid(
-                        r,
-                        &key.name,
-                        &["spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims".into()],
-                    ));
-                }
-                if let Some(v) = os.get("volumeName") {
-                    obj_mut(
-                        obj_mut(&mut merged)
-                            .entry("spec")
-                            .or_insert_with(|| json!({})),
-                    )
-                    .insert("volumeName".into(), v.clone());
-                }
-            }
-            _ => {}
-        }
-        let strip = |v: &Value| {
-            let mut v = v.clone();
-            if let Some(m) = v.as_object_mut() {
-                m.remove("status");
-                if let Some(md) = m.get_mut("metadata").and_then(Value::as_object_mut) {
-                    md.remove("resourceVersion");
-                    md.remove("generation");
-                }
-            }
-            v
-        };
-        if strip(&old) == strip(&merged) {
-            return Ok((Applied::Unchanged, old));
-        }
-        if r.kind == "StatefulSet" && old["spec"] != merged["spec"] {
-            let g = old["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
-            metadata_mut(&mut merged).insert("generation".into(), json!(g));
-        }
-        let key = key_of(&merged)?.1;
-        self.put(merged);
-        Ok((Applied::Configured, self.objects[&key].clone()))
-    }
-
     /// Set `spec.replicas` (the scale subresource).
     ///
     /// # Errors
@@ -639,103 +441,6 @@ impl ApiServer {
             self.remove(&key);
         }
         Ok(())
-    }
-
-    /// Record an Event about an object (and the line the command prints), aggregating repeats.
-    pub fn event(&mut self, involved: &Value, type_: &str, reason: &str, message: &str) {
-        self.log.push(message.to_string());
-        let ns = match meta_str(involved, "namespace") {
-            "" => "default".to_string(),
-            ns => ns.to_string(),
-        };
-        let er = &resources::EVENT;
-        let iname = meta_str(involved, "name").to_string();
-        let now = self.timestamp();
-        // Same object, reason and message: count it (kubectl's "x3 over 2m").
-        if self.event_index.is_none() {
-            let idx = self
-                .list(er)
-                .map(|(k, e)| {
-                    let id = (
-                        e["involvedObject"]["uid"]
-                            .as_str()
-                            .unwrap_or("")
-                            .to_string(),
-                        e["reason"].as_str().unwrap_or("").to_string(),
-                        e["message"].as_str().unwrap_or("").to_string(),
-                    );
-                    (id, k.clone())
-                })
-                .collect();
-            self.event_index = Some(idx);
-        }
-        let id = (
-            meta_str(involved, "uid").to_string(),
-            reason.to_string(),
-            message.to_string(),
-        );
-        let existing = self
-            .event_index
-            .as_ref()
-            .and_then(|i| i.get(&id))
-            .and_then(|k| self.objects.get(k))
-            .cloned();
-        if let Some(mut e) = existing {
-            let count = e["count"].as_i64().unwrap_or(1) + 1;
-            let m = obj_mut(&mut e);
-            m.insert("count".into(), json!(count));
-            m.insert("lastTimestamp".into(), json!(now));
-            self.put(e);
-            return;
-        }
-        self.meta.resource_version += 1;
-        let name = format!(
-            "{iname}.{:016x}",
-            self.meta
-                .resource_version
-                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                ^ self.meta.uid_seed
-        );
-        let (group_kind, api) = (involved["kind"].clone(), involved["apiVersion"].clone());
-        let e = json!({
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": name, "namespace": ns},
-            "involvedObject": {
-                "apiVersion": api,
-                "kind": group_kind,
-                "name": iname,
-                "namespace": ns,
-                "uid": involved["metadata"]["uid"],
-                "resourceVersion": involved["metadata"]["resourceVersion"],
-            },
-            "reason": reason,
-            "message": message,
-            "type": type_,
-            "count": 1,
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "source": {"component": source_of(reason)},
-            "reportingComponent": source_of(reason),
-            "reportingInstance": "",
-        });
-        if let Ok(k) = self.create(e).and_then(|made| Ok(key_of(made)?.1)) {
-            if let Some(idx) = self.event_index.as_mut() {
-                idx.insert(id, k);
-            }
-        }
-    }
-}
-
-fn source_of(reason: &str) -> &'static str {
-    match reason {
-        "ProvisioningSucceeded" | "Provisioning" | "ExternalProvisioning" | "FailedBinding" => {
-            "persistentvolume-controller"
-        }
-        "Scheduled" => "default-scheduler",
-        "Pulled" | "Created" | "Started" | "Killing" | "Unhealthy" | "Failed" => "kubelet",
-        "EnsuringLoadBalancer" | "EnsuredLoadBalancer" => "service-controller",
-        _ => "statefulset-controller",
     }
 }
 
