@@ -43,6 +43,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod import;
+pub mod input;
 pub mod k8s;
 pub mod output;
 pub mod patch;

@@ -1,18 +1,17 @@
 //! `stsc build`: specs → manifests on stdout or in a directory.
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
-use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
+use super::{fail_usage, CliError, Style, EXIT_INVALID, EXIT_OK};
 use crate::compile::Compiler;
-use crate::diag::{render_text, Finding, Severity};
+use crate::diag::{render_text, Severity};
+use crate::input::read_sources;
 use crate::k8s::version::KubeVersion;
 use crate::output;
 use crate::render::{RenderError, Renderer};
-use crate::source::SourceFile;
 
 /// Arguments of `stsc build`.
 #[derive(Debug, Args)]
@@ -50,89 +49,17 @@ pub enum Format {
     Json,
 }
 
-/// The name a spec file goes by in messages: as given, `<stdin>` for `-`.
-pub(crate) fn display_name(path: &Path) -> String {
-    match path.display().to_string() {
-        s if s == "-" => "<stdin>".to_string(),
-        s => s,
-    }
-}
-
-/// Read spec files; `-` is standard input. I/O errors are `Err`; a file that is not UTF-8 text
-/// is a finding (invalid input, not an I/O failure).
-pub(crate) fn read_sources(
-    paths: &[PathBuf],
-) -> Result<(Vec<Arc<SourceFile>>, Vec<Finding>), String> {
-    let mut out = Vec::new();
-    let mut findings = Vec::new();
-    for p in paths {
-        let shown = p.display().to_string();
-        let name = display_name(p);
-        let mut bytes = Vec::new();
-        // Read one byte past the limit: enough to know, never the whole of a huge input.
-        let limit = crate::source::MAX_FILE_BYTES as u64 + 1;
-        if shown == "-" {
-            std::io::stdin()
-                .take(limit)
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
-        } else {
-            std::fs::File::open(p)
-                .and_then(|f| f.take(limit).read_to_end(&mut bytes))
-                .map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?;
-        }
-        if bytes.len() > crate::source::MAX_FILE_BYTES {
-            findings.push(
-                Finding::file_error(
-                    "file-too-large",
-                    &name,
-                    format!(
-                        "larger than {} MiB, the most stsc reads from one file",
-                        crate::source::MAX_FILE_BYTES >> 20
-                    ),
-                )
-                .with_help("split the specs over several files"),
-            );
-            continue;
-        }
-        match String::from_utf8(bytes) {
-            Ok(text) => out.push(Arc::new(SourceFile::new(name, text))),
-            Err(e) => findings.push(Finding::file_error(
-                "encoding",
-                &name,
-                format!(
-                    "not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )),
-        }
-    }
-    Ok((out, findings))
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ if e.raw_os_error() == Some(21) => "is a directory".to_string(),
-        _ => e.to_string(),
-    }
-}
-
 /// The compiler for a template directory; on failure the message is printed and the exit code
 /// returned (2 for an unreadable directory, 1 for a broken template).
 pub(crate) fn make_compiler(
     templates: Option<&Path>,
     version: KubeVersion,
     namespace: Option<&str>,
-) -> Result<Compiler, u8> {
+) -> Result<Compiler, CliError> {
     match Renderer::new(templates) {
         Ok(r) => Ok(Compiler::new(r, version).with_namespace(namespace.map(str::to_string))),
-        Err(e @ RenderError::Io { .. }) => Err(fail_usage(e)),
-        Err(e) => {
-            eprintln!("stsc: error[template]: {e}");
-            Err(EXIT_INVALID)
-        }
+        Err(e @ RenderError::Io { .. }) => Err(CliError::usage(format!("stsc: error: {e}"))),
+        Err(e) => Err(CliError::invalid(format!("stsc: error[template]: {e}"))),
     }
 }
 
@@ -173,7 +100,7 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
         args.namespace.as_deref(),
     ) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return super::finish(Err(e)),
     };
     let compiled = compiler.compile(&sources);
     let mut findings = unreadable;

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::against;
-use super::build::{display_name, make_compiler, read_sources};
+use super::build::make_compiler;
 use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
 use crate::diag::formats;
 use crate::diag::{render_text, Severity};
+use crate::input::{display_name, read_sources};
 use crate::k8s::version::KubeVersion;
 
 /// Arguments of `stsc check`.
@@ -94,7 +95,7 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
         args.namespace.as_deref(),
     ) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return super::finish(Err(e)),
     };
     let old = match &args.against {
         Some(a) => match against::load(&against::Old::parse(a), &args.specs, &compiler) {

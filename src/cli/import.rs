@@ -84,7 +84,7 @@ fn read(inputs: &[PathBuf]) -> Result<Vec<Object>, Failure> {
             paths.push(p.clone());
         }
     }
-    let (sources, unreadable) = super::build::read_sources(&paths).map_err(Failure::Usage)?;
+    let (sources, unreadable) = crate::input::read_sources(&paths).map_err(Failure::Usage)?;
     if let Some(f) = unreadable.first() {
         return Err(Failure::Invalid(format!("{}: {}", f.file, f.message)));
     }

@@ -145,14 +145,14 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, cli.kube_version, style),
         Command::Init(args) => init::run(args),
         Command::Import(args) => import::run(args, cli.kube_version),
-        Command::Apply(args) => kubectl::apply(args, &cli.state, cli.kube_version, style),
-        Command::Get(args) => kubectl::get(args, &cli.state, cli.kube_version),
-        Command::Scale(args) => kubectl::scale(args, &cli.state, cli.kube_version),
-        Command::Delete(args) => kubectl::delete(args, &cli.state, cli.kube_version),
-        Command::Fault(args) => kubectl::fault(args, &cli.state, cli.kube_version),
-        Command::Events(args) => kubectl::events(args, &cli.state, cli.kube_version),
-        Command::Describe(args) => kubectl::describe(args, &cli.state, cli.kube_version),
-        Command::Rollout(args) => kubectl::rollout(args, &cli.state, cli.kube_version),
+        Command::Apply(args) => finish(kubectl::apply(args, &cli.state, cli.kube_version, style)),
+        Command::Get(args) => finish(kubectl::get(args, &cli.state, cli.kube_version)),
+        Command::Scale(args) => finish(kubectl::scale(args, &cli.state, cli.kube_version)),
+        Command::Delete(args) => finish(kubectl::delete(args, &cli.state, cli.kube_version)),
+        Command::Fault(args) => finish(kubectl::fault(args, &cli.state, cli.kube_version)),
+        Command::Events(args) => finish(kubectl::events(args, &cli.state, cli.kube_version)),
+        Command::Describe(args) => finish(kubectl::describe(args, &cli.state, cli.kube_version)),
+        Command::Rollout(args) => finish(kubectl::rollout(args, &cli.state, cli.kube_version)),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(*shell, &mut Cli::command(), "stsc", &mut std::io::stdout());
@@ -166,7 +166,6 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Write to stdout; a closed pipe (`stsc get pods | head`) is not an error.
 /// Leave a large value to the process's exit instead of freeing it: a command that is about to
 /// end would spend longer freeing tens of thousands of JSON trees one by one than exiting (0.12 s
 /// of a 10,000-app `build`, 40 ms of `get pods` at 10,000 pods; `docs/benchmarks.md`). The one
@@ -178,10 +177,57 @@ pub(crate) fn leave_to_exit<T>(value: T) {
 /// A value used until the command ends, then left to the exit (see [`leave_to_exit`]).
 pub(crate) type LeftToExit<T> = std::mem::ManuallyDrop<T>;
 
+/// Write to stdout; a closed pipe (`stsc get pods | head`) is not an error.
 pub(crate) fn emit(text: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// A command that could not do its job: the message for stderr, as kubectl words it, and the
+/// exit code. Commands return it with `?`; [`main`] is the one place that prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CliError {
+    /// Exit code: [`EXIT_INVALID`] or [`EXIT_USAGE`].
+    pub code: u8,
+    /// The whole message (several lines at most).
+    pub message: String,
+}
+
+impl CliError {
+    /// A usage or I/O error (exit 2).
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+
+    /// Invalid input or a refusal (exit 1).
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        CliError {
+            code: EXIT_INVALID,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::runtime::api_server::ApiError> for CliError {
+    fn from(e: crate::runtime::api_server::ApiError) -> Self {
+        CliError::invalid(e.to_string())
+    }
+}
+
+/// What a command ends with: its exit code (0, or 1 for a result that is not an error, such
+/// as an unfinished rollout), or an error to print.
+pub(crate) type Outcome = Result<u8, CliError>;
+
+/// The exit code of an outcome, its error printed.
+pub(crate) fn finish(outcome: Outcome) -> u8 {
+    outcome.unwrap_or_else(|e| {
+        eprintln!("{}", e.message);
+        e.code
+    })
 }
 
 /// Print a usage or I/O error and return exit code 2.

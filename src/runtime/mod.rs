@@ -8,7 +8,9 @@
 //! to [`store::Store`] durably as it goes; [`print`](mod@print) shows objects as kubectl does.
 
 pub mod api_server;
+pub mod apply;
 pub mod controllers;
 pub mod print;
+pub mod query;
 pub mod session;
 pub mod store;
