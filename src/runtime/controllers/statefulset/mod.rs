@@ -13,6 +13,9 @@ mod replicas;
 mod revisions;
 mod status;
 
+#[cfg(test)]
+mod cases;
+
 use serde_json::Value;
 
 use crate::k8s::object::{is_terminating, meta_str};
