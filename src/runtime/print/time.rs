@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn ages_match_kubectl() {
-        // The verified outputs from research/kubectl-and-api.md §1.3 (inputs in seconds).
+        // The verified outputs from `docs/research/kubectl-and-api.md` §1.3 (inputs in seconds).
         let cases = [
             (60, "60s"),
             (119, "119s"),

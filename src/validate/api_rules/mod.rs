@@ -1,4 +1,4 @@
-//! API-server rules that JSON Schema cannot express (research: statefulset-semantics §1.7, §3).
+//! API-server rules that JSON Schema cannot express (`docs/research/statefulset-semantics.md` §1.7, §3).
 //!
 //! Each check reads generated objects and returns violations with the API server's wording where
 //! the API server has one. Pure functions over values.

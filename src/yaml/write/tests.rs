@@ -151,7 +151,7 @@ fn plain_strings_stay_bare() {
 
 #[test]
 fn go_yaml_quoting_for_the_runtime() {
-    // research: kubectl-and-api §1.6, observed with kubectl 1.32.
+    // `docs/research/kubectl-and-api.md` §1.6, observed with kubectl 1.32.
     for s in [
         "a: b", "#x", " leading", "-", "@x", "*x", "{x}", "x:", "%x", "---", "a #b",
     ] {

@@ -1,4 +1,4 @@
-//! `kubectl get` tables, in two halves as in Kubernetes (research: kubectl-and-api §1): the
+//! `kubectl get` tables, in two halves as in Kubernetes (`docs/research/kubectl-and-api.md` §1): the
 //! server half turns objects into a `Table` (column definitions and cells, `printers.go`), the
 //! client half lays tables out (`tableprinter.go`: tabwriter widths, kind prefixes, blank lines).
 //! `stsc serve` can return the server half as `meta.k8s.io/v1` `Table` objects.
