@@ -408,3 +408,27 @@ fn a_headless_service_that_publishes_not_ready_addresses_lists_every_pod() {
     assert_eq!(addresses("db-peers"), 2, "{out}");
     assert_eq!(addresses("db-client"), 1, "{out}");
 }
+
+/// A manifest whose replica count is past int32 is refused as the API server's decoder refuses
+/// it, before anything is stored (it once made the controller create pods without end).
+#[test]
+fn a_replica_count_past_int32_is_refused_at_decoding() {
+    let c = StateDir::new();
+    let (built, _, code) = c.run(0, &["build", "examples/minimal.yaml"]);
+    assert_eq!(code, 0);
+    let big = built.replace("replicas: 1\n", "replicas: 9000000000\n");
+    assert_ne!(big, built);
+    let file = c.dir.path().join("big.yaml");
+    std::fs::write(&file, big).unwrap();
+    let (out, err, code) = c.run(0, &["apply", "-f", file.to_str().unwrap()]);
+    assert_eq!((out.as_str(), code), ("", 1), "{err}");
+    assert!(
+        err.contains("cannot unmarshal number 9000000000 into Go struct field StatefulSetSpec.spec.replicas of type int32"),
+        "{err}"
+    );
+    let (_, err, code) = c.run(1, &["get", "pods"]);
+    assert_eq!(
+        (err.as_str(), code),
+        ("No resources found in default namespace.\n", 0)
+    );
+}

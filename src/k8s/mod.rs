@@ -2,6 +2,7 @@
 //! versions and their feature gates, the kinds and their resources, names, quantities, label
 //! selectors, the API server's defaults and update rules, and how manifests are read.
 
+pub mod apps;
 pub mod defaults;
 pub mod manifests;
 pub mod names;

@@ -20,6 +20,20 @@ pub(super) fn statefulset(
     services: &HashMap<(&str, &str), &Value>,
     version: KubeVersion,
 ) {
+    if let Err(e) = crate::k8s::apps::StatefulSetSpec::of(obj) {
+        // The API server's decoder refuses the object before any rule runs.
+        let value = obj.pointer(&e.pointer).cloned();
+        c.out.push(Violation::error(
+            "out-of-range",
+            e.pointer,
+            value,
+            format!(
+                "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: {}",
+                e.message
+            ),
+        ));
+        return;
+    }
     super::super::pod::template(c, obj, "/spec/template", version);
     name(c, obj);
     c.namespace(obj);

@@ -18,6 +18,7 @@ mod cases;
 
 use serde_json::Value;
 
+use crate::k8s::apps::StatefulSetSpec;
 use crate::k8s::object::{is_terminating, meta_str};
 use crate::k8s::version::KubeVersion;
 use claims::Retention;
@@ -88,7 +89,9 @@ pub fn claim_name(template: &Value, set: &str, ordinal: i64) -> String {
 
 /// Decide one sync.
 pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
-    let set = Set::of(s.set, s.version);
+    let Some(set) = Set::of(s.set, s.version) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let revs = Revisions::resolve(&set, &s.revisions, &mut out);
     let members = Members::partition(&set, s, &revs.update, &mut out);
@@ -149,40 +152,47 @@ struct Set<'a> {
 }
 
 impl<'a> Set<'a> {
-    fn of(obj: &'a Value, version: KubeVersion) -> Self {
+    /// The set's view, from its typed spec; `None` for an object whose spec does not decode
+    /// (one the API server would not have stored).
+    fn of(obj: &'a Value, version: KubeVersion) -> Option<Self> {
+        let typed = StatefulSetSpec::of(obj).ok()?;
         let spec = &obj["spec"];
         let rolling_update = spec["updateStrategy"]
             .get("rollingUpdate")
             .filter(|r| r.is_object());
-        Set {
+        let strategy = typed.update_strategy.as_ref();
+        Some(Set {
             obj,
             name: meta_str(obj, "name"),
             ns: meta_str(obj, "namespace"),
             uid: &obj["metadata"]["uid"],
             spec,
             selector: SetSelector::of(obj),
-            replicas: spec["replicas"].as_i64().unwrap_or(1).max(0),
+            replicas: i64::from(typed.replicas().max(0)),
             start: if version.start_ordinals() {
-                spec["ordinals"]["start"].as_i64().unwrap_or(0)
+                i64::from(typed.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0))
             } else {
                 0
             },
-            min_ready: spec["minReadySeconds"].as_i64().unwrap_or(0),
-            monotonic: spec["podManagementPolicy"].as_str() != Some("Parallel"),
-            rolling: spec["updateStrategy"]["type"]
-                .as_str()
+            min_ready: i64::from(typed.min_ready_seconds.unwrap_or(0)),
+            monotonic: typed.pod_management_policy.as_deref() != Some("Parallel"),
+            rolling: strategy
+                .and_then(|u| u.type_.as_deref())
                 .unwrap_or("RollingUpdate")
                 == "RollingUpdate",
             rolling_update,
-            partition: rolling_update
-                .and_then(|r| r["partition"].as_i64())
-                .unwrap_or(0),
+            partition: i64::from(
+                typed
+                    .rolling_update()
+                    .and_then(|r| r.partition)
+                    .unwrap_or(0),
+            ),
             deleting: is_terminating(obj),
             claim_templates: spec["volumeClaimTemplates"]
                 .as_array()
                 .map(|a| a.iter().collect())
                 .unwrap_or_default(),
-        }
+        })
     }
 
     fn in_range(&self, ordinal: i64) -> bool {
