@@ -148,30 +148,12 @@ impl Compiler {
     /// One app at a time: load, render, validate, map findings to the spec; keep the results only
     /// when asked.
     fn run(&self, sources: &[Arc<SourceFile>], keep: bool) -> Compiled {
-        struct First {
-            app: String,
-            file: String,
-            line: usize,
-            /// Hash of the object: an identical object from another app is shared, not a clash.
-            content: u64,
-        }
         let mut out = Compiled::default();
         let mut manifests = Vec::new();
-        // Identity: one object per kind/namespace/name, across every app.
-        let mut seen: HashMap<String, First> = HashMap::new();
+        let mut identities = Identities::default();
         for src in sources {
-            let apps = match spec::load(src.clone()) {
-                Ok(mut apps) => {
-                    if let Some(ns) = &self.namespace {
-                        apps.iter_mut()
-                            .for_each(|a| a.spec.namespace = Some(ns.clone()));
-                    }
-                    apps
-                }
-                Err(f) => {
-                    out.findings.extend(f);
-                    continue;
-                }
+            let Some(apps) = self.load(src, &mut out.findings) else {
+                continue;
             };
             // Apps are independent until the identity check: a chunk at a time (memory stays
             // flat for `check`), spread over the cores when there are enough of them.
@@ -184,48 +166,11 @@ impl Compiler {
                     let Some(mut objs) = done.objects else {
                         continue;
                     };
-                    let mut shared = Vec::new();
-                    for (i, (_, object)) in objs.iter().enumerate() {
-                        let key = object_key(object);
-                        let content = content_hash(object);
-                        let shareable = object["kind"] != "StatefulSet";
-                        if shareable && seen.get(&key).is_some_and(|prev| prev.content == content) {
-                            // Several apps of one output sharing a Service, ServiceAccount or
-                            // StorageClass; an app itself (its StatefulSet) is never twice.
-                            shared.push(i);
-                        } else if let Some(prev) = seen.get(&key) {
-                            let span = locate(
-                                &app,
-                                object,
-                                "/metadata/name",
-                                Some(&object["metadata"]["name"]),
-                            );
-                            out.findings.push(
-                                Finding::error(
-                                    "duplicate-object",
-                                    &app.file,
-                                    span,
-                                    format!("{key} is generated twice"),
-                                )
-                                .with_help(format!(
-                                    "the first one comes from app {:?} ({}:{}); give each object a distinct name{}",
-                                    prev.app, prev.file, prev.line,
-                                    if shareable { ", or make them identical to share one" } else { "" }
-                                )),
-                            );
-                        } else {
-                            seen.insert(
-                                key,
-                                First {
-                                    app: app.spec.name.clone(),
-                                    file: app.file.name().to_string(),
-                                    line: app.span("/name").line,
-                                    content,
-                                },
-                            );
-                        }
-                    }
-                    for i in shared.into_iter().rev() {
+                    for i in identities
+                        .admit(&app, &objs, &mut out.findings)
+                        .into_iter()
+                        .rev()
+                    {
                         objs.remove(i);
                     }
                     if keep {
@@ -240,27 +185,25 @@ impl Compiler {
                 }
             }
         }
-        // Stable: several findings on one app stay in the order they were found.
-        out.findings
-            .sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
-        // One spec value feeding several objects (labels, ports) is one problem, said once.
-        let mut said = std::collections::HashSet::new();
-        out.findings.retain(|f| match f.span {
-            Some(s) => said.insert((f.file.clone(), s.start, f.rule)),
-            None => true,
-        });
-
-        manifests.sort_by_key(|m| {
-            let kind = m.object["kind"].as_str().unwrap_or_default();
-            INSTALL_ORDER
-                .iter()
-                .position(|k| *k == kind)
-                .unwrap_or(INSTALL_ORDER.len())
-        });
-        if !out.has_errors() {
-            out.manifests = manifests;
-        }
+        finish(&mut out, manifests);
         out
+    }
+
+    /// The apps of one file, with `--namespace` applied; its findings go to `findings`.
+    fn load(&self, src: &Arc<SourceFile>, findings: &mut Vec<Finding>) -> Option<Vec<LoadedApp>> {
+        match spec::load(src.clone()) {
+            Ok(mut apps) => {
+                if let Some(ns) = &self.namespace {
+                    apps.iter_mut()
+                        .for_each(|a| a.spec.namespace = Some(ns.clone()));
+                }
+                Some(apps)
+            }
+            Err(f) => {
+                findings.extend(f);
+                None
+            }
+        }
     }
 
     /// [`Self::process`] over a chunk, in order; on two threads when the chunk is big enough
@@ -305,7 +248,7 @@ impl Compiler {
 
     /// One app on its own: spec rules, render, schema and API-server rules over its objects.
     fn process(&self, app: &LoadedApp) -> Processed {
-        let mut findings = check_app(app, self.version());
+        let mut findings = crate::spec::checks::app(app, self.version());
         findings.extend(spec::checks::check(app, self.version()));
         let (files, unread) = read_config_files(app);
         if !unread.is_empty() {
@@ -452,6 +395,104 @@ impl Compiler {
     }
 }
 
+/// One object per kind/namespace/name across every app: the first app that made each.
+#[derive(Default)]
+struct Identities {
+    seen: HashMap<String, First>,
+}
+
+struct First {
+    app: String,
+    file: String,
+    line: usize,
+    /// Hash of the object: an identical object from another app is shared, not a clash.
+    content: u64,
+}
+
+impl Identities {
+    /// Record an app's objects; a clash is a finding. Returns the indexes of objects another app
+    /// already made identically (several apps of one output sharing a Service, ServiceAccount or
+    /// StorageClass; an app itself, its StatefulSet, is never twice), to be dropped.
+    fn admit(
+        &mut self,
+        app: &LoadedApp,
+        objs: &[(&str, Value)],
+        findings: &mut Vec<Finding>,
+    ) -> Vec<usize> {
+        let mut shared = Vec::new();
+        for (i, (_, object)) in objs.iter().enumerate() {
+            let key = object_key(object);
+            let content = content_hash(object);
+            let shareable = object["kind"] != "StatefulSet";
+            match self.seen.get(&key) {
+                Some(prev) if shareable && prev.content == content => shared.push(i),
+                Some(prev) => findings.push(duplicate(app, object, &key, prev, shareable)),
+                None => {
+                    let first = First {
+                        app: app.spec.name.clone(),
+                        file: app.file.name().to_string(),
+                        line: app.span("/name").line,
+                        content,
+                    };
+                    self.seen.insert(key, first);
+                }
+            }
+        }
+        shared
+    }
+}
+
+/// An object generated twice, at the app's line for its name.
+fn duplicate(app: &LoadedApp, object: &Value, key: &str, prev: &First, shareable: bool) -> Finding {
+    let span = locate(
+        app,
+        object,
+        "/metadata/name",
+        Some(&object["metadata"]["name"]),
+    );
+    Finding::error(
+        "duplicate-object",
+        &app.file,
+        span,
+        format!("{key} is generated twice"),
+    )
+    .with_help(format!(
+        "the first one comes from app {:?} ({}:{}); give each object a distinct name{}",
+        prev.app,
+        prev.file,
+        prev.line,
+        if shareable {
+            ", or make them identical to share one"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// Findings in file order, each spec value's problem said once; manifests in install order,
+/// kept only when nothing is an error.
+fn finish(out: &mut Compiled, mut manifests: Vec<Manifest>) {
+    // Stable: several findings on one app stay in the order they were found.
+    out.findings
+        .sort_by_key(|f| (f.file.clone(), f.span.map(|s| s.start)));
+    // One spec value feeding several objects (labels, ports) is one problem, said once.
+    let mut said = std::collections::HashSet::new();
+    out.findings.retain(|f| match f.span {
+        Some(s) => said.insert((f.file.clone(), s.start, f.rule)),
+        None => true,
+    });
+    manifests.sort_by_key(|m| {
+        let kind = m.object["kind"].as_str().unwrap_or_default();
+        INSTALL_ORDER
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(INSTALL_ORDER.len())
+    });
+    if !out.has_errors() {
+        out.manifests = manifests;
+    }
+}
+
 /// The files the app's generated ConfigMaps name, read relative to the spec file's folder (the
 /// working directory for standard input), by path as written; a file that cannot be read is an
 /// error at its line.
@@ -584,103 +625,6 @@ fn violation_finding(
     };
     f.help = v.help.clone();
     f
-}
-
-/// Spec-level checks: what the generated objects cannot show (version gates, int32 ranges).
-pub fn check_app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let s = &app.spec;
-    let src = &app.file;
-    let int32 = |ptr: &str, v: Option<i64>, out: &mut Vec<Finding>| {
-        if let Some(n) = v {
-            let bound = if n > i64::from(i32::MAX) {
-                Some("must be no more than 2147483647")
-            } else if n < i64::from(i32::MIN) {
-                Some("must be no less than -2147483648")
-            } else {
-                None
-            };
-            if let Some(b) = bound {
-                out.push(Finding::error(
-                    "out-of-range",
-                    src,
-                    app.span(ptr),
-                    format!("{}: Invalid value: {n}: {b}", spec::display_path(ptr)),
-                ));
-            }
-        }
-    };
-    int32("/replicas", Some(s.replicas), &mut out);
-    int32("/minReadySeconds", s.min_ready_seconds, &mut out);
-    int32("/revisionHistoryLimit", s.revision_history_limit, &mut out);
-    if s.revision_history_limit.is_some_and(|n| n < 0) {
-        // The API server accepts it with a warning (pkg/registry/apps/statefulset/strategy.go).
-        out.push(Finding::warning(
-            "negative-history-limit",
-            src,
-            app.span("/revisionHistoryLimit"),
-            "spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended".to_string(),
-        ));
-    }
-    int32(
-        "/ordinals/start",
-        s.ordinals.as_ref().map(|o| o.start),
-        &mut out,
-    );
-    int32(
-        "/updateStrategy/partition",
-        s.update_strategy.as_ref().and_then(|u| u.partition),
-        &mut out,
-    );
-    if s.image.trim().is_empty() || s.image.chars().any(char::is_whitespace) {
-        out.push(Finding::error(
-            "invalid-value",
-            src,
-            app.span("/image"),
-            format!(
-                "image: Invalid value: {:?}: must be a non-empty image reference without spaces",
-                s.image
-            ),
-        ));
-    }
-    if let Some(psp) = s
-        .service_account
-        .as_ref()
-        .and_then(|sa| sa.pod_security_policy.as_ref())
-    {
-        if version.psp_removed() {
-            out.push(
-                Finding::warning(
-                    "psp-removed",
-                    src,
-                    app.span("/serviceAccount/podSecurityPolicy"),
-                    format!(
-                        "PodSecurityPolicy was removed in Kubernetes 1.25: on {version} the ClusterRole granting `use` on {psp:?} and its binding grant nothing"
-                    ),
-                )
-                .with_help("label the namespace for Pod Security Admission instead: pod-security.kubernetes.io/enforce=<privileged|baseline|restricted> (with pod-security.kubernetes.io/enforce-version, and the audit and warn variants)"),
-            );
-        }
-    }
-    if !version.pvc_retention_policy() {
-        if s.pvc_retention_policy.is_some() {
-            out.push(Finding::warning(
-                "feature-gate",
-                src,
-                app.span("/pvcRetentionPolicy"),
-                format!("pvcRetentionPolicy needs the StatefulSetAutoDeletePVC feature gate, off by default on {version}: the API server drops the field and keeps every claim"),
-            ));
-        }
-        if s.ordinals.is_some() && version.ordinals_field() && !version.start_ordinals() {
-            out.push(Finding::warning(
-                "feature-gate",
-                src,
-                app.span("/ordinals"),
-                format!("ordinals needs the StatefulSetStartOrdinal feature gate, off by default on {version}: pods start at 0"),
-            ));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -270,3 +270,114 @@ fn check_versions(out: &mut Vec<Finding>, app: &LoadedApp, version: KubeVersion)
         ));
     }
 }
+
+/// Spec-level checks: what the generated objects cannot show (int32 ranges, the image, version
+/// gates).
+pub fn app(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
+    let mut out = Vec::new();
+    int32_ranges(app, &mut out);
+    image(app, &mut out);
+    version_gates(app, version, &mut out);
+    out
+}
+
+/// The counts that are int32 in Kubernetes, and a negative history limit.
+fn int32_ranges(app: &LoadedApp, out: &mut Vec<Finding>) {
+    let s = &app.spec;
+    let src = &app.file;
+    let int32 = |ptr: &str, v: Option<i64>, out: &mut Vec<Finding>| {
+        if let Some(n) = v {
+            let bound = if n > i64::from(i32::MAX) {
+                Some("must be no more than 2147483647")
+            } else if n < i64::from(i32::MIN) {
+                Some("must be no less than -2147483648")
+            } else {
+                None
+            };
+            if let Some(b) = bound {
+                out.push(Finding::error(
+                    "out-of-range",
+                    src,
+                    app.span(ptr),
+                    format!("{}: Invalid value: {n}: {b}", super::display_path(ptr)),
+                ));
+            }
+        }
+    };
+    int32("/replicas", Some(s.replicas), out);
+    int32("/minReadySeconds", s.min_ready_seconds, out);
+    int32("/revisionHistoryLimit", s.revision_history_limit, out);
+    if s.revision_history_limit.is_some_and(|n| n < 0) {
+        // The API server accepts it with a warning (pkg/registry/apps/statefulset/strategy.go).
+        out.push(Finding::warning(
+            "negative-history-limit",
+            src,
+            app.span("/revisionHistoryLimit"),
+            "spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended".to_string(),
+        ));
+    }
+    int32("/ordinals/start", s.ordinals.as_ref().map(|o| o.start), out);
+    int32(
+        "/updateStrategy/partition",
+        s.update_strategy.as_ref().and_then(|u| u.partition),
+        out,
+    );
+}
+
+/// A non-empty image reference without spaces.
+fn image(app: &LoadedApp, out: &mut Vec<Finding>) {
+    let (s, src) = (&app.spec, &app.file);
+    if s.image.trim().is_empty() || s.image.chars().any(char::is_whitespace) {
+        out.push(Finding::error(
+            "invalid-value",
+            src,
+            app.span("/image"),
+            format!(
+                "image: Invalid value: {:?}: must be a non-empty image reference without spaces",
+                s.image
+            ),
+        ));
+    }
+}
+
+/// Fields the version removed or gates off by default.
+fn version_gates(app: &LoadedApp, version: KubeVersion, out: &mut Vec<Finding>) {
+    let (s, src) = (&app.spec, &app.file);
+    if let Some(psp) = s
+        .service_account
+        .as_ref()
+        .and_then(|sa| sa.pod_security_policy.as_ref())
+    {
+        if version.psp_removed() {
+            out.push(
+                Finding::warning(
+                    "psp-removed",
+                    src,
+                    app.span("/serviceAccount/podSecurityPolicy"),
+                    format!(
+                        "PodSecurityPolicy was removed in Kubernetes 1.25: on {version} the ClusterRole granting `use` on {psp:?} and its binding grant nothing"
+                    ),
+                )
+                .with_help("label the namespace for Pod Security Admission instead: pod-security.kubernetes.io/enforce=<privileged|baseline|restricted> (with pod-security.kubernetes.io/enforce-version, and the audit and warn variants)"),
+            );
+        }
+    }
+    if !version.pvc_retention_policy() {
+        if s.pvc_retention_policy.is_some() {
+            out.push(Finding::warning(
+                "feature-gate",
+                src,
+                app.span("/pvcRetentionPolicy"),
+                format!("pvcRetentionPolicy needs the StatefulSetAutoDeletePVC feature gate, off by default on {version}: the API server drops the field and keeps every claim"),
+            ));
+        }
+        if s.ordinals.is_some() && version.ordinals_field() && !version.start_ordinals() {
+            out.push(Finding::warning(
+                "feature-gate",
+                src,
+                app.span("/ordinals"),
+                format!("ordinals needs the StatefulSetStartOrdinal feature gate, off by default on {version}: pods start at 0"),
+            ));
+        }
+    }
+}
