@@ -10,6 +10,7 @@ mod model;
 mod objects;
 mod pod;
 mod resolve;
+mod resolved;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 pub use model::*;
 pub use resolve::*;
+pub use resolved::*;
 
 use crate::diag::Finding;
 use crate::source::SourceFile;

@@ -1,10 +1,10 @@
 //! The StatefulSet controller's decision for one sync, as a pure function: a snapshot of the set,
 //! its pods, claims and revisions in, the writes to make out. It follows upstream
 //! `pkg/controller/statefulset/stateful_set_control.go` step by step, one file a step:
-//! [`revisions`] (adopt, find or make the update revision), [`members`] (adopt or release pods,
-//! split into replicas and condemned), [`replicas`] (create and repair in order, delete the
-//! condemned, roll the update), [`claims`] (one claim per template and ordinal, owner references
-//! by the retention policy), [`status`], and history truncation back in [`revisions`].
+//! `revisions` (adopt, find or make the update revision), `members` (adopt or release pods,
+//! split into replicas and condemned), `replicas` (create and repair in order, delete the
+//! condemned, roll the update), `claims` (one claim per template and ordinal, owner references
+//! by the retention policy), `status`, and history truncation back in `revisions`.
 
 mod claims;
 mod members;

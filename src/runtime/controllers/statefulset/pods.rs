@@ -43,7 +43,7 @@ pub struct PodSummary {
     pub has_index_label: bool,
     /// Names of the claims its volumes use.
     pub claims: Vec<String>,
-    /// What [`sync`] last derived from this pod for a set (see [`Verdict`]).
+    /// What [`super::sync`] last derived from this pod for a set (see [`Verdict`]).
     pub verdict: Memo,
 }
 
