@@ -1,10 +1,12 @@
 //! Specs: loading a spec file into typed apps that remember where every value came from.
 //!
-//! `load` parses YAML with positions, deserializes each document into an [`AppSpec`] and turns
-//! serde's complaints into [`Finding`]s that point at the offending key or value. `resolve` fills
+//! `load` parses YAML with positions and deserializes each document into an [`AppSpec`]; a
+//! document that does not deserialize is validated against the spec's own JSON Schema, whose
+//! errors become [`Finding`]s that point at the offending key or value. `resolve` fills
 //! the defaults that depend on other fields and produces the view templates render from.
 
 pub mod checks;
+mod errors;
 pub mod kube;
 mod model;
 mod objects;
@@ -13,8 +15,6 @@ mod resolve;
 mod resolved;
 
 use std::sync::Arc;
-
-use serde_json::Value;
 
 pub use model::*;
 pub use resolve::*;
@@ -77,315 +77,26 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     p
 }
 
-/// The names between backticks in a serde message (`expected one of `a`, `b``).
-fn backticked(s: &str) -> Vec<&str> {
-    s.split('`').skip(1).step_by(2).collect()
-}
-
-fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| {
-            (
-                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
-                *c,
-            )
-        })
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-/// How to get past one deserialization error so the next one can be found.
-#[derive(Debug, Clone, PartialEq)]
-enum Fix {
-    /// Drop the value at the pointer (an unknown field), which may be a misspelling of a field.
-    Remove(String, Option<String>),
-    /// Put a well-typed stand-in at the pointer (wrong type, missing field).
-    Replace(String),
-}
-
-fn deserialize_error(
-    src: &SourceFile,
-    doc: &Document,
-    err: serde_path_to_error::Error<serde_json::Error>,
-) -> (Finding, Fix) {
-    let pointer = pointer_of(err.path());
-    let msg = err.inner().to_string();
-    if msg.starts_with("unknown field `") {
-        let names = backticked(&msg);
-        let field = names.first().copied().unwrap_or_default();
-        let expected: Vec<&str> = names.iter().skip(1).copied().collect();
-        // serde_path_to_error stops at the map holding the unknown key.
-        let tail = format!("/{}", yaml::escape_token(field));
-        let parent_ptr = pointer.strip_suffix(&tail).unwrap_or(&pointer).to_string();
-        let key_ptr = format!("{parent_ptr}{tail}");
-        let loc = doc.locate(&key_ptr);
-        let parent = display_path(&parent_ptr);
-        let message = if parent.is_empty() {
-            format!("unknown field \"{field}\"")
-        } else {
-            format!("unknown field \"{field}\" in {parent}")
-        };
-        let suggestion = did_you_mean(field, &expected);
-        let help = match suggestion {
-            Some(s) => format!("did you mean \"{s}\"?"),
-            None => format!("known fields: {}", expected.join(", ")),
-        };
-        return (
-            Finding::error("unknown-field", src, loc.key.unwrap_or(loc.value), message)
-                .with_help(help),
-            Fix::Remove(
-                key_ptr,
-                suggestion.map(|s| format!("{parent_ptr}/{}", yaml::escape_token(s))),
-            ),
-        );
-    }
-    if msg.starts_with("missing field `") {
-        let field = backticked(&msg)
-            .first()
-            .copied()
-            .unwrap_or_default()
-            .to_string();
-        let loc = doc.locate(&pointer);
-        let mut full = display_path(&pointer);
-        if !full.is_empty() {
-            full.push('.');
-        }
-        full.push_str(&field);
-        return (
-            Finding::error(
-                "missing-field",
-                src,
-                loc.value,
-                format!("{full}: Required value"),
-            ),
-            Fix::Replace(format!("{pointer}/{}", yaml::escape_token(&field))),
-        );
-    }
-    let loc = doc.locate(&pointer);
-    let field = display_path(&pointer);
-    let (rule, detail) = if msg.starts_with("unknown variant") {
-        let names = backticked(&msg);
-        let got = names.first().copied().unwrap_or_default();
-        let supported: Vec<String> = names.iter().skip(1).map(|n| format!("\"{n}\"")).collect();
-        (
-            "invalid-enum",
-            format!(
-                "Unsupported value: \"{got}\": supported values: {}",
-                supported.join(", ")
-            ),
-        )
-    } else if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
-        ("invalid-type", humanize_type_error(&msg))
-    } else {
-        ("invalid-value", msg.clone())
-    };
-    (
-        Finding::error(rule, src, loc.value, format!("{field}: {detail}")),
-        Fix::Replace(pointer),
-    )
-}
-
-/// Most findings collected from one document before giving up on it.
-const MAX_DOCUMENT_ERRORS: usize = 100;
-
-/// Deserialize one document, reporting every field error: after each error the offending value
-/// is removed or replaced by a well-typed stand-in and deserialization runs again.
+/// Deserialize one document; when it does not deserialize, the spec's JSON Schema names every
+/// field error at once (see [`errors`]). A document the schema accepts but serde refuses (a
+/// constraint the schema does not carry) gets serde's one error.
 fn deserialize_all(src: &SourceFile, doc: &Document) -> Result<AppSpec, Vec<Finding>> {
-    let mut value = doc.value.clone();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut fixed = std::collections::HashSet::new();
-    let mut misspelt: Vec<String> = Vec::new();
-    while findings.len() < MAX_DOCUMENT_ERRORS {
-        let err = match serde_path_to_error::deserialize::<_, AppSpec>(&value) {
-            Ok(spec) if findings.is_empty() => return Ok(spec),
-            Ok(_) => break,
-            Err(e) => e,
-        };
-        let (finding, fix) = deserialize_error(src, doc, err);
-        // A misspelt key already said "did you mean size?": its "size: Required value" is noise.
-        let explained = matches!(&fix, Fix::Replace(p) if finding.rule == "missing-field" && misspelt.contains(p));
-        // Several fields missing from one mapping: one finding at that mapping, naming them all.
-        let same_place = findings.iter_mut().find(|f| {
-            f.rule == "missing-field" && finding.rule == "missing-field" && f.span == finding.span
-        });
-        match same_place {
-            _ if explained => {}
-            Some(prev) => {
-                if let Some(field) = finding.message.strip_suffix(": Required value") {
-                    if let Some(head) = prev.message.strip_suffix(": Required value") {
-                        prev.message = format!("{head}, {field}: Required value");
-                    }
-                }
-            }
-            None => findings.push(finding),
-        }
-        let applied = match &fix {
-            Fix::Remove(p, suggests) => {
-                misspelt.extend(suggests.iter().cloned());
-                fixed.insert(p.clone()) && remove_at(&mut value, p)
-            }
-            Fix::Replace(p) => {
-                fixed.insert(p.clone())
-                    && match placeholder_at(p) {
-                        Some(v) => set_at(&mut value, p, v),
-                        None => false,
-                    }
-            }
-        };
-        if !applied {
-            break;
-        }
-    }
-    Err(findings)
-}
-
-fn split_last(pointer: &str) -> Option<(&str, String)> {
-    let i = pointer.rfind('/')?;
-    let key = pointer[i + 1..].replace("~1", "/").replace("~0", "~");
-    Some((&pointer[..i], key))
-}
-
-fn remove_at(value: &mut Value, pointer: &str) -> bool {
-    let Some((parent, key)) = split_last(pointer) else {
-        return false;
+    let err = match serde_path_to_error::deserialize::<_, AppSpec>(&doc.value) {
+        Ok(spec) => return Ok(spec),
+        Err(e) => e,
     };
-    match value.pointer_mut(parent) {
-        Some(Value::Object(m)) => m.remove(&key).is_some(),
-        _ => false,
+    let found = errors::findings(src, doc);
+    if !found.is_empty() {
+        return Err(found);
     }
-}
-
-fn set_at(value: &mut Value, pointer: &str, v: Value) -> bool {
-    let Some((parent, key)) = split_last(pointer) else {
-        return false;
-    };
-    match value.pointer_mut(parent) {
-        Some(Value::Object(m)) => {
-            m.insert(key, v);
-            true
-        }
-        Some(Value::Array(a)) => match key.parse::<usize>() {
-            Ok(i) if i < a.len() => {
-                a[i] = v;
-                true
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// The spec format's JSON Schema as a value, for finding what type a field has.
-fn schema_value() -> &'static Value {
-    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(|| serde_json::to_value(schemars::schema_for!(AppSpec)).unwrap_or_default())
-}
-
-/// A value that deserializes at `pointer` (the schema's idea of a minimal valid value).
-fn placeholder_at(pointer: &str) -> Option<Value> {
-    let root = schema_value();
-    let mut node = root;
-    for tok in pointer.split('/').skip(1) {
-        let key = tok.replace("~1", "/").replace("~0", "~");
-        node = resolve_schema(root, node)?;
-        node = if let Some(p) = node.get("properties").and_then(|p| p.get(&key)) {
-            p
-        } else if let Some(items) = node.get("items") {
-            items
-        } else {
-            node.get("additionalProperties").filter(|a| a.is_object())?
-        };
-    }
-    Some(minimal(root, node, 0))
-}
-
-/// Follow `$ref` and pick the first non-null branch of `anyOf`/`oneOf`.
-fn resolve_schema<'a>(root: &'a Value, mut node: &'a Value) -> Option<&'a Value> {
-    for _ in 0..32 {
-        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
-            let path = r.strip_prefix('#')?;
-            node = root.pointer(path)?;
-        } else if let Some(Value::Array(alts)) = node.get("anyOf").or_else(|| node.get("oneOf")) {
-            node = alts
-                .iter()
-                .find(|a| a.get("type") != Some(&Value::from("null")))?;
-        } else {
-            return Some(node);
-        }
-    }
-    None
-}
-
-fn minimal(root: &Value, node: &Value, depth: usize) -> Value {
-    let Some(node) = resolve_schema(root, node) else {
-        return Value::Null;
-    };
-    if let Some(Value::Array(e)) = node.get("enum") {
-        return e.first().cloned().unwrap_or(Value::Null);
-    }
-    if let Some(c) = node.get("const") {
-        return c.clone();
-    }
-    let ty = match node.get("type") {
-        Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("null"),
-        _ => "object",
-    };
-    match ty {
-        "string" => Value::from("x"),
-        "integer" | "number" => Value::from(
-            node.get("minimum")
-                .and_then(Value::as_i64)
-                .unwrap_or(0)
-                .max(0),
-        ),
-        "boolean" => Value::Bool(false),
-        "array" => Value::Array(Vec::new()),
-        "null" => Value::Null,
-        _ => {
-            let mut m = serde_json::Map::new();
-            if depth < 8 {
-                for req in node
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let Some(name) = req.as_str() else { continue };
-                    if let Some(p) = node.get("properties").and_then(|p| p.get(name)) {
-                        m.insert(name.to_string(), minimal(root, p, depth + 1));
-                    }
-                }
-            }
-            Value::Object(m)
-        }
-    }
-}
-
-/// serde says "invalid type: string \"x\", expected i64"; people read "expected an integer".
-fn humanize_type_error(msg: &str) -> String {
-    let msg = msg
-        .replace("expected i64", "expected an integer")
-        .replace("expected u32", "expected an integer")
-        .replace("expected a string", "expected a string (quote it)")
-        .replace("expected a boolean", "expected true or false")
-        .replace("expected a map", "expected a mapping")
-        .replace("expected struct ", "expected a mapping: ")
-        .replace("expected a sequence", "expected a list")
-        .replace(
-            "expected untagged enum TargetPort",
-            "expected a port number or a port name",
-        );
-    match msg.strip_prefix("invalid type: ") {
-        Some(rest) => format!("Invalid type: {rest}"),
-        None => msg,
-    }
+    let pointer = pointer_of(err.path());
+    let message = format!("{}: {}", display_path(&pointer), err.inner());
+    Err(vec![Finding::error(
+        "invalid-value",
+        src,
+        doc.locate(&pointer).value,
+        message,
+    )])
 }
 
 /// Load every app of a spec file.
