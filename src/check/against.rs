@@ -7,9 +7,9 @@ use serde_json::Value;
 use crate::compile::locate::locate;
 use crate::compile::{Compiled, Manifest};
 use crate::diag::Finding;
+use crate::k8s::pointer::display_path;
 use crate::k8s::version::KubeVersion;
 use crate::k8s::{defaults, update};
-use crate::spec::display_path;
 
 /// Kind, namespace and name; an object without a namespace is in `default`, where
 /// `kubectl apply` puts it.

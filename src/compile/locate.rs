@@ -70,7 +70,7 @@ fn compact_probe(app: &LoadedApp, spec: String) -> String {
 fn last_token(p: &str) -> Option<String> {
     p.rsplit('/')
         .next()
-        .map(|k| k.replace("~1", "/").replace("~0", "~"))
+        .map(|k| crate::k8s::pointer::unescape(k).into_owned())
 }
 
 /// The spec pointer that feeds `pointer` of the object `kind`/`name`.
@@ -178,7 +178,7 @@ fn role_field(
 /// or the selector's `labels`.
 fn label_pointer(s: &spec::AppSpec, rest: &str) -> String {
     let key = rest.trim_start_matches('/');
-    let key = key.replace("~1", "/").replace("~0", "~");
+    let key = crate::k8s::pointer::unescape(key).into_owned();
     if s.common_labels.contains_key(&key) {
         format!("/commonLabels{rest}")
     } else if s.labels.is_none() && s.recommended_labels.is_some() {

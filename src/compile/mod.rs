@@ -537,7 +537,7 @@ fn pod_security(app: &LoadedApp, sts: &Value, findings: &mut Vec<Finding>) -> Po
     if let Some(want) = app.spec.pod_security.filter(|l| *l > L::Privileged) {
         for b in breaks.iter().filter(|b| b.level <= want) {
             let span = locate(app, sts, &format!("{POD}{}", b.pointer), None);
-            let field = spec::display_path(&format!("{POD}{}", b.pointer));
+            let field = crate::k8s::pointer::display_path(&format!("{POD}{}", b.pointer));
             findings.push(
                 Finding::error(
                     "pod-security",

@@ -83,7 +83,7 @@ fn fields(v: &Value, at: &str, depth: usize, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let here = format!("{at}/{}", crate::yaml::escape_token(k));
+                let here = format!("{at}/{}", crate::k8s::pointer::escape(k));
                 out.push(here.clone());
                 if !WHOLE.contains(&k.as_str()) {
                     fields(x, &here, depth + 1, out);
@@ -104,7 +104,7 @@ fn remove(v: &mut Value, pointer: &str) -> bool {
     let Some((parent, last)) = pointer.rsplit_once('/') else {
         return false;
     };
-    let key = last.replace("~1", "/").replace("~0", "~");
+    let key = crate::k8s::pointer::unescape(last).into_owned();
     let Some(Value::Object(m)) = v.pointer_mut(parent) else {
         return false;
     };

@@ -7,6 +7,7 @@ pub mod defaults;
 pub mod manifests;
 pub mod names;
 pub mod object;
+pub mod pointer;
 pub mod quantity;
 pub mod resources;
 pub mod selector;

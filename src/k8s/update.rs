@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
+use crate::k8s::pointer::display_path;
 use crate::k8s::version::KubeVersion;
-use crate::spec::display_path;
 
 /// One field whose value differs between the stored and the new object.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +95,7 @@ pub fn statefulset_forbidden_changes(old: &Value, new: &Value, v: KubeVersion) -
             continue;
         }
         diff(
-            &format!("/spec/{}", crate::yaml::escape_token(k)),
+            &format!("/spec/{}", crate::k8s::pointer::escape(k)),
             old_spec.get(k),
             new_spec.get(k),
             &mut out,
@@ -113,7 +113,7 @@ pub fn diff(pointer: &str, old: Option<&Value>, new: Option<&Value>, out: &mut V
             keys.dedup();
             for k in keys {
                 diff(
-                    &format!("{pointer}/{}", crate::yaml::escape_token(k)),
+                    &format!("{pointer}/{}", crate::k8s::pointer::escape(k)),
                     a.get(k),
                     b.get(k),
                     out,

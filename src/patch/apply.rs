@@ -116,7 +116,7 @@ pub fn apply(
                 }
                 Err((ptr, msg)) => {
                     *obj = before;
-                    let shown = crate::spec::display_path(&ptr);
+                    let shown = crate::k8s::pointer::display_path(&ptr);
                     findings.push(Finding::error(
                         "patch",
                         &app.file,
@@ -167,7 +167,7 @@ fn changed(a: &Value, b: &Value, at: &str, out: &mut BTreeSet<String>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for (k, v) in y {
-                let here = format!("{at}/{}", crate::yaml::escape_token(k));
+                let here = format!("{at}/{}", crate::k8s::pointer::escape(k));
                 match x.get(k) {
                     Some(old) => changed(old, v, &here, out),
                     None => {
@@ -176,7 +176,7 @@ fn changed(a: &Value, b: &Value, at: &str, out: &mut BTreeSet<String>) {
                 }
             }
             for k in x.keys().filter(|k| !y.contains_key(*k)) {
-                out.insert(format!("{at}/{}", crate::yaml::escape_token(k)));
+                out.insert(format!("{at}/{}", crate::k8s::pointer::escape(k)));
             }
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {

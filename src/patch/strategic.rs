@@ -183,7 +183,7 @@ fn merge_map(
         if k.starts_with('$') {
             continue;
         }
-        let here = format!("{at}/{}", crate::yaml::escape_token(k));
+        let here = format!("{at}/{}", crate::k8s::pointer::escape(k));
         let child = s.and_then(|s| s.field(node, k));
         match v {
             Value::Null => {
@@ -239,7 +239,7 @@ fn merge_map(
                         list,
                         v,
                         &st,
-                        &format!("{at}/{}", crate::yaml::escape_token(k)),
+                        &format!("{at}/{}", crate::k8s::pointer::escape(k)),
                     )?;
                     o.insert(field.to_string(), Value::Array(ordered));
                 }

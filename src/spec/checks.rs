@@ -19,14 +19,20 @@ pub fn check(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
         if c.port.is_none() && c.ports.is_empty() {
             let at = app.doc.locate(&ptr);
             let span = at.key.unwrap_or(at.value);
-            let msg = format!("{}.port: Required value", super::display_path(&ptr));
+            let msg = format!(
+                "{}.port: Required value",
+                crate::k8s::pointer::display_path(&ptr)
+            );
             out.push(
                 Finding::error("missing-field", &app.file, span, msg)
                     .with_help("give `port` (one port) or `ports` (a list)"),
             );
         }
         if ptr.starts_with("/services/") && c.name.is_none() {
-            let msg = format!("{}.name: Required value", super::display_path(&ptr));
+            let msg = format!(
+                "{}.name: Required value",
+                crate::k8s::pointer::display_path(&ptr)
+            );
             err(&mut out, "missing-field", &ptr, msg);
         }
     }
@@ -35,7 +41,7 @@ pub fn check(app: &LoadedApp, version: KubeVersion) -> Vec<Finding> {
     }
     for (ptr, e) in envs(s) {
         if super::kube::env_sources(e) > 1 {
-            let msg = format!("{}: may not have more than one of value, fieldRef, resourceFieldRef, secretKeyRef, configMapKeyRef, valueFrom", super::display_path(&ptr));
+            let msg = format!("{}: may not have more than one of value, fieldRef, resourceFieldRef, secretKeyRef, configMapKeyRef, valueFrom", crate::k8s::pointer::display_path(&ptr));
             err(&mut out, "invalid-value", &ptr, msg);
         }
     }
@@ -86,7 +92,7 @@ fn check_binding_namespace(out: &mut Vec<Finding>, app: &LoadedApp) {
 }
 
 fn check_probe(out: &mut Vec<Finding>, app: &LoadedApp, ptr: &str, p: &Probe) {
-    let path = super::display_path(ptr);
+    let path = crate::k8s::pointer::display_path(ptr);
     let mut say = |msg: String| {
         out.push(Finding::error(
             "invalid-probe",
@@ -213,7 +219,7 @@ fn check_mount_containers(out: &mut Vec<Finding>, app: &LoadedApp) {
                 let ptr = format!("{ptr}/container");
                 let msg = format!(
                     "{}: no init container, sidecar or container is named {c:?}",
-                    super::display_path(&ptr)
+                    crate::k8s::pointer::display_path(&ptr)
                 );
                 out.push(
                     Finding::error("unknown-container", &app.file, app.span(&ptr), msg)
@@ -246,7 +252,7 @@ fn check_versions(out: &mut Vec<Finding>, app: &LoadedApp, version: KubeVersion)
         for (at, c) in client_services(s) {
             if c.traffic_distribution.is_some() {
                 let ptr = format!("{at}/trafficDistribution");
-                let msg = format!("{} needs the ServiceTrafficDistribution feature gate, off by default on {version}: the API server drops the field", super::display_path(&ptr));
+                let msg = format!("{} needs the ServiceTrafficDistribution feature gate, off by default on {version}: the API server drops the field", crate::k8s::pointer::display_path(&ptr));
                 out.push(Finding::warning(
                     "feature-gate",
                     &app.file,
@@ -299,7 +305,10 @@ fn int32_ranges(app: &LoadedApp, out: &mut Vec<Finding>) {
                     "out-of-range",
                     src,
                     app.span(ptr),
-                    format!("{}: Invalid value: {n}: {b}", super::display_path(ptr)),
+                    format!(
+                        "{}: Invalid value: {n}: {b}",
+                        crate::k8s::pointer::display_path(ptr)
+                    ),
                 ));
             }
         }

@@ -10,10 +10,11 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::ValidationError;
 use serde_json::Value;
 
-use super::{display_path, AppSpec};
+use super::AppSpec;
 use crate::diag::Finding;
+use crate::k8s::pointer::display_path;
 use crate::source::SourceFile;
-use crate::yaml::{escape_token, Document};
+use crate::yaml::Document;
 
 /// Most findings collected from one document.
 const MAX_DOCUMENT_ERRORS: usize = 100;
@@ -142,7 +143,7 @@ impl Findings<'_> {
 
     /// `unknown field "sise" in storage[0]`, at the key, with the nearest known field.
     fn unknown_field(&mut self, parent: &str, field: &str) {
-        let key = format!("{parent}/{}", escape_token(field));
+        let key = format!("{parent}/{}", crate::k8s::pointer::escape(field));
         let loc = self.doc.locate(&key);
         let known = known_fields(parent);
         let suggestion = did_you_mean(field, &known);
@@ -152,7 +153,8 @@ impl Findings<'_> {
         };
         let help = match suggestion {
             Some(s) => {
-                self.suggested.push(format!("{parent}/{}", escape_token(s)));
+                self.suggested
+                    .push(format!("{parent}/{}", crate::k8s::pointer::escape(s)));
                 format!("did you mean \"{s}\"?")
             }
             None => format!("known fields: {}", known.join(", ")),
@@ -164,7 +166,7 @@ impl Findings<'_> {
 
     /// `storage[0].name, storage[0].size: Required value`: one finding per mapping.
     fn missing_field(&mut self, parent: &str, field: &str) {
-        let pointer = format!("{parent}/{}", escape_token(field));
+        let pointer = format!("{parent}/{}", crate::k8s::pointer::escape(field));
         if self.suggested.contains(&pointer) {
             return;
         }
@@ -351,8 +353,8 @@ fn node_at(pointer: &str) -> Option<(&'static Value, Option<&'static str>)> {
     let mut node = resolve(root, root, &mut None)?;
     let mut name = None;
     for tok in pointer.split('/').skip(1) {
-        let key = tok.replace("~1", "/").replace("~0", "~");
-        node = if let Some(p) = node.get("properties").and_then(|p| p.get(&key)) {
+        let key = crate::k8s::pointer::unescape(tok);
+        node = if let Some(p) = node.get("properties").and_then(|p| p.get(key.as_ref())) {
             p
         } else if let Some(items) = node.get("items") {
             items

@@ -21,6 +21,7 @@ pub use resolve::*;
 pub use resolved::*;
 
 use crate::diag::Finding;
+use crate::k8s::pointer::display_path;
 use crate::source::SourceFile;
 use crate::yaml::{self, Document};
 
@@ -42,35 +43,13 @@ impl LoadedApp {
     }
 }
 
-/// Turn a JSON pointer into the dotted path people read (`storage[0].size`).
-///
-/// ```
-/// assert_eq!(stsc::spec::display_path("/storage/0/size"), "storage[0].size");
-/// assert_eq!(stsc::spec::display_path("/metadata/labels/app.kubernetes.io~1name"), "metadata.labels.app.kubernetes.io/name");
-/// ```
-pub fn display_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for tok in pointer.split('/').skip(1) {
-        let tok = tok.replace("~1", "/").replace("~0", "~");
-        if !tok.is_empty() && tok.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{tok}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&tok);
-        }
-    }
-    out
-}
-
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut p = String::new();
     for seg in path.iter() {
         match seg {
             Segment::Seq { index } => p.push_str(&format!("/{index}")),
-            Segment::Map { key } => p.push_str(&format!("/{}", yaml::escape_token(key))),
+            Segment::Map { key } => p.push_str(&format!("/{}", crate::k8s::pointer::escape(key))),
             Segment::Enum { .. } | Segment::Unknown => {}
         }
     }

@@ -385,7 +385,7 @@ impl Schemas {
         let mut out = Vec::new();
         for err in validator.iter_errors(obj) {
             let pointer = err.instance_path().to_string();
-            let field = crate::spec::display_path(&pointer);
+            let field = crate::k8s::pointer::display_path(&pointer);
             let at = if field.is_empty() {
                 String::new()
             } else {
@@ -395,7 +395,7 @@ impl Schemas {
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
                     let names: Vec<String> = unexpected.iter().map(|u| format!("{u:?}")).collect();
                     let first = unexpected.first().cloned().unwrap_or_default();
-                    let p = format!("{pointer}/{}", crate::yaml::escape_token(&first));
+                    let p = format!("{pointer}/{}", crate::k8s::pointer::escape(&first));
                     Violation::error(
                         "k8s-schema",
                         p,

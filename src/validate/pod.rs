@@ -11,9 +11,9 @@ use serde_json::Value;
 use super::api_rules::{arr, at, Ctx};
 use super::Violation;
 use crate::k8s::names::*;
+use crate::k8s::pointer::display_path;
 use crate::k8s::quantity::Quantity;
 use crate::k8s::version::KubeVersion;
-use crate::spec::display_path;
 
 /// Upstream's message for an environment variable name before RelaxedEnvironmentVariableValidation.
 const ENV_NAME_MSG: &str = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
@@ -288,7 +288,7 @@ fn resources(c: &mut Ctx, ctr: &Value, rb: &str) {
     let mut hugepages = false;
     for (part, entries) in [("limits", &limits), ("requests", &requests)] {
         for (name, v) in entries {
-            let p = format!("{rb}/{part}/{}", crate::yaml::escape_token(name));
+            let p = format!("{rb}/{part}/{}", crate::k8s::pointer::escape(name));
             let problems = container_resource_name(name);
             c.invalid(
                 "invalid-resource",
@@ -331,7 +331,7 @@ fn resources(c: &mut Ctx, ctr: &Value, rb: &str) {
             ),
             None if limit.is_none() && !overcommit_allowed(name) => c.out.push(Violation::error(
                 "request-over-limit",
-                format!("{rb}/requests/{}", crate::yaml::escape_token(name)),
+                format!("{rb}/requests/{}", crate::k8s::pointer::escape(name)),
                 None,
                 format!(
                     "{}: Required value: Limit must be set for non overcommitable resources",
@@ -360,7 +360,7 @@ fn over_limit(c: &mut Ctx, rb: &str, name: &str, shown: &Value, problem: String)
         "{}: Invalid value: {shown}: {problem}",
         display_path(&format!("{rb}/requests"))
     );
-    let at = format!("{rb}/requests/{}", crate::yaml::escape_token(name));
+    let at = format!("{rb}/requests/{}", crate::k8s::pointer::escape(name));
     c.out.push(Violation::error(
         "request-over-limit",
         at,

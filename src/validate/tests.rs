@@ -103,7 +103,7 @@ mod verdict {
             match v {
                 Value::Object(m) => {
                     for (k, x) in m {
-                        pointers(x, format!("{at}/{}", crate::yaml::escape_token(k)), out);
+                        pointers(x, format!("{at}/{}", crate::k8s::pointer::escape(k)), out);
                     }
                 }
                 Value::Array(a) => {
@@ -140,7 +140,7 @@ mod verdict {
             let mut m = obj.clone();
             match m.pointer_mut(parent).unwrap() {
                 Value::Object(map) => {
-                    map.remove(&last.replace("~1", "/").replace("~0", "~"));
+                    map.remove(crate::k8s::pointer::unescape(last).as_ref());
                 }
                 Value::Array(a) => {
                     a.remove(last.parse::<usize>().unwrap());

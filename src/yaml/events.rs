@@ -9,7 +9,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use serde_json::{Map, Value};
 
 use super::scalar::resolve_number;
-use super::{escape_token, Document, Located, Numbers, YamlError, MAX_DEPTH, MAX_NODES};
+use super::{Document, Located, Numbers, YamlError, MAX_DEPTH, MAX_NODES};
 use crate::source::{SourceFile, Span};
 
 enum Frame {
@@ -393,7 +393,7 @@ impl Builder {
                             key: Some(key_span),
                             value: span,
                         };
-                        let p = format!("{pointer}/{}", escape_token(&key));
+                        let p = format!("{pointer}/{}", crate::k8s::pointer::escape(&key));
                         self.loader.spans.insert(p, located);
                     }
                     map.insert(key, value);
@@ -449,7 +449,7 @@ fn child_pointer(stack: &[Frame]) -> Option<String> {
             pointer, pending, ..
         }) => pending
             .as_ref()
-            .map(|(k, _)| format!("{pointer}/{}", escape_token(k))),
+            .map(|(k, _)| format!("{pointer}/{}", crate::k8s::pointer::escape(k))),
     }
 }
 

@@ -77,15 +77,6 @@ impl Document {
     }
 }
 
-/// Escape one JSON pointer token (RFC 6901).
-pub fn escape_token(t: &str) -> String {
-    if t.contains(['~', '/']) {
-        t.replace('~', "~0").replace('/', "~1")
-    } else {
-        t.to_string()
-    }
-}
-
 /// How a plain scalar with a leading zero (`0755`) reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Numbers {

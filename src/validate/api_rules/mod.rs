@@ -11,8 +11,8 @@ mod statefulset;
 
 use super::Violation;
 use crate::k8s::names::*;
+use crate::k8s::pointer::display_path;
 use crate::k8s::version::KubeVersion;
-use crate::spec::display_path;
 
 /// Longest StatefulSet name whose `controller-revision-hash` label always fits in 63 characters.
 pub const MAX_STATEFULSET_NAME: usize = 52;
@@ -73,7 +73,7 @@ impl Ctx {
             return;
         };
         for (k, v) in m {
-            let key_ptr = format!("{pointer}/{}", crate::yaml::escape_token(k));
+            let key_ptr = format!("{pointer}/{}", crate::k8s::pointer::escape(k));
             // Annotation keys are checked in lower case (ValidateAnnotations), label keys as given.
             let problems = if values_are_labels {
                 qualified_name(k)
@@ -153,7 +153,7 @@ pub(super) fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
         .split('/')
         .try_fold(v, |node, token| {
             let token: std::borrow::Cow<str> = if token.contains('~') {
-                token.replace("~1", "/").replace("~0", "~").into()
+                crate::k8s::pointer::unescape(token).into_owned().into()
             } else {
                 token.into()
             };

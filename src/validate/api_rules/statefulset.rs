@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::{arr, at, str_at, Ctx, MAX_STATEFULSET_NAME};
 use crate::k8s::names::*;
+use crate::k8s::pointer::display_path;
 use crate::k8s::version::KubeVersion;
-use crate::spec::display_path;
 use crate::validate::Violation;
 
 /// Every rule of one StatefulSet; `services` are the Services of the same output.
@@ -408,7 +408,7 @@ fn container_resources(c: &mut Ctx, base: &str, ctr: &Value) {
         if let Some(m) = ctr["resources"].get(part).and_then(Value::as_object) {
             for (k, q) in m {
                 c.quantity(
-                    &format!("{base}/resources/{part}/{}", crate::yaml::escape_token(k)),
+                    &format!("{base}/resources/{part}/{}", crate::k8s::pointer::escape(k)),
                     q,
                     false,
                 );
