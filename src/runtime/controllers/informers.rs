@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::statefulset::PodSummary;
+use super::statefulset::{Memo, PodSummary};
 use crate::k8s::object::owner_refs;
 use crate::k8s::resources;
 use crate::runtime::api_server::ApiServer;
@@ -23,7 +23,7 @@ pub struct Informers {
     pub(super) protection: usize,
     pub(super) gc: usize,
     /// Pod summaries by (namespace, parent, ordinal, name).
-    pub(super) pods: BTreeMap<(String, String, i64, String), PodSummary>,
+    pub(super) pods: BTreeMap<(String, String, i64, String), (PodSummary, Memo)>,
     pub(super) pod_keys: HashMap<Key, (String, String, i64, String)>,
     /// Objects by the uid of each of their owners.
     pub(super) owners: HashMap<String, BTreeSet<Key>>,
@@ -84,7 +84,7 @@ impl Informers {
                     k.name.clone(),
                 );
                 self.pod_keys.insert(k.clone(), idx.clone());
-                self.pods.insert(idx, sum);
+                self.pods.insert(idx, (sum, Memo::default()));
             }
         }
         if k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural {

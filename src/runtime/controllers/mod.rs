@@ -25,7 +25,7 @@ use crate::k8s::object::meta_str;
 use crate::k8s::resources;
 use crate::runtime::api_server::{ApiServer, Cascade};
 use crate::runtime::store::Key;
-use statefulset::{Action, PodSummary, Snapshot};
+use statefulset::{Action, Memo, PodSummary, Snapshot};
 
 /// Annotation through which `stsc fault` breaks a pod: `not-ready` or `fail`.
 pub const FAULT_ANNOTATION: &str = "sim.stsc.dev/fault";
@@ -120,7 +120,11 @@ fn statefulsets(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) {
         let actions = {
             let lo = (ns.clone(), name.clone(), i64::MIN, String::new());
             let hi = (ns.clone(), name.clone(), i64::MAX, String::new());
-            let pods: Vec<&PodSummary> = inf.pods.range(lo..hi).map(|(_, s)| s).collect();
+            let (pods, mut memos): (Vec<&PodSummary>, Vec<&mut Memo>) = inf
+                .pods
+                .range_mut(lo..hi)
+                .map(|(_, (sum, memo))| (&*sum, memo))
+                .unzip();
             let cl: &ApiServer = c;
             let pod_fn = |n: &str| cl.get(&resources::POD, &ns, n);
             let claim_fn = |n: &str| cl.get(&resources::PERSISTENT_VOLUME_CLAIM, &ns, n);
@@ -137,7 +141,7 @@ fn statefulsets(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) {
                 now: cl.now,
                 version: cl.version,
             };
-            statefulset::sync(&snap)
+            statefulset::sync(&snap, &mut memos)
         };
         execute(c, &set, actions);
     }

@@ -221,7 +221,7 @@ pub(super) fn claim_protection(c: &mut ApiServer, inf: &mut Informers) {
             .pods
             .range(lo..)
             .take_while(|((ns, ..), _)| *ns == k.namespace)
-            .any(|(_, p)| {
+            .any(|(_, (p, _))| {
                 !matches!(p.phase.as_str(), "Failed" | "Succeeded") && p.claims.contains(&k.name)
             });
         if used {

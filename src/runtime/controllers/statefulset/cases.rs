@@ -91,16 +91,21 @@ fn run(set: &Value, pods: &[Value], revisions: &[Value]) -> Vec<Action> {
     let sums: Vec<PodSummary> = pods.iter().map(PodSummary::of).collect();
     let pod = |n: &str| pods.iter().find(|p| meta_str(p, "name") == n);
     let claim = |n: &str| claims.iter().find(|c| meta_str(c, "name") == n);
-    sync(&Snapshot {
-        set,
-        pods: sums.iter().collect(),
-        pod: &pod,
-        claims: &claim,
-        revisions: revisions.iter().collect(),
-        claims_have_owners: false,
-        now: 1_800_000_000,
-        version: KubeVersion::NEWEST,
-    })
+    let mut memos = vec![Memo::default(); sums.len()];
+    let mut memos: Vec<&mut Memo> = memos.iter_mut().collect();
+    sync(
+        &Snapshot {
+            set,
+            pods: sums.iter().collect(),
+            pod: &pod,
+            claims: &claim,
+            revisions: revisions.iter().collect(),
+            claims_have_owners: false,
+            now: 1_800_000_000,
+            version: KubeVersion::NEWEST,
+        },
+        &mut memos,
+    )
 }
 
 /// Actions as short words: `+pod web-0`, `-pod web-2`, `~pod web-0`, `+claim www-web-0`,

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::pods::{Owner, PodState, PodSummary, Verdict};
+use super::pods::{Memo, Owner, PodState, PodSummary, Verdict};
 use super::{Action, Set, Snapshot};
 
 /// The most pods a Parallel set creates past its highest one in one sync.
@@ -24,6 +24,7 @@ impl<'a> Members<'a> {
     pub(super) fn partition(
         set: &Set<'_>,
         s: &Snapshot<'a>,
+        memos: &mut [&mut Memo],
         update_rev: &str,
         out: &mut Vec<Action>,
     ) -> Self {
@@ -36,8 +37,11 @@ impl<'a> Members<'a> {
             selector: &set.selector,
         };
         let signature = side.signature();
-        for &sum in &s.pods {
-            let verdict = side.cached_verdict(sum, signature);
+        for (i, &sum) in s.pods.iter().enumerate() {
+            let verdict = match memos.get_mut(i) {
+                Some(memo) => side.cached_verdict(sum, memo, signature),
+                None => side.verdict(sum),
+            };
             if !verdict.member || !adopt_or_release(set, s, sum, verdict, out) {
                 continue;
             }
@@ -144,12 +148,12 @@ impl SetSide<'_> {
     }
 
     /// The pod's verdict, from its memo when the memo was made for this side.
-    fn cached_verdict(&self, sum: &PodSummary, signature: u64) -> Verdict {
-        match sum.verdict.0.get() {
+    fn cached_verdict(&self, sum: &PodSummary, memo: &mut Memo, signature: u64) -> Verdict {
+        match memo.0 {
             Some((sig, v)) if sig == signature => v,
             _ => {
                 let v = self.verdict(sum);
-                sum.verdict.0.set(Some((signature, v)));
+                memo.0 = Some((signature, v));
                 v
             }
         }

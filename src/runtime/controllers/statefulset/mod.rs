@@ -87,14 +87,15 @@ pub fn claim_name(template: &Value, set: &str, ordinal: i64) -> String {
     format!("{}-{set}-{ordinal}", meta_str(template, "name"))
 }
 
-/// Decide one sync.
-pub fn sync(s: &Snapshot<'_>) -> Vec<Action> {
+/// Decide one sync. `memos` are the pods' memos, in the order of `s.pods` (fewer, or none, only
+/// costs time: a pod without one is compared with the set afresh).
+pub fn sync(s: &Snapshot<'_>, memos: &mut [&mut Memo]) -> Vec<Action> {
     let Some(set) = Set::of(s.set, s.version) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     let revs = Revisions::resolve(&set, &s.revisions, &mut out);
-    let members = Members::partition(&set, s, &revs.update, &mut out);
+    let members = Members::partition(&set, s, memos, &revs.update, &mut out);
     let retention = Retention::of(&set, s);
     let cx = Sync {
         snap: s,
@@ -250,37 +251,42 @@ mod tests {
                 p
             })
             .collect();
-        let run = |set: &Value, sums: &[PodSummary]| {
+        let sums: Vec<PodSummary> = pods.iter().map(PodSummary::of).collect();
+        let run = |set: &Value, memos: &mut [Memo]| {
             let pod = |n: &str| pods.iter().find(|p| meta_str(p, "name") == n);
             let claims = |_: &str| None;
-            sync(&Snapshot {
-                set,
-                pods: sums.iter().collect(),
-                pod: &pod,
-                claims: &claims,
-                revisions: Vec::new(),
-                claims_have_owners: false,
-                now: 0,
-                version: KubeVersion::NEWEST,
-            })
+            let mut memos: Vec<&mut Memo> = memos.iter_mut().collect();
+            sync(
+                &Snapshot {
+                    set,
+                    pods: sums.iter().collect(),
+                    pod: &pod,
+                    claims: &claims,
+                    revisions: Vec::new(),
+                    claims_have_owners: false,
+                    now: 0,
+                    version: KubeVersion::NEWEST,
+                },
+                &mut memos,
+            )
         };
-        let fresh = || pods.iter().map(PodSummary::of).collect::<Vec<_>>();
+        let fresh = || vec![Memo::default(); sums.len()];
         let sets = [
             set("u1", "a"),
             set("u2", "a"),
             set("u1", "b"),
             set("u3", "b"),
         ];
-        let cached = fresh();
+        let mut cached = fresh();
         for _ in 0..2 {
             for s in &sets {
-                assert_eq!(run(s, &cached), run(s, &fresh()), "{s}");
+                assert_eq!(run(s, &mut cached), run(s, &mut fresh()), "{s}");
             }
         }
         // The cases differ, so a wrongly reused verdict would show.
         let outs: std::collections::HashSet<String> = sets
             .iter()
-            .map(|s| format!("{:?}", run(s, &fresh())))
+            .map(|s| format!("{:?}", run(s, &mut fresh())))
             .collect();
         assert_eq!(outs.len(), sets.len());
     }

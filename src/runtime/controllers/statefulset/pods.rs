@@ -43,8 +43,6 @@ pub struct PodSummary {
     pub has_index_label: bool,
     /// Names of the claims its volumes use.
     pub claims: Vec<String>,
-    /// What [`super::sync`] last derived from this pod for a set (see [`Verdict`]).
-    pub verdict: Memo,
 }
 
 /// What a sync derives from a pod that depends on the set: the pod's name, labels, owner and
@@ -66,22 +64,12 @@ pub(super) enum Owner {
     Other,
 }
 
-/// A cache of one [`Verdict`], keyed by a 64-bit hash of the set's side of it. It is invisible
-/// to comparisons: two summaries of the same pod are equal whatever they cached.
-#[derive(Clone, Default)]
-pub struct Memo(pub(super) std::cell::Cell<Option<(u64, Verdict)>>);
-
-impl PartialEq for Memo {
-    fn eq(&self, _: &Memo) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for Memo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Memo")
-    }
-}
+/// The last [`Verdict`] a sync derived for one pod, keyed by a 64-bit hash of the set's side of
+/// it. The caller keeps one per pod beside its summary and lends them to [`super::sync`]: the
+/// decision's input stays plain data, and a sync over thousands of pods for each pod it creates
+/// does not compare every pod with the set again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Memo(pub(super) Option<(u64, Verdict)>);
 
 impl PodSummary {
     /// Summarize a pod.
@@ -117,7 +105,6 @@ impl PodSummary {
             has_index_label: !p["metadata"]["labels"]["apps.kubernetes.io/pod-index"].is_null(),
             claims: pod_claims(p),
             name,
-            verdict: Memo::default(),
         }
     }
 }
