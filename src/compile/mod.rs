@@ -16,7 +16,7 @@ use crate::k8s::version::KubeVersion;
 use crate::render::Renderer;
 use crate::source::SourceFile;
 use crate::spec::{self, LoadedApp, Resolved};
-use crate::validate::{api_rules, Schemas, Violation};
+use crate::validate::{api_rules, Checking, Schemas, Violation};
 
 /// Helm's install order for the kinds stsc emits (helm `releaseutil/kind_sorter.go`).
 pub const INSTALL_ORDER: &[&str] = &[
@@ -103,7 +103,7 @@ struct Processed {
 #[derive(Debug)]
 pub struct Compiler {
     renderer: Renderer,
-    schemas: Schemas,
+    version: KubeVersion,
     /// `--namespace`: replaces every app's `namespace:`.
     namespace: Option<String>,
 }
@@ -113,7 +113,7 @@ impl Compiler {
     pub fn new(renderer: Renderer, version: KubeVersion) -> Self {
         Compiler {
             renderer,
-            schemas: Schemas::new(version),
+            version,
             namespace: None,
         }
     }
@@ -126,7 +126,7 @@ impl Compiler {
 
     /// The target version.
     pub fn version(&self) -> KubeVersion {
-        self.schemas.version()
+        self.version
     }
 
     /// Compile every app of every source, keeping the apps and objects.
@@ -151,6 +151,7 @@ impl Compiler {
         let mut out = Compiled::default();
         let mut manifests = Vec::new();
         let mut identities = Identities::default();
+        let schemas = Schemas::new(self.version, Checking::for_input(sources));
         for src in sources {
             let Some(apps) = self.load(src, &mut out.findings) else {
                 continue;
@@ -160,7 +161,7 @@ impl Compiler {
             let mut apps = apps.into_iter().peekable();
             while apps.peek().is_some() {
                 let chunk: Vec<LoadedApp> = apps.by_ref().take(CHUNK).collect();
-                for (app, mut done) in self.process_all(chunk) {
+                for (app, mut done) in self.process_all(chunk, &schemas) {
                     out.findings.append(&mut done.findings);
                     out.pod_security.extend(done.pod_security.take());
                     let Some(mut objs) = done.objects else {
@@ -208,13 +209,13 @@ impl Compiler {
 
     /// [`Self::process`] over a chunk, in order; on two threads when the chunk is big enough
     /// to pay for them.
-    fn process_all(&self, chunk: Vec<LoadedApp>) -> Vec<(LoadedApp, Processed)> {
+    fn process_all(&self, chunk: Vec<LoadedApp>, schemas: &Schemas) -> Vec<(LoadedApp, Processed)> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
         if threads < 2 || chunk.len() < PARALLEL_FROM {
             return chunk
                 .into_iter()
                 .map(|app| {
-                    let p = self.process(&app);
+                    let p = self.process(&app, schemas);
                     (app, p)
                 })
                 .collect();
@@ -226,7 +227,7 @@ impl Compiler {
                 second
                     .into_iter()
                     .map(|app| {
-                        let p = self.process(&app);
+                        let p = self.process(&app, schemas);
                         (app, p)
                     })
                     .collect::<Vec<_>>()
@@ -234,7 +235,7 @@ impl Compiler {
             let mut done: Vec<(LoadedApp, Processed)> = first
                 .into_iter()
                 .map(|app| {
-                    let p = self.process(&app);
+                    let p = self.process(&app, schemas);
                     (app, p)
                 })
                 .collect();
@@ -247,7 +248,7 @@ impl Compiler {
     }
 
     /// One app on its own: spec rules, render, schema and API-server rules over its objects.
-    fn process(&self, app: &LoadedApp) -> Processed {
+    fn process(&self, app: &LoadedApp, schemas: &Schemas) -> Processed {
         let mut findings = crate::spec::checks::app(app, self.version());
         findings.extend(spec::checks::check(app, self.version()));
         let (files, unread) = read_config_files(app);
@@ -293,7 +294,7 @@ impl Compiler {
         // Schema, then API-server rules over the app's own objects (its StatefulSet's
         // governing Service is one of them).
         for (i, (_, object)) in objs.iter().enumerate() {
-            for v in self.schemas.validate(object) {
+            for v in schemas.validate(object) {
                 findings.push(found(i, object, &v));
             }
         }

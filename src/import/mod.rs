@@ -89,7 +89,8 @@ pub fn import(objects: &[Object], version: KubeVersion) -> Result<Imported, Impo
     let renderer = crate::render::Renderer::new(None)
         .map_err(|e| ImportError::Input(format!("templates: {e}")))?;
     let compiler = Compiler::new(renderer, version);
-    let schemas = crate::validate::Schemas::new(version);
+    let checking = crate::validate::Checking::for_objects(objects.len());
+    let schemas = crate::validate::Schemas::new(version, checking);
     let mut apps = Vec::new();
     for g in &groups {
         let targets: Vec<&Object> = std::iter::once(&objects[g.set])

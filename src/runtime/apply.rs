@@ -22,7 +22,8 @@ pub struct ManifestCheck {
 /// Check manifests given with `-f` as the API server would: a kind the runtime serves, the
 /// strict schema of the version, then the API rules (names, selectors, ports, the pod rules).
 pub fn check_manifests(objects: &[Value], version: KubeVersion) -> ManifestCheck {
-    let schemas = crate::validate::Schemas::new(version);
+    let checking = crate::validate::Checking::for_objects(objects.len());
+    let schemas = crate::validate::Schemas::new(version, checking);
     let mut check = ManifestCheck::default();
     for o in objects {
         let kind = o["kind"].as_str().unwrap_or("");

@@ -273,13 +273,6 @@ fn kind_root(v: KubeVersion, kind: usize) -> Result<&'static Value, String> {
     })
 }
 
-/// Objects of one kind judged by the quick check before the compiled validator takes over.
-const QUICK_UP_TO: usize = 16;
-
-/// Objects of each version and kind validated so far in this process.
-static QUICK_SEEN: [[std::sync::atomic::AtomicUsize; KINDS.len()]; VERSIONS] =
-    [const { [const { std::sync::atomic::AtomicUsize::new(0) }; KINDS.len()] }; VERSIONS];
-
 /// Whether the quick check calls `obj` valid against kind `i` (see `verdict`).
 fn quick_valid(v: KubeVersion, i: usize, obj: &Value) -> Option<bool> {
     let root = kind_root(v, i).ok()?;
@@ -298,23 +291,61 @@ type Compiled = OnceLock<Result<jsonschema::Validator, String>>;
 static VALIDATORS: [[Compiled; KINDS.len()]; VERSIONS] =
     [const { [const { OnceLock::new() }; KINDS.len()] }; VERSIONS];
 
+/// How [`Schemas::validate`] judges objects: the caller's choice, by how much it validates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checking {
+    /// Walk the schema document for each object (see `verdict`), compiling a validator only to
+    /// explain an object that fails: a spec or two never pays for compiling one.
+    Few,
+    /// Compile each kind's validator once and run it on every object: past a few dozen
+    /// objects, compiling once is cheaper than walking the schema document for each.
+    Many,
+}
+
+impl Checking {
+    /// Input up to which [`Checking::Few`] is the cheaper (about sixteen apps).
+    const FEW_UP_TO_BYTES: usize = 16 << 10;
+
+    /// The choice for `n` objects.
+    pub fn for_objects(n: usize) -> Checking {
+        if n <= 16 {
+            Checking::Few
+        } else {
+            Checking::Many
+        }
+    }
+
+    /// The choice for compiling these sources.
+    pub fn for_input(sources: &[std::sync::Arc<crate::source::SourceFile>]) -> Checking {
+        let bytes: usize = sources.iter().map(|s| s.text().len()).sum();
+        if bytes <= Self::FEW_UP_TO_BYTES {
+            Checking::Few
+        } else {
+            Checking::Many
+        }
+    }
+}
+
 /// The strict schemas of one Kubernetes version; validators are compiled on first use, per kind.
 pub struct Schemas {
     version: KubeVersion,
+    checking: Checking,
 }
 
 impl fmt::Debug for Schemas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Schemas")
             .field("version", &self.version)
+            .field("checking", &self.checking)
             .finish()
     }
 }
 
 impl Schemas {
-    /// The schemas of `version` (embedded; nothing is read from disk or network).
-    pub fn new(version: KubeVersion) -> Self {
-        Schemas { version }
+    /// The schemas of `version` (embedded; nothing is read from disk or network), judging
+    /// objects as `checking` says.
+    pub fn new(version: KubeVersion, checking: Checking) -> Self {
+        Schemas { version, checking }
     }
 
     /// The target version.
@@ -343,13 +374,9 @@ impl Schemas {
         let api = obj["apiVersion"].as_str().unwrap_or_default();
         let kind = obj["kind"].as_str().unwrap_or_default();
         let key = format!("{api}/{kind}");
-        // The first objects of a kind are judged without a compiled validator (see `verdict`):
-        // a spec or two never pays for compiling one. Past that, compiling once is cheaper
-        // than walking the schema document for every object.
-        if let Some(i) = KINDS.iter().position(|k| *k == key) {
-            let seen = QUICK_SEEN[version_index(self.version)][i]
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if seen < QUICK_UP_TO && quick_valid(self.version, i, obj) == Some(true) {
+        if self.checking == Checking::Few {
+            let quick = KINDS.iter().position(|k| *k == key);
+            if quick.and_then(|i| quick_valid(self.version, i, obj)) == Some(true) {
                 return Vec::new();
             }
         }

@@ -46,7 +46,7 @@ fn versions_parse() {
 #[test]
 fn every_version_compiles_every_kind() {
     for v in KubeVersion::all() {
-        let s = Schemas::new(v);
+        let s = Schemas::new(v, Checking::Many);
         for k in KINDS {
             assert!(matches!(s.validator(k), Some(Ok(_))), "{v} {k}");
         }
@@ -55,7 +55,7 @@ fn every_version_compiles_every_kind() {
 
 #[test]
 fn strict_schema_rejects_unknown_fields() {
-    let s = Schemas::new(KubeVersion::NEWEST);
+    let s = Schemas::new(KubeVersion::NEWEST, Checking::Many);
     let obj = serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a", "bogus": 1}});
     let v = s.validate(&obj);
     assert_eq!(v.len(), 1);
@@ -162,7 +162,7 @@ mod verdict {
     #[test]
     fn the_quick_verdict_agrees_with_the_compiled_validator() {
         for version in [KubeVersion::NEWEST, KubeVersion { minor: 25 }] {
-            let s = Schemas::new(version);
+            let s = Schemas::new(version, Checking::Many);
             let (mut valid, mut invalid, mut abstained) = (0, 0, 0);
             for obj in objects(version) {
                 let key = format!(
