@@ -96,6 +96,8 @@ fn push(out: &mut Vec<Break>, level: PodSecurityLevel, pointer: String, message:
     });
 }
 
+/// The Baseline level: no host namespaces, hostPath, unsafe sysctls, privileged containers,
+/// added capabilities beyond the default set, host ports, or unconfined profiles.
 fn baseline(pod: &Value, out: &mut Vec<Break>) {
     use PodSecurityLevel::Baseline as B;
     for f in ["hostNetwork", "hostPID", "hostIPC"] {
@@ -144,71 +146,75 @@ fn baseline(pod: &Value, out: &mut Vec<Break>) {
         );
     }
     for (at, name, c) in containers(pod) {
-        let sc = &c["securityContext"];
-        let p = format!("{at}/securityContext");
-        if sc["privileged"] == Value::Bool(true) {
-            push(
-                out,
-                B,
-                format!("{p}/privileged"),
-                format!(
-                    "container {name:?} must not set securityContext.privileged=true (baseline)"
-                ),
-            );
-        }
-        for (j, cap) in sc["capabilities"]["add"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let cap = cap.as_str().unwrap_or_default();
-            if !BASELINE_CAPABILITIES.contains(&cap) {
-                push(
-                    out,
-                    B,
-                    format!("{p}/capabilities/add/{j}"),
-                    format!("container {name:?} must not add capability {cap:?} (baseline)"),
-                );
-            }
-        }
-        for (j, port) in c["ports"].as_array().into_iter().flatten().enumerate() {
-            if port["hostPort"].as_i64().is_some_and(|n| n != 0) {
-                push(
-                    out,
-                    B,
-                    format!("{at}/ports/{j}/hostPort"),
-                    format!("container {name:?} must not set hostPort (baseline)"),
-                );
-            }
-        }
-        if sc["procMount"].as_str().is_some_and(|m| m != "Default") {
-            push(
-                out,
-                B,
-                format!("{p}/procMount"),
-                format!("container {name:?} must not set procMount (baseline: Default only)"),
-            );
-        }
-        if sc["appArmorProfile"]["type"] == "Unconfined" {
-            push(
-                out,
-                B,
-                format!("{p}/appArmorProfile/type"),
-                format!("container {name:?} must not set appArmorProfile Unconfined (baseline)"),
-            );
-        }
-        if sc["windowsOptions"]["hostProcess"] == Value::Bool(true) {
-            push(
-                out,
-                B,
-                format!("{p}/windowsOptions/hostProcess"),
-                format!("container {name:?} must not set hostProcess=true (baseline)"),
-            );
-        }
-        seccomp_unconfined(out, &p, sc);
-        se_linux(out, &p, sc);
+        baseline_container(&at, &name, c, out);
     }
+}
+
+/// The Baseline rules of one container (or init container).
+fn baseline_container(at: &str, name: &str, c: &Value, out: &mut Vec<Break>) {
+    use PodSecurityLevel::Baseline as B;
+    let sc = &c["securityContext"];
+    let p = format!("{at}/securityContext");
+    if sc["privileged"] == Value::Bool(true) {
+        push(
+            out,
+            B,
+            format!("{p}/privileged"),
+            format!("container {name:?} must not set securityContext.privileged=true (baseline)"),
+        );
+    }
+    for (j, cap) in sc["capabilities"]["add"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let cap = cap.as_str().unwrap_or_default();
+        if !BASELINE_CAPABILITIES.contains(&cap) {
+            push(
+                out,
+                B,
+                format!("{p}/capabilities/add/{j}"),
+                format!("container {name:?} must not add capability {cap:?} (baseline)"),
+            );
+        }
+    }
+    for (j, port) in c["ports"].as_array().into_iter().flatten().enumerate() {
+        if port["hostPort"].as_i64().is_some_and(|n| n != 0) {
+            push(
+                out,
+                B,
+                format!("{at}/ports/{j}/hostPort"),
+                format!("container {name:?} must not set hostPort (baseline)"),
+            );
+        }
+    }
+    if sc["procMount"].as_str().is_some_and(|m| m != "Default") {
+        push(
+            out,
+            B,
+            format!("{p}/procMount"),
+            format!("container {name:?} must not set procMount (baseline: Default only)"),
+        );
+    }
+    if sc["appArmorProfile"]["type"] == "Unconfined" {
+        push(
+            out,
+            B,
+            format!("{p}/appArmorProfile/type"),
+            format!("container {name:?} must not set appArmorProfile Unconfined (baseline)"),
+        );
+    }
+    if sc["windowsOptions"]["hostProcess"] == Value::Bool(true) {
+        push(
+            out,
+            B,
+            format!("{p}/windowsOptions/hostProcess"),
+            format!("container {name:?} must not set hostProcess=true (baseline)"),
+        );
+    }
+    seccomp_unconfined(out, &p, sc);
+    se_linux(out, &p, sc);
 }
 
 fn seccomp_unconfined(out: &mut Vec<Break>, at: &str, sc: &Value) {

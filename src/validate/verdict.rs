@@ -30,95 +30,17 @@ fn check<'a>(schema: &'a Value, root: Defs<'a>, inst: &Value, depth: usize) -> O
         Value::Bool(b) => return Some(*b),
         _ => return None,
     };
+    let cx = Cx { root, depth };
     for (k, sub) in s {
         let ok = match k.as_str() {
-            "$ref" => {
-                let name = sub.as_str()?.strip_prefix("#/$defs/")?;
-                if name.contains(['~', '/']) {
-                    return None;
-                }
-                check(root(name)?, root, inst, depth + 1)?
-            }
-            "type" => match sub {
-                Value::String(t) => is_type(t, inst)?,
-                Value::Array(ts) => {
-                    let mut any = false;
-                    for t in ts {
-                        any |= is_type(t.as_str()?, inst)?;
-                    }
-                    any
-                }
-                _ => return None,
-            },
-            // The bundle's enums are strings; anything else is left to the validator.
-            "enum" => {
-                let opts = sub.as_array()?;
-                if !opts.iter().all(Value::is_string) {
-                    return None;
-                }
-                opts.contains(inst)
-            }
-            "required" => match inst {
-                Value::Object(m) => {
-                    let mut all = true;
-                    for n in sub.as_array()? {
-                        all &= m.contains_key(n.as_str()?);
-                    }
-                    all
-                }
-                _ => true,
-            },
-            "properties" => match inst {
-                Value::Object(m) => {
-                    let props = sub.as_object()?;
-                    for (name, v) in m {
-                        if let Some(p) = props.get(name) {
-                            if !check(p, root, v, depth + 1)? {
-                                return Some(false);
-                            }
-                        }
-                    }
-                    true
-                }
-                _ => true,
-            },
-            "additionalProperties" => match inst {
-                Value::Object(m) => {
-                    let props = match s.get("properties") {
-                        None => None,
-                        Some(p) => Some(p.as_object()?),
-                    };
-                    for (name, v) in m {
-                        if props.is_some_and(|p| p.contains_key(name)) {
-                            continue;
-                        }
-                        if !check(sub, root, v, depth + 1)? {
-                            return Some(false);
-                        }
-                    }
-                    true
-                }
-                _ => true,
-            },
-            "items" => match (sub, inst) {
-                (Value::Object(_) | Value::Bool(_), Value::Array(a)) => {
-                    for v in a {
-                        if !check(sub, root, v, depth + 1)? {
-                            return Some(false);
-                        }
-                    }
-                    true
-                }
-                (_, Value::Array(_)) => return None,
-                _ => true,
-            },
-            "oneOf" => {
-                let mut n = 0;
-                for alt in sub.as_array()? {
-                    n += usize::from(check(alt, root, inst, depth + 1)?);
-                }
-                n == 1
-            }
+            "$ref" => cx.reference(sub, inst)?,
+            "type" => type_ok(sub, inst)?,
+            "enum" => enum_ok(sub, inst)?,
+            "required" => required_ok(sub, inst)?,
+            "properties" => cx.properties(sub, inst)?,
+            "additionalProperties" => cx.additional(s, sub, inst)?,
+            "items" => cx.items(sub, inst)?,
+            "oneOf" => cx.one_of(sub, inst)?,
             // Annotations: they constrain nothing (formats are not asserted, as in the
             // compiled validator).
             "format" | "$defs" | "description" | "title" => true,
@@ -130,6 +52,124 @@ fn check<'a>(schema: &'a Value, root: Defs<'a>, inst: &Value, depth: usize) -> O
         }
     }
     Some(true)
+}
+
+/// The definitions and the depth of the subschema being checked.
+struct Cx<'a> {
+    root: Defs<'a>,
+    depth: usize,
+}
+
+impl<'a> Cx<'a> {
+    fn sub(&self, schema: &'a Value, inst: &Value) -> Option<bool> {
+        check(schema, self.root, inst, self.depth + 1)
+    }
+
+    /// `$ref` to a definition (`#/$defs/NAME`).
+    fn reference(&self, sub: &'a Value, inst: &Value) -> Option<bool> {
+        let name = sub.as_str()?.strip_prefix("#/$defs/")?;
+        if name.contains(['~', '/']) {
+            return None;
+        }
+        self.sub((self.root)(name)?, inst)
+    }
+
+    fn properties(&self, sub: &'a Value, inst: &Value) -> Option<bool> {
+        let Value::Object(m) = inst else {
+            return Some(true);
+        };
+        let props = sub.as_object()?;
+        for (name, v) in m {
+            if let Some(p) = props.get(name) {
+                if !self.sub(p, v)? {
+                    return Some(false);
+                }
+            }
+        }
+        Some(true)
+    }
+
+    /// `additionalProperties`: the members `properties` (a sibling in `s`) does not name.
+    fn additional(
+        &self,
+        s: &'a serde_json::Map<String, Value>,
+        sub: &'a Value,
+        inst: &Value,
+    ) -> Option<bool> {
+        let Value::Object(m) = inst else {
+            return Some(true);
+        };
+        let props = match s.get("properties") {
+            None => None,
+            Some(p) => Some(p.as_object()?),
+        };
+        for (name, v) in m {
+            if props.is_some_and(|p| p.contains_key(name)) {
+                continue;
+            }
+            if !self.sub(sub, v)? {
+                return Some(false);
+            }
+        }
+        Some(true)
+    }
+
+    fn items(&self, sub: &'a Value, inst: &Value) -> Option<bool> {
+        match (sub, inst) {
+            (Value::Object(_) | Value::Bool(_), Value::Array(a)) => {
+                for v in a {
+                    if !self.sub(sub, v)? {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            (_, Value::Array(_)) => None,
+            _ => Some(true),
+        }
+    }
+
+    fn one_of(&self, sub: &'a Value, inst: &Value) -> Option<bool> {
+        let mut n = 0;
+        for alt in sub.as_array()? {
+            n += usize::from(self.sub(alt, inst)?);
+        }
+        Some(n == 1)
+    }
+}
+
+fn type_ok(sub: &Value, inst: &Value) -> Option<bool> {
+    match sub {
+        Value::String(t) => is_type(t, inst),
+        Value::Array(ts) => {
+            let mut any = false;
+            for t in ts {
+                any |= is_type(t.as_str()?, inst)?;
+            }
+            Some(any)
+        }
+        _ => None,
+    }
+}
+
+/// The bundle's enums are strings; anything else is left to the validator.
+fn enum_ok(sub: &Value, inst: &Value) -> Option<bool> {
+    let opts = sub.as_array()?;
+    if !opts.iter().all(Value::is_string) {
+        return None;
+    }
+    Some(opts.contains(inst))
+}
+
+fn required_ok(sub: &Value, inst: &Value) -> Option<bool> {
+    let Value::Object(m) = inst else {
+        return Some(true);
+    };
+    let mut all = true;
+    for n in sub.as_array()? {
+        all &= m.contains_key(n.as_str()?);
+    }
+    Some(all)
 }
 
 fn is_type(t: &str, v: &Value) -> Option<bool> {
