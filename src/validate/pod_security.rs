@@ -146,7 +146,7 @@ fn baseline(pod: &Value, out: &mut Vec<Break>) {
         );
     }
     for (at, name, c) in containers(pod) {
-        baseline_container(&at, &name, c, out);
+        baseline_container(&at, name, c, out);
     }
 }
 
