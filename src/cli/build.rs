@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{fail_usage, CliError, Style, EXIT_INVALID, EXIT_OK};
+use super::{fail_usage, CliError, Outcome, Style, EXIT_INVALID, EXIT_OK};
 use crate::compile::Compiler;
-use crate::diag::{render_text, Severity};
+use crate::diag::{render_text, Finding, Severity};
 use crate::input::read_sources;
 use crate::k8s::version::KubeVersion;
 use crate::output;
@@ -90,18 +90,17 @@ fn check_dir(dir: &Path, before: &output::DirState, files: &[(String, String)]) 
 
 /// Run `stsc build`.
 pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
-    let (sources, unreadable) = match read_sources(&args.specs) {
-        Ok(s) => s,
-        Err(e) => return fail_usage(e),
-    };
-    let compiler = match make_compiler(
+    super::finish(build(args, version, style))
+}
+
+fn build(args: &BuildArgs, version: KubeVersion, style: Style) -> Outcome {
+    let (sources, unreadable) =
+        read_sources(&args.specs).map_err(|e| CliError::usage(format!("stsc: error: {e}")))?;
+    let compiler = make_compiler(
         args.templates.as_deref(),
         version,
         args.namespace.as_deref(),
-    ) {
-        Ok(c) => c,
-        Err(e) => return super::finish(Err(e)),
-    };
+    )?;
     let compiled = compiler.compile(&sources);
     let mut findings = unreadable;
     findings.extend(compiled.findings);
@@ -113,79 +112,83 @@ pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
         }
     }
     eprint!("{}", render_text(&findings, style.snippets, style.color));
+    refuse_on_errors(&findings)?;
+    match &args.output_dir {
+        Some(dir) => write_dir(dir, &manifests, args.check),
+        None => write_stdout(&manifests, args.format),
+    }
+}
+
+/// `stsc: 2 errors, 1 warning; nothing written` when any finding is an error.
+fn refuse_on_errors(findings: &[Finding]) -> Result<(), CliError> {
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    if errors > 0 {
-        let warnings = findings.len() - errors;
-        eprintln!(
-            "stsc: {errors} error{}{}; nothing written",
-            if errors == 1 { "" } else { "s" },
-            if warnings > 0 {
-                format!(
-                    ", {warnings} warning{}",
-                    if warnings == 1 { "" } else { "s" }
-                )
-            } else {
-                String::new()
-            }
-        );
-        return EXIT_INVALID;
+    if errors == 0 {
+        return Ok(());
     }
-    if let Some(dir) = &args.output_dir {
-        let before = output::DirState::read(dir);
-        let files = match output::dir_files(&manifests, &before) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("stsc: error: {e}");
-                return EXIT_INVALID;
-            }
-        };
-        if args.check {
-            return check_dir(dir, &before, &files);
-        }
-        let stale = output::stale(&before, &files);
-        let written = match output::write_dir(dir, &files) {
-            Ok(w) => w,
-            Err(e) => return fail_usage(e),
-        };
-        return match output::remove_stale(dir, &stale) {
-            Ok(removed) if removed.is_empty() => {
-                eprintln!("stsc: wrote {} files to {}", written.len(), dir.display());
-                EXIT_OK
-            }
-            Ok(removed) => {
-                let names: Vec<String> = removed
-                    .iter()
-                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .collect();
-                eprintln!(
-                    "stsc: wrote {} files to {}, removed {} stale: {}",
-                    written.len(),
-                    dir.display(),
-                    removed.len(),
-                    names.join(", ")
-                );
-                EXIT_OK
-            }
-            Err(e) => fail_usage(e),
-        };
-    }
-    let text = match args.format {
-        Format::Yaml => output::to_yaml(&manifests),
-        Format::Json => output::to_json_list(&manifests),
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let warnings = findings.len() - errors;
+    let and_warnings = if warnings > 0 {
+        format!(", {warnings} warning{}", plural(warnings))
+    } else {
+        String::new()
     };
-    match text {
-        Ok(t) => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(t.as_bytes()).and_then(|()| stdout.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return fail_usage(format!("cannot write to standard output: {e}"));
-                }
-            }
-            EXIT_OK
-        }
-        Err(e) => fail_usage(e),
+    Err(CliError::invalid(format!(
+        "stsc: {errors} error{}{and_warnings}; nothing written",
+        plural(errors)
+    )))
+}
+
+/// `-o DIR`: one file per object and a kustomization, written atomically, stale files removed
+/// (or, with `--check`, the drift shown).
+fn write_dir(dir: &Path, manifests: &[crate::Manifest], check: bool) -> Outcome {
+    let before = output::DirState::read(dir);
+    let files = output::dir_files(manifests, &before)
+        .map_err(|e| CliError::invalid(format!("stsc: error: {e}")))?;
+    if check {
+        return Ok(check_dir(dir, &before, &files));
     }
+    let io = |e: output::OutputError| CliError::usage(format!("stsc: error: {e}"));
+    let stale = output::stale(&before, &files);
+    let written = output::write_dir(dir, &files).map_err(io)?;
+    let removed = output::remove_stale(dir, &stale).map_err(io)?;
+    if removed.is_empty() {
+        eprintln!("stsc: wrote {} files to {}", written.len(), dir.display());
+    } else {
+        let names: Vec<String> = removed
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        eprintln!(
+            "stsc: wrote {} files to {}, removed {} stale: {}",
+            written.len(),
+            dir.display(),
+            removed.len(),
+            names.join(", ")
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+/// The stream on standard output; a closed pipe is not an error.
+fn write_stdout(manifests: &[crate::Manifest], format: Format) -> Outcome {
+    let text = match format {
+        Format::Yaml => output::to_yaml(manifests),
+        Format::Json => output::to_json_list(manifests),
+    }
+    .map_err(|e| CliError::usage(format!("stsc: error: {e}")))?;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(CliError::usage(format!(
+                "stsc: error: cannot write to standard output: {e}"
+            )));
+        }
+    }
+    Ok(EXIT_OK)
 }
