@@ -47,99 +47,114 @@ pub(crate) fn load(
     specs: &[PathBuf],
     compiler: &Compiler,
 ) -> Result<(Vec<Value>, Vec<Finding>), String> {
-    let mut objects = Vec::new();
-    let mut findings = Vec::new();
+    let mut found = Found::default();
     match old {
-        Old::Path(p) => {
-            let meta = std::fs::metadata(p)
-                .map_err(|_| format!("--against {}: no such file or directory", p.display()))?;
-            let files = if meta.is_dir() {
-                let mut v = Vec::new();
-                walk(p, &mut v).map_err(|e| format!("--against {}: {e}", p.display()))?;
-                v.sort();
-                v
-            } else {
-                vec![p.clone()]
-            };
-            for f in files {
-                if std::fs::metadata(&f)
-                    .is_ok_and(|m| m.len() > crate::source::MAX_FILE_BYTES as u64)
-                {
-                    findings.push(Finding::file_error(
-                        "file-too-large",
-                        &f.display().to_string(),
-                        format!(
-                            "larger than {} MiB, the most stsc reads from one file",
-                            crate::source::MAX_FILE_BYTES >> 20
-                        ),
-                    ));
-                    continue;
-                }
-                let bytes =
-                    std::fs::read(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
-                let name = f.display().to_string();
-                match String::from_utf8(bytes) {
-                    Ok(text) => take(
-                        SourceFile::new(name, text),
-                        false,
-                        compiler,
-                        &mut objects,
-                        &mut findings,
-                    ),
-                    Err(_) => {
-                        findings.push(Finding::file_error("encoding", &name, "not UTF-8 text"))
-                    }
-                }
-            }
-            if objects.is_empty() && findings.is_empty() {
-                return Err(format!(
-                    "--against {}: no Kubernetes objects in it (an empty file or no manifests): nothing to compare with",
-                    p.display()
-                ));
-            }
+        Old::Path(p) => from_path(p, compiler, &mut found)?,
+        Old::Git { rev, dir } => from_git(rev, dir.as_deref(), specs, compiler, &mut found)?,
+    }
+    Ok((found.objects, found.findings))
+}
+
+/// What the old files held.
+#[derive(Default)]
+struct Found {
+    objects: Vec<Value>,
+    findings: Vec<Finding>,
+}
+
+/// The manifests of a file or directory.
+fn from_path(p: &Path, compiler: &Compiler, found: &mut Found) -> Result<(), String> {
+    let (objects, findings) = (&mut found.objects, &mut found.findings);
+    let meta = std::fs::metadata(p)
+        .map_err(|_| format!("--against {}: no such file or directory", p.display()))?;
+    let files = if meta.is_dir() {
+        let mut v = Vec::new();
+        walk(p, &mut v).map_err(|e| format!("--against {}: {e}", p.display()))?;
+        v.sort();
+        v
+    } else {
+        vec![p.to_path_buf()]
+    };
+    for f in files {
+        if std::fs::metadata(&f).is_ok_and(|m| m.len() > crate::source::MAX_FILE_BYTES as u64) {
+            findings.push(Finding::file_error(
+                "file-too-large",
+                &f.display().to_string(),
+                format!(
+                    "larger than {} MiB, the most stsc reads from one file",
+                    crate::source::MAX_FILE_BYTES >> 20
+                ),
+            ));
+            continue;
         }
-        Old::Git { rev, dir } => {
-            git(&[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                &format!("{rev}^{{commit}}"),
-            ])
-            .map_err(|_| {
-                format!("--against git:{rev}: unknown revision (or not a git repository)")
-            })?;
-            let paths: Vec<(String, bool)> = match dir {
-                Some(d) => git(&["ls-tree", "-r", "--name-only", rev, "--", d])?
-                    .lines()
-                    .filter(|l| is_manifest_name(Path::new(l)))
-                    .map(|l| (l.to_string(), false))
-                    .collect(),
-                None => specs
-                    .iter()
-                    .filter(|p| p.as_os_str() != "-")
-                    .map(|p| (p.display().to_string(), true))
-                    .collect(),
-            };
-            for (path, as_specs) in paths {
-                let rel = if Path::new(&path).is_absolute() {
-                    path.clone()
-                } else {
-                    format!("./{path}")
-                };
-                // A file that did not exist at REV is new: nothing to compare.
-                if let Ok(text) = git(&["show", &format!("{rev}:{rel}")]) {
-                    take(
-                        SourceFile::new(format!("git:{rev}:{path}"), text),
-                        as_specs,
-                        compiler,
-                        &mut objects,
-                        &mut findings,
-                    );
-                }
-            }
+        let bytes = std::fs::read(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+        let name = f.display().to_string();
+        match String::from_utf8(bytes) {
+            Ok(text) => take(
+                SourceFile::new(name, text),
+                false,
+                compiler,
+                objects,
+                findings,
+            ),
+            Err(_) => findings.push(Finding::file_error("encoding", &name, "not UTF-8 text")),
         }
     }
-    Ok((objects, findings))
+    if objects.is_empty() && findings.is_empty() {
+        return Err(format!(
+            "--against {}: no Kubernetes objects in it (an empty file or no manifests): nothing to compare with",
+            p.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The manifests under `dir` at a git revision, or the specs as they were there.
+fn from_git(
+    rev: &str,
+    dir: Option<&str>,
+    specs: &[PathBuf],
+    compiler: &Compiler,
+    found: &mut Found,
+) -> Result<(), String> {
+    let (objects, findings) = (&mut found.objects, &mut found.findings);
+    git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("{rev}^{{commit}}"),
+    ])
+    .map_err(|_| format!("--against git:{rev}: unknown revision (or not a git repository)"))?;
+    let paths: Vec<(String, bool)> = match dir {
+        Some(d) => git(&["ls-tree", "-r", "--name-only", rev, "--", d])?
+            .lines()
+            .filter(|l| is_manifest_name(Path::new(l)))
+            .map(|l| (l.to_string(), false))
+            .collect(),
+        None => specs
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .map(|p| (p.display().to_string(), true))
+            .collect(),
+    };
+    for (path, as_specs) in paths {
+        let rel = if Path::new(&path).is_absolute() {
+            path.clone()
+        } else {
+            format!("./{path}")
+        };
+        // A file that did not exist at REV is new: nothing to compare.
+        if let Ok(text) = git(&["show", &format!("{rev}:{rel}")]) {
+            take(
+                SourceFile::new(format!("git:{rev}:{path}"), text),
+                as_specs,
+                compiler,
+                objects,
+                findings,
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Old objects of one file: manifests as they are, specs built with today's compiler.
