@@ -158,17 +158,8 @@ fn merge_map(
     node: Option<&Value>,
     at: &str,
 ) -> Result<Option<Map<String, Value>>, PatchError> {
-    match p.get("$patch").map(|v| v.as_str()) {
-        None | Some(Some("merge")) => {}
-        Some(Some("replace")) => return Ok(Some(strip_map(p))),
-        Some(Some("delete")) => return Ok(Some(Map::new())),
-        Some(other) => {
-            let shown = other.map_or_else(|| p["$patch"].to_string(), str::to_string);
-            return Err(error(
-                &format!("{at}/$patch"),
-                format!("unknown $patch directive {shown:?}: expected replace, delete or merge"),
-            ));
-        }
+    if let Some(whole) = map_directive(p, at)? {
+        return Ok(Some(whole));
     }
     if let Some(keep) = p.get("$retainKeys") {
         let Some(keep) = keep.as_array() else {
@@ -179,12 +170,55 @@ fn merge_map(
         };
         o.retain(|k, _| keep.iter().any(|x| x == k));
     }
+    let fields = Fields { s, node, at };
     for (k, v) in p {
-        if k.starts_with('$') {
-            continue;
+        if !k.starts_with('$') {
+            fields.merge(o, p, k, v)?;
         }
+    }
+    fields.directives_alone(o, p)?;
+    Ok(None)
+}
+
+/// A map's `$patch`: `replace` and `delete` give the whole result; `merge` (or none) merges.
+fn map_directive(
+    p: &Map<String, Value>,
+    at: &str,
+) -> Result<Option<Map<String, Value>>, PatchError> {
+    match p.get("$patch").map(|v| v.as_str()) {
+        None | Some(Some("merge")) => Ok(None),
+        Some(Some("replace")) => Ok(Some(strip_map(p))),
+        Some(Some("delete")) => Ok(Some(Map::new())),
+        Some(other) => {
+            let shown = other.map_or_else(|| p["$patch"].to_string(), str::to_string);
+            Err(error(
+                &format!("{at}/$patch"),
+                format!("unknown $patch directive {shown:?}: expected replace, delete or merge"),
+            ))
+        }
+    }
+}
+
+/// Where the fields of one map are merged: its schema node and pointer.
+struct Fields<'a> {
+    s: Option<&'a PatchSchema<'a>>,
+    node: Option<&'a Value>,
+    at: &'a str,
+}
+
+impl Fields<'_> {
+    /// Merge one field of the patch: null removes, lists merge by strategy (with their order
+    /// and deletion directives), maps merge, anything else replaces.
+    fn merge(
+        &self,
+        o: &mut Map<String, Value>,
+        p: &Map<String, Value>,
+        k: &str,
+        v: &Value,
+    ) -> Result<(), PatchError> {
+        let at = self.at;
         let here = format!("{at}/{}", crate::k8s::pointer::escape(k));
-        let child = s.and_then(|s| s.field(node, k));
+        let child = self.s.and_then(|s| s.field(self.node, k));
         match v {
             Value::Null => {
                 o.remove(k);
@@ -192,7 +226,7 @@ fn merge_map(
             Value::Array(items) => {
                 let order = p.get(&format!("$setElementOrder/{k}"));
                 let remove = p.get(&format!("$deleteFromPrimitiveList/{k}"));
-                let merged = merge_list(o.get(k), items, s, child, &here)?;
+                let merged = merge_list(o.get(k), items, self.s, child, &here)?;
                 let merged = match order {
                     Some(order) => set_order(
                         merged,
@@ -202,51 +236,54 @@ fn merge_map(
                     )?,
                     None => merged,
                 };
-                o.insert(k.clone(), Value::Array(without(merged, remove)));
+                o.insert(k.to_string(), Value::Array(without(merged, remove)));
             }
             Value::Object(_) => {
                 let target = o
-                    .entry(k.clone())
+                    .entry(k.to_string())
                     .or_insert_with(|| Value::Object(Map::new()));
                 if !target.is_object() {
                     *target = Value::Object(Map::new());
                 }
-                merge_value(target, v, s, child, &here)?;
-                let deleted = v.get("$patch").and_then(Value::as_str) == Some("delete");
-                if deleted {
+                merge_value(target, v, self.s, child, &here)?;
+                if v.get("$patch").and_then(Value::as_str) == Some("delete") {
                     o.remove(k);
                 }
             }
             v => {
-                o.insert(k.clone(), v.clone());
+                o.insert(k.to_string(), v.clone());
             }
         }
+        Ok(())
     }
-    // A list only named by a directive still takes it.
-    for (k, v) in p {
-        if let Some(field) = k.strip_prefix("$deleteFromPrimitiveList/") {
-            if !p.contains_key(field) {
-                if let Some(Value::Array(list)) = o.get(field).cloned() {
-                    o.insert(field.to_string(), Value::Array(without(list, Some(v))));
+
+    /// A list only named by a directive still takes it.
+    fn directives_alone(
+        &self,
+        o: &mut Map<String, Value>,
+        p: &Map<String, Value>,
+    ) -> Result<(), PatchError> {
+        for (k, v) in p {
+            if let Some(field) = k.strip_prefix("$deleteFromPrimitiveList/") {
+                if !p.contains_key(field) {
+                    if let Some(Value::Array(list)) = o.get(field).cloned() {
+                        o.insert(field.to_string(), Value::Array(without(list, Some(v))));
+                    }
+                }
+            }
+            if let Some(field) = k.strip_prefix("$setElementOrder/") {
+                if !p.contains_key(field) {
+                    if let Some(Value::Array(list)) = o.get(field).cloned() {
+                        let st = strategy(self.s.and_then(|s| s.field(self.node, field)));
+                        let at = format!("{}/{}", self.at, crate::k8s::pointer::escape(k));
+                        let ordered = set_order(list, v, &st, &at)?;
+                        o.insert(field.to_string(), Value::Array(ordered));
+                    }
                 }
             }
         }
-        if let Some(field) = k.strip_prefix("$setElementOrder/") {
-            if !p.contains_key(field) {
-                if let Some(Value::Array(list)) = o.get(field).cloned() {
-                    let st = strategy(s.and_then(|s| s.field(node, field)));
-                    let ordered = set_order(
-                        list,
-                        v,
-                        &st,
-                        &format!("{at}/{}", crate::k8s::pointer::escape(k)),
-                    )?;
-                    o.insert(field.to_string(), Value::Array(ordered));
-                }
-            }
-        }
+        Ok(())
     }
-    Ok(None)
 }
 
 /// The merged list of field `node` (its schema) from the original list and the patch's.
