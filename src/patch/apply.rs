@@ -54,80 +54,97 @@ pub fn apply(
     let mut findings = Vec::new();
     for (i, p) in app.spec.patches.iter().enumerate() {
         let at = format!("/patches/{i}");
-        let targets: Vec<usize> = objects
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, o))| {
-                o["kind"] == p.target.kind.as_str()
-                    && p.target
-                        .name
-                        .as_ref()
-                        .is_none_or(|n| o["metadata"]["name"] == n.as_str())
-            })
-            .map(|(j, _)| j)
-            .collect();
-        if targets.is_empty() {
-            let what = match &p.target.name {
-                Some(n) => format!("{} {n:?}", p.target.kind),
-                None => format!("object of kind {}", p.target.kind),
-            };
-            let msg = format!("patches[{i}].target: the app generates no {what}");
-            findings.push(Finding::error(
-                "patch",
-                &app.file,
-                app.span(&format!("{at}/target")),
-                msg,
-            ));
-            continue;
-        }
-        if p.patch.is_some() == p.json_patch.is_some() {
-            let msg = format!("patches[{i}]: give exactly one of patch (strategic merge) and jsonPatch (RFC 6902)");
-            findings.push(Finding::error("patch", &app.file, app.span(&at), msg));
-            continue;
-        }
+        let targets = match targets(p, objects, i) {
+            Ok(t) => t,
+            Err((pointer, msg)) => {
+                let span = app.span(&format!("{at}{pointer}"));
+                findings.push(Finding::error("patch", &app.file, span, msg));
+                continue;
+            }
+        };
         for j in targets {
-            let obj = &mut objects[j].1;
-            let before = obj.clone();
-            let result = match (&p.patch, &p.json_patch) {
-                (Some(sm), _) => strategic_one(obj, sm, version)
-                    .map_err(|e| (format!("{at}/patch{}", e.pointer), e.message)),
-                (_, Some(ops)) => {
-                    json_one(obj, ops).map_err(|(n, m)| (format!("{at}/jsonPatch{n}"), m))
-                }
-                _ => Ok(()),
-            };
-            match result {
-                Ok(()) => {
-                    let mut pointers = BTreeSet::new();
-                    changed(&before, obj, "", &mut pointers);
-                    let spec = format!(
-                        "{at}/{}",
-                        if p.patch.is_some() {
-                            "patch"
-                        } else {
-                            "jsonPatch"
-                        }
-                    );
-                    touched.push(Touched {
-                        object: j,
-                        pointers,
-                        spec,
-                    });
-                }
+            match patch_one(p, &at, &mut objects[j].1, version) {
+                Ok((pointers, spec)) => touched.push(Touched {
+                    object: j,
+                    pointers,
+                    spec,
+                }),
                 Err((ptr, msg)) => {
-                    *obj = before;
                     let shown = crate::k8s::pointer::display_path(&ptr);
-                    findings.push(Finding::error(
-                        "patch",
-                        &app.file,
-                        app.span(&ptr),
-                        format!("{shown}: {msg}"),
-                    ));
+                    let message = format!("{shown}: {msg}");
+                    findings.push(Finding::error("patch", &app.file, app.span(&ptr), message));
                 }
             }
         }
     }
     (touched, findings)
+}
+
+/// The objects a patch targets (by kind, and name when given); `Err` is (pointer under the
+/// patch, message) when it targets none or does not give exactly one kind of patch.
+fn targets(
+    p: &crate::spec::Patch,
+    objects: &[(&'static str, Value)],
+    i: usize,
+) -> Result<Vec<usize>, (&'static str, String)> {
+    let targets: Vec<usize> = objects
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, o))| {
+            o["kind"] == p.target.kind.as_str()
+                && p.target
+                    .name
+                    .as_ref()
+                    .is_none_or(|n| o["metadata"]["name"] == n.as_str())
+        })
+        .map(|(j, _)| j)
+        .collect();
+    if targets.is_empty() {
+        let what = match &p.target.name {
+            Some(n) => format!("{} {n:?}", p.target.kind),
+            None => format!("object of kind {}", p.target.kind),
+        };
+        return Err((
+            "/target",
+            format!("patches[{i}].target: the app generates no {what}"),
+        ));
+    }
+    if p.patch.is_some() == p.json_patch.is_some() {
+        let msg = format!(
+            "patches[{i}]: give exactly one of patch (strategic merge) and jsonPatch (RFC 6902)"
+        );
+        return Err(("", msg));
+    }
+    Ok(targets)
+}
+
+/// Apply one patch to one object: the pointers it changed and the patch's spec pointer, or
+/// (spec pointer, message) with the object left as it was.
+fn patch_one(
+    p: &crate::spec::Patch,
+    at: &str,
+    obj: &mut Value,
+    version: KubeVersion,
+) -> Result<(BTreeSet<String>, String), (String, String)> {
+    let before = obj.clone();
+    let result = match (&p.patch, &p.json_patch) {
+        (Some(sm), _) => strategic_one(obj, sm, version)
+            .map_err(|e| (format!("{at}/patch{}", e.pointer), e.message)),
+        (_, Some(ops)) => json_one(obj, ops).map_err(|(n, m)| (format!("{at}/jsonPatch{n}"), m)),
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        *obj = before;
+        return Err(e);
+    }
+    let mut pointers = BTreeSet::new();
+    changed(&before, obj, "", &mut pointers);
+    let kind = if p.patch.is_some() {
+        "patch"
+    } else {
+        "jsonPatch"
+    };
+    Ok((pointers, format!("{at}/{kind}")))
 }
 
 fn strategic_one(
