@@ -73,44 +73,51 @@ fn last_token(p: &str) -> Option<String> {
         .map(|k| crate::k8s::pointer::unescape(k).into_owned())
 }
 
+/// Where an object's metadata comes from: labels from their spec fields, the namespace from
+/// `namespace`, the name from `own` (the field that names the object), the rest from `name`.
+fn meta_pointer(s: &spec::AppSpec, rest: &str, own: &str) -> String {
+    if let Some(k) = rest.strip_prefix("/metadata/labels") {
+        label_pointer(s, k)
+    } else if rest.starts_with("/metadata/namespace") {
+        "/namespace".into()
+    } else if rest.starts_with("/metadata/name") {
+        own.into()
+    } else {
+        "/name".into()
+    }
+}
+
+/// The spec field behind a field of the Service `name` (the last of that name: a clash is
+/// reported at the later Service).
+fn service_spec_pointer(s: &spec::AppSpec, name: &str, pointer: &str) -> String {
+    let svc = spec::services(s).into_iter().rev().find(|v| v.name == name);
+    let section = svc.map_or("/headlessService".to_string(), |v| v.section);
+    let section = section.as_str();
+    service_pointer(s, section, pointer).unwrap_or_else(|| {
+        // The headless Service is named after the app unless the spec names it.
+        let named = match section {
+            "/headlessService" => match &s.headless_service {
+                Some(spec::HeadlessService::Name(_)) => Some(section.to_string()),
+                Some(spec::HeadlessService::Full(h)) if h.name.is_some() => {
+                    Some(format!("{section}/name"))
+                }
+                _ => None,
+            },
+            _ => Some(format!("{section}/name")),
+        };
+        meta_pointer(s, pointer, named.as_deref().unwrap_or("/name"))
+    })
+}
+
 /// The spec pointer that feeds `pointer` of the object `kind`/`name`.
 fn spec_pointer(app: &LoadedApp, kind: &str, name: &str, pointer: &str) -> String {
     let s = &app.spec;
-    let meta = |rest: &str, own: &str| -> String {
-        if let Some(k) = rest.strip_prefix("/metadata/labels") {
-            label_pointer(s, k)
-        } else if rest.starts_with("/metadata/namespace") {
-            "/namespace".into()
-        } else if rest.starts_with("/metadata/name") {
-            own.into()
-        } else {
-            "/name".into()
-        }
-    };
+    let meta = |rest: &str, own: &str| meta_pointer(s, rest, own);
     match kind {
         "StatefulSet" => {
             statefulset_pointer(app, pointer).unwrap_or_else(|| meta(pointer, "/name"))
         }
-        "Service" => {
-            // The last of the same name: a clash is reported at the later Service.
-            let svc = spec::services(s).into_iter().rev().find(|v| v.name == name);
-            let section = svc.map_or("/headlessService".to_string(), |v| v.section);
-            let section = section.as_str();
-            service_pointer(s, section, pointer).unwrap_or_else(|| {
-                // The headless Service is named after the app unless the spec names it.
-                let named = match section {
-                    "/headlessService" => match &s.headless_service {
-                        Some(spec::HeadlessService::Name(_)) => Some(section.to_string()),
-                        Some(spec::HeadlessService::Full(h)) if h.name.is_some() => {
-                            Some(format!("{section}/name"))
-                        }
-                        _ => None,
-                    },
-                    _ => Some(format!("{section}/name")),
-                };
-                meta(pointer, named.as_deref().unwrap_or("/name"))
-            })
-        }
+        "Service" => service_spec_pointer(s, name, pointer),
         "StorageClass" => match pointer {
             p if p.starts_with("/metadata/name") => "/storageClass/name".into(),
             p if p.starts_with("/metadata") => meta(p, "/storageClass/name"),
@@ -304,20 +311,7 @@ fn statefulset_pointer(app: &LoadedApp, p: &str) -> Option<String> {
         return Some(join(&at, tail));
     }
     if let Some(rest) = p.strip_prefix("/spec/volumeClaimTemplates/") {
-        let (i, field) = rest.split_once('/').unwrap_or((rest, ""));
-        let f = match field {
-            "metadata/name" => "/name".to_string(),
-            f if f.starts_with("metadata/labels") => format!("/labels{}", &f[15..]),
-            f if f.starts_with("metadata/annotations") => format!("/annotations{}", &f[20..]),
-            f if f.starts_with("spec/storageClassName") => "/storageClass".into(),
-            f if f.starts_with("spec/volumeMode") => "/volumeMode".into(),
-            f if f.starts_with("spec/accessModes") => {
-                format!("/accessModes{}", &f["spec/accessModes".len()..])
-            }
-            f if f.starts_with("spec/resources") => "/size".into(),
-            _ => String::new(),
-        };
-        return Some(format!("/storage/{i}{f}"));
+        return Some(claim_template_pointer(rest));
     }
     if let Some(rest) = p.strip_prefix("/spec/template/metadata/labels") {
         return Some(label_pointer(s, rest));
@@ -327,6 +321,29 @@ fn statefulset_pointer(app: &LoadedApp, p: &str) -> Option<String> {
             return Some(x);
         }
     }
+    set_field_pointer(p)
+}
+
+/// `volumeClaimTemplates/N/…` → the `storage[N]` field behind it.
+fn claim_template_pointer(rest: &str) -> String {
+    let (i, field) = rest.split_once('/').unwrap_or((rest, ""));
+    let f = match field {
+        "metadata/name" => "/name".to_string(),
+        f if f.starts_with("metadata/labels") => format!("/labels{}", &f[15..]),
+        f if f.starts_with("metadata/annotations") => format!("/annotations{}", &f[20..]),
+        f if f.starts_with("spec/storageClassName") => "/storageClass".into(),
+        f if f.starts_with("spec/volumeMode") => "/volumeMode".into(),
+        f if f.starts_with("spec/accessModes") => {
+            format!("/accessModes{}", &f["spec/accessModes".len()..])
+        }
+        f if f.starts_with("spec/resources") => "/size".into(),
+        _ => String::new(),
+    };
+    format!("/storage/{i}{f}")
+}
+
+/// The set's own fields, by a table of StatefulSet field → spec field.
+fn set_field_pointer(p: &str) -> Option<String> {
     let table: &[(&str, &str)] = &[
         ("/spec/selector/matchLabels", "/labels"),
         ("/spec/template/metadata/annotations", "/annotations"),
