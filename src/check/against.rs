@@ -164,6 +164,40 @@ fn scale_down(
     if claims.is_empty() {
         return;
     }
+    let (pods, names, claim_total) = condemned_names(name, &claims, &condemned, count);
+    let delete = defaults::pvc_retention_enabled(v)
+        && new["spec"]["persistentVolumeClaimRetentionPolicy"]["whenScaled"] == "Delete";
+    let (verb, tail) = if delete {
+        ("deletes", " (whenScaled: Delete): their data is lost")
+    } else {
+        ("leaves", " behind (whenScaled: Retain)")
+    };
+    let message = format!(
+        "StatefulSet {name:?}: replicas {} → {} removes pod{} {} and {verb} PersistentVolumeClaim{} {}{tail}",
+        was.end - was.start,
+        now.end - now.start,
+        plural(count as usize),
+        pods,
+        plural(claim_total as usize),
+        names
+    );
+    let help = if delete {
+        "a later scale-up creates new, empty claims; back the data up first if it matters"
+    } else {
+        "the claims and their volumes stay (and are billed); a later scale-up re-attaches their old data to the new pods. Delete them by hand if that data must not come back"
+    };
+    let span = locate(app, &m.object, "/spec/replicas", None);
+    out.push(Finding::warning("scale-down-claims", &app.file, span, message).with_help(help));
+}
+
+/// The first condemned pods and claims by name (`web-3, web-4`, `data-web-3 and 4 more`), and
+/// how many claims there are in all.
+fn condemned_names(
+    name: &str,
+    claims: &[&str],
+    condemned: &[std::ops::Range<i64>; 2],
+    count: i64,
+) -> (String, String, i64) {
     const SHOWN: usize = 5;
     let first: Vec<i64> = condemned
         .iter()
@@ -190,29 +224,7 @@ fn scale_down(
     );
     let pods_shown: Vec<String> = first.iter().map(|o| format!("{name}-{o}")).collect();
     let pods = format!("{}{}", pods_shown.join(", "), more(pods_shown.len(), count));
-    let delete = defaults::pvc_retention_enabled(v)
-        && new["spec"]["persistentVolumeClaimRetentionPolicy"]["whenScaled"] == "Delete";
-    let (verb, tail) = if delete {
-        ("deletes", " (whenScaled: Delete): their data is lost")
-    } else {
-        ("leaves", " behind (whenScaled: Retain)")
-    };
-    let message = format!(
-        "StatefulSet {name:?}: replicas {} → {} removes pod{} {} and {verb} PersistentVolumeClaim{} {}{tail}",
-        was.end - was.start,
-        now.end - now.start,
-        plural(count as usize),
-        pods,
-        plural(claim_total as usize),
-        names
-    );
-    let help = if delete {
-        "a later scale-up creates new, empty claims; back the data up first if it matters"
-    } else {
-        "the claims and their volumes stay (and are billed); a later scale-up re-attaches their old data to the new pods. Delete them by hand if that data must not come back"
-    };
-    let span = locate(app, &m.object, "/spec/replicas", None);
-    out.push(Finding::warning("scale-down-claims", &app.file, span, message).with_help(help));
+    (pods, names, claim_total)
 }
 
 fn plural(n: usize) -> &'static str {
