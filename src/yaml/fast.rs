@@ -346,120 +346,128 @@ mod tests {
         assert_eq!(load_one(&big), None);
     }
 
+    const KEYS: &[&str] = &["a", "b", "name", "app.kubernetes.io/name", "x-y", "k"];
+    const ODD_KEYS: &[&str] = &["true", "1a", "\"q\"", "a b", "-a", "<<", "?a", "a:b"];
+    const LEAVES: &[&str] = &[
+        "v",
+        "1",
+        "-1",
+        "null",
+        "nginx:1.27",
+        "a:b",
+        "a#b",
+        "\"s\"",
+        "\"a\\nb\"",
+        "2Gi",
+        "\"\\u00e9\"",
+        "[\"a\", 1, true, null]",
+        "{\"a\": {\"b\": [1]}}",
+        "é",
+        "+1",
+        "\"a\\/b\"",
+        "\"\\t\"",
+        "{\"a\" : 1}",
+        "[ ]",
+        "{}",
+        "[1,[2,{}]]",
+        "{\"é\": \"ü\"}",
+        "a b",
+        "x- y",
+        "~",
+        "True",
+        "no",
+        "0x1F",
+        "0o7",
+        "1e3",
+        "-0",
+        "[a, b]",
+        "/usr/share",
+    ];
+    const ODD_LEAVES: &[&str] = &[
+        "1.5",
+        ".inf",
+        "a: b",
+        "a #b",
+        "[a]",
+        "{a: 1}",
+        "{\"a\":1,\"a\":2}",
+        "[1.5]",
+        "\"x\" # c",
+        "'q'",
+        "&a x",
+        "*a",
+        "!t x",
+        "|",
+        ">",
+        "-",
+        "- x",
+        "18446744073709551616",
+        "9223372036854775808",
+        "\"\u{2028}\"",
+        "%x",
+        "@x",
+        "`x",
+        "\"\\ud83d\\ude00\"",
+        "\"a\" \"b\"",
+        "a  b",
+        "a:",
+        "? x",
+        ": x",
+        ",x",
+    ];
+
+    /// A few lines of keys, list items and leaves at varying indents, one piece in ten from
+    /// just outside the subset.
+    fn random_text(next: &mut impl FnMut() -> u64) -> String {
+        let mut text = String::new();
+        let lines = 1 + next() % 8;
+        let mut indent = 0usize;
+        for _ in 0..lines {
+            let pad = " ".repeat(indent);
+            let odd = next() % 10 == 0;
+            let pool = if odd { ODD_KEYS } else { KEYS };
+            let key = pool[(next() % pool.len() as u64) as usize];
+            let odd = next() % 10 == 0;
+            let pool = if odd { ODD_LEAVES } else { LEAVES };
+            let leaf = pool[(next() % pool.len() as u64) as usize];
+            match next() % 7 {
+                0 => {
+                    text += &format!("{pad}{key}:\n");
+                    indent += if next() % 2 == 0 { 2 } else { 4 };
+                }
+                1 => text += &format!("{pad}- {leaf}\n"),
+                2 => {
+                    text += &format!("{pad}- {key}: {leaf}\n");
+                    indent += 2;
+                }
+                3 => {
+                    text += &format!("{pad}{key}:\n");
+                }
+                4 => {
+                    indent = indent.saturating_sub(2 * (next() % 3) as usize);
+                    text += &format!("{}{key}: {leaf}\n", " ".repeat(indent));
+                }
+                5 if next() % 4 == 0 => text += &format!("{pad}# c\n\n"),
+                // A leaf, then a line deeper than its key: a continuation or an error.
+                5 if next() % 3 == 0 => {
+                    text += &format!("{pad}{key}: {leaf}\n");
+                    indent += 1 + (next() % 2) as usize;
+                }
+                _ => text += &format!("{pad}{key}: {leaf}\n"),
+            }
+        }
+        text
+    }
+
     /// Texts made from pieces of the subset and pieces just outside it: wherever the fast reader
     /// answers, the full loader reads the same single value.
     #[test]
     fn agrees_with_the_full_loader() {
-        const KEYS: &[&str] = &["a", "b", "name", "app.kubernetes.io/name", "x-y", "k"];
-        const ODD_KEYS: &[&str] = &["true", "1a", "\"q\"", "a b", "-a", "<<", "?a", "a:b"];
-        const LEAVES: &[&str] = &[
-            "v",
-            "1",
-            "-1",
-            "null",
-            "nginx:1.27",
-            "a:b",
-            "a#b",
-            "\"s\"",
-            "\"a\\nb\"",
-            "2Gi",
-            "\"\\u00e9\"",
-            "[\"a\", 1, true, null]",
-            "{\"a\": {\"b\": [1]}}",
-            "é",
-            "+1",
-            "\"a\\/b\"",
-            "\"\\t\"",
-            "{\"a\" : 1}",
-            "[ ]",
-            "{}",
-            "[1,[2,{}]]",
-            "{\"é\": \"ü\"}",
-            "a b",
-            "x- y",
-            "~",
-            "True",
-            "no",
-            "0x1F",
-            "0o7",
-            "1e3",
-            "-0",
-            "[a, b]",
-            "/usr/share",
-        ];
-        const ODD_LEAVES: &[&str] = &[
-            "1.5",
-            ".inf",
-            "a: b",
-            "a #b",
-            "[a]",
-            "{a: 1}",
-            "{\"a\":1,\"a\":2}",
-            "[1.5]",
-            "\"x\" # c",
-            "'q'",
-            "&a x",
-            "*a",
-            "!t x",
-            "|",
-            ">",
-            "-",
-            "- x",
-            "18446744073709551616",
-            "9223372036854775808",
-            "\"\u{2028}\"",
-            "%x",
-            "@x",
-            "`x",
-            "\"\\ud83d\\ude00\"",
-            "\"a\" \"b\"",
-            "a  b",
-            "a:",
-            "? x",
-            ": x",
-            ",x",
-        ];
         let mut rng = crate::testrng::XorShift(0x2545_F491_4F6C_DD1Du64);
         let mut next = move || rng.next();
         let (mut answered, mut declined) = (0, 0);
         for _ in 0..20_000 {
-            let mut text = String::new();
-            let lines = 1 + next() % 8;
-            let mut indent = 0usize;
-            for _ in 0..lines {
-                let pad = " ".repeat(indent);
-                let odd = next() % 10 == 0;
-                let pool = if odd { ODD_KEYS } else { KEYS };
-                let key = pool[(next() % pool.len() as u64) as usize];
-                let odd = next() % 10 == 0;
-                let pool = if odd { ODD_LEAVES } else { LEAVES };
-                let leaf = pool[(next() % pool.len() as u64) as usize];
-                match next() % 7 {
-                    0 => {
-                        text += &format!("{pad}{key}:\n");
-                        indent += if next() % 2 == 0 { 2 } else { 4 };
-                    }
-                    1 => text += &format!("{pad}- {leaf}\n"),
-                    2 => {
-                        text += &format!("{pad}- {key}: {leaf}\n");
-                        indent += 2;
-                    }
-                    3 => {
-                        text += &format!("{pad}{key}:\n");
-                    }
-                    4 => {
-                        indent = indent.saturating_sub(2 * (next() % 3) as usize);
-                        text += &format!("{}{key}: {leaf}\n", " ".repeat(indent));
-                    }
-                    5 if next() % 4 == 0 => text += &format!("{pad}# c\n\n"),
-                    // A leaf, then a line deeper than its key: a continuation or an error.
-                    5 if next() % 3 == 0 => {
-                        text += &format!("{pad}{key}: {leaf}\n");
-                        indent += 1 + (next() % 2) as usize;
-                    }
-                    _ => text += &format!("{pad}{key}: {leaf}\n"),
-                }
-            }
+            let text = random_text(&mut next);
             match load_one(&text) {
                 Some(v) => {
                     assert_eq!(Some(&v), full(&text).as_ref(), "{text}");
