@@ -424,16 +424,16 @@ mod tests {
         let mut indent = 0usize;
         for _ in 0..lines {
             let pad = " ".repeat(indent);
-            let odd = next() % 10 == 0;
+            let odd = next().is_multiple_of(10);
             let pool = if odd { ODD_KEYS } else { KEYS };
             let key = pool[(next() % pool.len() as u64) as usize];
-            let odd = next() % 10 == 0;
+            let odd = next().is_multiple_of(10);
             let pool = if odd { ODD_LEAVES } else { LEAVES };
             let leaf = pool[(next() % pool.len() as u64) as usize];
             match next() % 7 {
                 0 => {
                     text += &format!("{pad}{key}:\n");
-                    indent += if next() % 2 == 0 { 2 } else { 4 };
+                    indent += if next().is_multiple_of(2) { 2 } else { 4 };
                 }
                 1 => text += &format!("{pad}- {leaf}\n"),
                 2 => {
@@ -447,9 +447,9 @@ mod tests {
                     indent = indent.saturating_sub(2 * (next() % 3) as usize);
                     text += &format!("{}{key}: {leaf}\n", " ".repeat(indent));
                 }
-                5 if next() % 4 == 0 => text += &format!("{pad}# c\n\n"),
+                5 if next().is_multiple_of(4) => text += &format!("{pad}# c\n\n"),
                 // A leaf, then a line deeper than its key: a continuation or an error.
-                5 if next() % 3 == 0 => {
+                5 if next().is_multiple_of(3) => {
                     text += &format!("{pad}{key}: {leaf}\n");
                     indent += 1 + (next() % 2) as usize;
                 }
