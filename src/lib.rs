@@ -1,21 +1,21 @@
 //! stsc compiles a compact spec of a stateful app into validated Kubernetes manifests.
 //!
-//! Data flow: spec file → [`spec::load`] (typed apps with source spans) → [`compile::Compiler`]
+//! Data flow: spec file → `spec::load` (typed apps with source spans) → `compile::Compiler`
 //! (defaults → [`render`] minijinja templates → text parsed straight back into values →
-//! [`validate`]: strict Kubernetes JSON Schema of the target version, then API-server rules) →
+//! `validate`: strict Kubernetes JSON Schema of the target version, then API-server rules) →
 //! [`output`] (YAML stream, JSON `List`, or one file per object with a `kustomization.yaml`).
 //! Every problem is a [`diag::Finding`] that names the file, line and column of the spec value
 //! that caused it.
 //!
 //! Modules, in the order of the pipeline: [`source`] (files and spans) and [`yaml`] (the spanned
-//! loader, and [`yaml::write`], the one YAML writer with its quoting policies); [`spec`] (the
+//! loader, and [`yaml::write`], the one YAML writer with its quoting policies); `spec` (the
 //! format: the app, its pod fields and the objects around it; compact forms become Kubernetes
-//! values in [`spec::kube`], and [`spec::checks`] checks what objects cannot show); [`render`]
-//! (the minijinja templates); [`patch`] (strategic merge from the schemas' patch markers, and the
-//! two-way diff that writes such patches); [`validate`] (the version's strict schema, the API
-//! server's rules, the Pod Security Standards); [`compile`] (the pipeline itself, and
-//! [`compile::locate`]: which spec line a generated field comes from); [`output`] (YAML stream,
-//! JSON `List`, directories, drift); [`check`] (`check --against`: what the API server would
+//! values in `spec::kube`, and `spec::checks` checks what objects cannot show); [`render`]
+//! (the minijinja templates); `patch` (strategic merge from the schemas' patch markers, and the
+//! two-way diff that writes such patches); `validate` (the version's strict schema, the API
+//! server's rules, the Pod Security Standards); `compile` (the pipeline itself, and
+//! `compile::locate`: which spec line a generated field comes from); [`output`] (YAML stream,
+//! JSON `List`, directories, drift); `check` (`check --against`: what the API server would
 //! refuse of an update); [`diag`] (findings, their catalogue and their report formats);
 //! [`import`] (manifests back to specs, the round trip proven by building them); [`k8s`]
 //! (Kubernetes knowledge shared by all: versions and their feature gates, kinds, names,
@@ -38,20 +38,20 @@
 //! assert!(yaml.contains("serviceName: web"));
 //! ```
 
-pub mod check;
+pub(crate) mod check;
 pub mod cli;
-pub mod compile;
+pub(crate) mod compile;
 pub mod diag;
 pub mod import;
-pub mod input;
+pub(crate) mod input;
 pub mod k8s;
 pub mod output;
-pub mod patch;
+pub(crate) mod patch;
 pub mod render;
 pub mod runtime;
 pub mod source;
-pub mod spec;
-pub mod validate;
+pub(crate) mod spec;
+pub(crate) mod validate;
 pub mod yaml;
 
 #[cfg(test)]

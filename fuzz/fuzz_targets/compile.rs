@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = stsc::diag::formats::sarif(&out.findings);
     if !out.has_errors() {
         let _ = stsc::output::to_yaml(&out.manifests).expect("valid manifests serialize");
-        let _ = stsc::output::dir_files(&out.manifests);
+        let none = stsc::output::DirState::read(std::path::Path::new("/nonexistent-stsc-fuzz"));
+        let _ = stsc::output::dir_files(&out.manifests, &none);
     }
 });

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stsc::{apiserver, source::SourceFile, KubeVersion};
+use stsc::{k8s, source::SourceFile, KubeVersion};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -12,9 +12,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(objects) = stsc::k8s::manifests::parse(&src) {
         for o in &objects {
             let mut d = o.clone();
-            apiserver::defaults::apply(&mut d, KubeVersion::NEWEST);
-            let _ = apiserver::update::statefulset_forbidden_changes(o, &d, KubeVersion::NEWEST);
-            let _ = apiserver::update::service_changes(o, &d);
+            k8s::defaults::apply(&mut d, KubeVersion::NEWEST);
+            let _ = k8s::update::statefulset_forbidden_changes(o, &d, KubeVersion::NEWEST);
+            let _ = k8s::update::service_changes(o, &d);
         }
     }
 });

@@ -5,7 +5,7 @@
 //! (`around`: the Services, accounts, budget, policy and ConfigMaps)
 //! → `minimize` it (drop every field whose absence builds the same objects: defaults) →
 //! compare the build with the objects ([`compare`]) and write what still differs as strategic
-//! merge `patches` ([`crate::patch::diff`]) → build once more to prove the round trip.
+//! merge `patches` (`crate::patch::diff`) → build once more to prove the round trip.
 
 mod around;
 pub mod compare;

@@ -10,4 +10,4 @@ pub mod apply;
 pub mod diff;
 pub mod strategic;
 
-pub use strategic::{merge, PatchError, PatchSchema};
+pub use strategic::{merge, PatchSchema};

@@ -308,6 +308,7 @@ fn default_access_modes() -> Vec<AccessMode> {
 
 /// A PersistentVolume access mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[allow(clippy::enum_variant_names)] // Kubernetes' own names.
 pub enum AccessMode {
     /// Read-write by one node.
     ReadWriteOnce,

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 pub use api_rules::{api_rules, first_refused};
-pub use pod::{env_var_name, TOTAL_ANNOTATION_SIZE};
+pub use pod::TOTAL_ANNOTATION_SIZE;
 
 use crate::k8s::version::{KubeVersion, SUPPORTED_MINORS};
 
@@ -346,11 +346,6 @@ impl Schemas {
     /// objects as `checking` says.
     pub fn new(version: KubeVersion, checking: Checking) -> Self {
         Schemas { version, checking }
-    }
-
-    /// The target version.
-    pub fn version(&self) -> KubeVersion {
-        self.version
     }
 
     fn validator(&self, key: &str) -> Option<Result<&jsonschema::Validator, String>> {
