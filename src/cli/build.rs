@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{fail_usage, CliError, Outcome, Style, EXIT_INVALID, EXIT_OK};
+use super::{CliError, Outcome, Style, EXIT_INVALID, EXIT_OK};
 use crate::compile::Compiler;
 use crate::diag::{render_text, Finding, Severity};
 use crate::input::read_sources;
@@ -64,15 +64,13 @@ pub(crate) fn make_compiler(
 }
 
 /// `build -o DIR --check`: the diff on stdout, a summary on stderr.
-fn check_dir(dir: &Path, before: &output::DirState, files: &[(String, String)]) -> u8 {
-    let drifts = match output::drift(dir, before, files) {
-        Ok(d) => d,
-        Err(e) => return fail_usage(e),
-    };
+fn check_dir(dir: &Path, before: &output::DirState, files: &[(String, String)]) -> Outcome {
+    let drifts = output::drift(dir, before, files)
+        .map_err(|e| CliError::usage(format!("stsc: error: {e}")))?;
     let shown = dir.display().to_string();
     if drifts.is_empty() {
         eprintln!("stsc: {shown} is up to date ({} files)", files.len());
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
     let diff = output::unified_diff(&shown, &drifts);
     let mut stdout = std::io::stdout().lock();
@@ -85,15 +83,11 @@ fn check_dir(dir: &Path, before: &output::DirState, files: &[(String, String)]) 
         if drifts.len() == 1 { "" } else { "s" },
         if drifts.len() == 1 { "s" } else { "" }
     );
-    EXIT_INVALID
+    Ok(EXIT_INVALID)
 }
 
 /// Run `stsc build`.
-pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> u8 {
-    super::finish(build(args, version, style))
-}
-
-fn build(args: &BuildArgs, version: KubeVersion, style: Style) -> Outcome {
+pub fn run(args: &BuildArgs, version: KubeVersion, style: Style) -> Outcome {
     let (sources, unreadable) =
         read_sources(&args.specs).map_err(|e| CliError::usage(format!("stsc: error: {e}")))?;
     let compiler = make_compiler(
@@ -148,7 +142,7 @@ fn write_dir(dir: &Path, manifests: &[crate::Manifest], check: bool) -> Outcome 
     let files = output::dir_files(manifests, &before)
         .map_err(|e| CliError::invalid(format!("stsc: error: {e}")))?;
     if check {
-        return Ok(check_dir(dir, &before, &files));
+        return check_dir(dir, &before, &files);
     }
     let io = |e: output::OutputError| CliError::usage(format!("stsc: error: {e}"));
     let stale = output::stale(&before, &files);

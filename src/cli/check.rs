@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::against;
 use super::build::make_compiler;
-use super::{fail_usage, Style, EXIT_INVALID, EXIT_OK};
+use super::{CliError, Outcome, Style, EXIT_INVALID, EXIT_OK};
 use crate::diag::formats;
 use crate::diag::{render_text, Severity};
 use crate::input::{display_name, read_sources};
@@ -84,26 +84,21 @@ fn pod_security_lines(levels: &[crate::compile::PodSecurity], version: KubeVersi
 }
 
 /// Run `stsc check`.
-pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
-    let (sources, mut findings) = match read_sources(&args.specs) {
-        Ok(s) => s,
-        Err(e) => return fail_usage(e),
-    };
-    let compiler = match make_compiler(
+pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> Outcome {
+    let (sources, mut findings) =
+        read_sources(&args.specs).map_err(|e| CliError::usage(format!("stsc: error: {e}")))?;
+    let compiler = make_compiler(
         args.templates.as_deref(),
         version,
         args.namespace.as_deref(),
-    ) {
-        Ok(c) => c,
-        Err(e) => return super::finish(Err(e)),
-    };
+    )?;
     let old = match &args.against {
         Some(a) => match against::load(&against::Old::parse(a), &args.specs, &compiler) {
             Ok((objects, problems)) => {
                 findings.extend(problems);
                 Some(objects)
             }
-            Err(e) => return fail_usage(e),
+            Err(e) => return Err(CliError::usage(format!("stsc: error: {e}"))),
         },
         None => None,
     };
@@ -154,9 +149,5 @@ pub fn run(args: &CheckArgs, version: KubeVersion, style: Style) -> u8 {
         FailOn::Error => findings.iter().any(|f| f.severity == Severity::Error),
         FailOn::Warning => !findings.is_empty(),
     };
-    if failing {
-        EXIT_INVALID
-    } else {
-        EXIT_OK
-    }
+    Ok(if failing { EXIT_INVALID } else { EXIT_OK })
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{fail_usage, EXIT_INVALID, EXIT_OK};
+use super::{CliError, Outcome, EXIT_INVALID, EXIT_OK};
 use crate::import::{self, Imported, ImportedApp, Object};
 use crate::k8s::version::KubeVersion;
 
@@ -27,25 +27,18 @@ pub struct ImportArgs {
 }
 
 /// Run `stsc import`.
-pub fn run(args: &ImportArgs, version: KubeVersion) -> u8 {
-    let objects = match read(&args.inputs) {
-        Ok(o) => o,
-        Err(Failure::Usage(e)) => return fail_usage(e),
-        Err(Failure::Invalid(e)) => {
-            eprintln!("stsc: error[import]: {e}; nothing written");
-            return EXIT_INVALID;
-        }
+pub fn run(args: &ImportArgs, version: KubeVersion) -> Outcome {
+    let refused = |e: &dyn std::fmt::Display| {
+        CliError::invalid(format!("stsc: error[import]: {e}; nothing written"))
     };
-    let imported = match import::import(&objects, version) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("stsc: error[import]: {e}; nothing written");
-            return EXIT_INVALID;
-        }
-    };
+    let objects = read(&args.inputs).map_err(|f| match f {
+        Failure::Usage(e) => CliError::usage(format!("stsc: error: {e}")),
+        Failure::Invalid(e) => refused(&e),
+    })?;
+    let imported = import::import(&objects, version).map_err(|e| refused(&e))?;
     report(&imported);
     if args.check {
-        return check(&imported);
+        return Ok(check(&imported));
     }
     for a in imported.apps.iter().filter(|a| !a.differences.is_empty()) {
         eprintln!(
@@ -61,7 +54,7 @@ pub fn run(args: &ImportArgs, version: KubeVersion) -> u8 {
             let _ = out
                 .write_all(text.join("---\n").as_bytes())
                 .and_then(|()| out.flush());
-            EXIT_OK
+            Ok(EXIT_OK)
         }
     }
 }
@@ -173,7 +166,7 @@ fn check(imported: &Imported) -> u8 {
 }
 
 /// One file per app, all or none.
-fn write_dir(dir: &Path, apps: &[ImportedApp]) -> u8 {
+fn write_dir(dir: &Path, apps: &[ImportedApp]) -> Outcome {
     let mut files: Vec<(String, String)> = Vec::new();
     for a in apps {
         let mut name = format!("{}.yaml", a.name);
@@ -184,15 +177,12 @@ fn write_dir(dir: &Path, apps: &[ImportedApp]) -> u8 {
         }
         files.push((name, a.spec.clone()));
     }
-    match crate::output::write_dir(dir, &files) {
-        Ok(paths) => {
-            for p in paths {
-                eprintln!("stsc: wrote {}", p.display());
-            }
-            EXIT_OK
-        }
-        Err(e) => fail_usage(e),
+    let paths = crate::output::write_dir(dir, &files)
+        .map_err(|e| CliError::usage(format!("stsc: error: {e}")))?;
+    for p in paths {
+        eprintln!("stsc: wrote {}", p.display());
     }
+    Ok(EXIT_OK)
 }
 
 #[cfg(test)]

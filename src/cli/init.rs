@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{fail_usage, EXIT_INVALID, EXIT_OK};
+use super::{CliError, Outcome, EXIT_OK};
 use crate::k8s::names::dns1123_label;
 
 /// Arguments of `stsc init`.
@@ -79,15 +79,14 @@ headlessService:              # the governing Service: stable DNS names {name}-0
 }
 
 /// Run `stsc init`.
-pub fn run(args: &InitArgs) -> u8 {
+pub fn run(args: &InitArgs) -> Outcome {
     let problems = dns1123_label(&args.name);
     if !problems.is_empty() {
-        eprintln!(
+        return Err(CliError::invalid(format!(
             "stsc: error: invalid app name {:?}: {}",
             args.name,
             problems.join("; ")
-        );
-        return EXIT_INVALID;
+        )));
     }
     let text = starter(&args.name);
     let path = args
@@ -96,7 +95,7 @@ pub fn run(args: &InitArgs) -> u8 {
         .unwrap_or_else(|| PathBuf::from(format!("{}.yaml", args.name)));
     if path.as_os_str() == "-" {
         super::emit(&text);
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true);
@@ -111,12 +110,15 @@ pub fn run(args: &InitArgs) -> u8 {
     {
         Ok(()) => {
             eprintln!("stsc: wrote {}", path.display());
-            EXIT_OK
+            Ok(EXIT_OK)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => fail_usage(format!(
-            "{} exists (use --force to replace it)",
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(CliError::usage(format!(
+            "stsc: error: {} exists (use --force to replace it)",
             path.display()
-        )),
-        Err(e) => fail_usage(format!("cannot write {}: {e}", path.display())),
+        ))),
+        Err(e) => Err(CliError::usage(format!(
+            "stsc: error: cannot write {}: {e}",
+            path.display()
+        ))),
     }
 }

@@ -141,10 +141,10 @@ pub fn main() -> ExitCode {
     };
     let style = Style::from(cli.color);
     let code = match &cli.command {
-        Command::Build(args) => build::run(args, cli.kube_version, style),
-        Command::Check(args) => check::run(args, cli.kube_version, style),
-        Command::Init(args) => init::run(args),
-        Command::Import(args) => import::run(args, cli.kube_version),
+        Command::Build(args) => finish(build::run(args, cli.kube_version, style)),
+        Command::Check(args) => finish(check::run(args, cli.kube_version, style)),
+        Command::Init(args) => finish(init::run(args)),
+        Command::Import(args) => finish(import::run(args, cli.kube_version)),
         Command::Apply(args) => finish(kubectl::apply(args, &cli.state, cli.kube_version, style)),
         Command::Get(args) => finish(kubectl::get(args, &cli.state, cli.kube_version)),
         Command::Scale(args) => finish(kubectl::scale(args, &cli.state, cli.kube_version)),
@@ -228,10 +228,4 @@ pub(crate) fn finish(outcome: Outcome) -> u8 {
         eprintln!("{}", e.message);
         e.code
     })
-}
-
-/// Print a usage or I/O error and return exit code 2.
-pub(crate) fn fail_usage(message: impl std::fmt::Display) -> u8 {
-    eprintln!("stsc: error: {message}");
-    EXIT_USAGE
 }
