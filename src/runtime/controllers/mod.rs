@@ -175,7 +175,7 @@ fn execute(c: &mut ApiServer, set: &Value, actions: Vec<Action>) {
                 c.put_status(&Key::new("statefulsets", &ns, meta_str(set, "name")), st);
             }
             // The recorder names the set as this sync saw it (upstream passes its cached copy).
-            Action::Event(ty, reason, msg) => c.event(set, ty, reason, &msg),
+            Action::Event(e) => c.event(set, e.type_.as_str(), e.reason, &e.message),
         }
     }
 }

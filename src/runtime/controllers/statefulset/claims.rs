@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{claim_name, Action, Set, Snapshot, Sync};
+use super::{claim_name, Action, Event, Set, Snapshot, Sync};
 use crate::k8s::object::{controller_of, is_terminating, owner_refs};
 
 /// `persistentVolumeClaimRetentionPolicy` as this version honours it.
@@ -116,15 +116,13 @@ impl Sync<'_, '_> {
                         c["metadata"]["ownerReferences"] = json!(refs);
                     }
                     out.push(Action::CreateClaim(c));
-                    out.push(Action::Event(
-                        "Normal",
+                    out.push(Event::normal(
                         "SuccessfulCreate",
                         format!("create Claim {cname} Pod {pname} in StatefulSet {name} success"),
                     ));
                 }
                 Some(c) if is_terminating(c) => {
-                    out.push(Action::Event(
-                        "Warning",
+                    out.push(Event::warning(
                         "FailedCreate",
                         format!(
                             "create Pod {pname} in StatefulSet {name} failed error: pvc {cname} \
@@ -146,8 +144,7 @@ impl Sync<'_, '_> {
             let cname = claim_name(ct, name, ordinal);
             if (self.snap.claims)(cname.as_str()).is_none() {
                 out.push(Action::CreateClaim(self.new_claim(ct, ordinal)));
-                out.push(Action::Event(
-                    "Normal",
+                out.push(Event::normal(
                     "SuccessfulCreate",
                     format!("create Claim {cname} Pod {pod} in StatefulSet {name} success"),
                 ));

@@ -48,8 +48,56 @@ pub enum Action {
     DeleteRevision(String),
     /// Write the set's status.
     Status(Value),
-    /// Record an event on the set: (type, reason, message).
-    Event(&'static str, &'static str, String),
+    /// Record an event on the set.
+    Event(Event),
+}
+
+/// An event the controller records on the set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// `Normal` or `Warning`.
+    pub type_: EventType,
+    /// The reason (`SuccessfulCreate`).
+    pub reason: &'static str,
+    /// What happened, in the controller's words.
+    pub message: String,
+}
+
+/// An event's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    /// Things as they should be.
+    Normal,
+    /// Something that needs attention.
+    Warning,
+}
+
+impl EventType {
+    /// `Normal` or `Warning`, as Events spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+impl Event {
+    fn normal(reason: &'static str, message: String) -> Action {
+        Action::Event(Event {
+            type_: EventType::Normal,
+            reason,
+            message,
+        })
+    }
+
+    fn warning(reason: &'static str, message: String) -> Action {
+        Action::Event(Event {
+            type_: EventType::Warning,
+            reason,
+            message,
+        })
+    }
 }
 
 /// What one sync sees.

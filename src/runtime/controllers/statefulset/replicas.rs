@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use super::pods::PodState;
-use super::{Action, Sync};
+use super::{Action, Event, Sync};
 
 impl Sync<'_, '_> {
     /// Phase A: every slot in order; true when the sync stops.
@@ -59,8 +59,7 @@ impl Sync<'_, '_> {
         if self.create_claims(ordinal, out) {
             let (pname, name) = (self.set.pod_name(ordinal), self.set.name);
             out.push(Action::CreatePod(pod));
-            out.push(Action::Event(
-                "Normal",
+            out.push(Event::normal(
                 "SuccessfulCreate",
                 format!("create Pod {pname} in StatefulSet {name} successful"),
             ));
@@ -198,8 +197,7 @@ impl Sync<'_, '_> {
     /// Delete a pod, with the controller's event.
     fn delete_pod(&self, pod: &str, out: &mut Vec<Action>) {
         out.push(Action::DeletePod(pod.to_string()));
-        out.push(Action::Event(
-            "Normal",
+        out.push(Event::normal(
             "SuccessfulDelete",
             format!(
                 "delete Pod {pod} in StatefulSet {} successful",
