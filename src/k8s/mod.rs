@@ -3,6 +3,7 @@
 //! selectors, the API server's defaults and update rules, and how manifests are read.
 
 pub mod apps;
+pub mod core;
 pub mod defaults;
 pub mod manifests;
 pub mod names;

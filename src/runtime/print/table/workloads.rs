@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{age, col, num, or_none, Column, Context, Printer, NAME};
+use crate::k8s::core::Pod;
 use crate::k8s::object::meta_str;
 use crate::runtime::print::time::{human_duration, parse_rfc3339};
 
@@ -73,37 +74,26 @@ fn pod_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn pod_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let spec = &o["spec"];
-    let status = &o["status"];
-    let now = cx.now;
-    // Native sidecars count as containers (kubectl 1.29+ printPod).
-    let sidecars = spec["initContainers"].as_array().map_or(0, |a| {
-        a.iter().filter(|c| c["restartPolicy"] == "Always").count()
-    });
-    let total = spec["containers"].as_array().map_or(0, Vec::len) + sidecars;
-    let cs = status["containerStatuses"].as_array();
-    let running_ready = |c: &&Value| c["ready"] == true && !c["state"]["running"].is_null();
-    let ready = cs.map_or(0, |a| a.iter().filter(running_ready).count())
-        + status["initContainerStatuses"]
-            .as_array()
-            .map_or(0, |a| a.iter().filter(running_ready).count());
-    let restarts: i64 = cs.map_or(0, |a| a.iter().map(|c| num(&c["restartCount"])).sum());
-    let gates = spec["readinessGates"].as_array().map_or(0, Vec::len);
+    let pod = Pod::of(o);
+    let st = &pod.status;
+    let ready = st
+        .container_statuses
+        .iter()
+        .chain(&st.init_container_statuses)
+        .filter(|c| c.running_ready())
+        .count();
+    let restarts: i64 = st.container_statuses.iter().map(|c| c.restart_count).sum();
+    let gates = pod.spec.readiness_gates.len();
     vec![
-        name,
-        format!("{ready}/{total}"),
-        pod_status(o),
+        pod.metadata.name.to_string(),
+        // Native sidecars count as containers (kubectl 1.29+ printPod).
+        format!("{ready}/{}", pod.container_count()),
+        status_of(&pod, o),
         restarts.to_string(),
-        age(o, now),
-        or_none(status["podIPs"][0]["ip"].as_str().unwrap_or("").to_string()),
-        or_none(spec["nodeName"].as_str().unwrap_or("").to_string()),
-        or_none(
-            status["nominatedNodeName"]
-                .as_str()
-                .unwrap_or("")
-                .to_string(),
-        ),
+        age(o, cx.now),
+        or_none(pod.ip().unwrap_or("").to_string()),
+        or_none(pod.spec.node_name.unwrap_or("").to_string()),
+        or_none(st.nominated_node_name.unwrap_or("").to_string()),
         if gates == 0 {
             "<none>".into()
         } else {
@@ -180,41 +170,44 @@ fn event_cells(o: &Value, cx: &Context) -> Vec<String> {
 
 /// The pod STATUS column (`printPod`), for the states the runtime produces.
 pub fn pod_status(p: &Value) -> String {
-    let mut reason = p["status"]["phase"].as_str().unwrap_or("").to_string();
-    if let Some(r) = p["status"]["reason"].as_str().filter(|r| !r.is_empty()) {
+    status_of(&Pod::of(p), p)
+}
+
+/// [`pod_status`] of a decoded pod (`raw` for its Ready condition).
+fn status_of(pod: &Pod<'_>, raw: &Value) -> String {
+    let st = &pod.status;
+    let mut reason = st.phase.unwrap_or("").to_string();
+    if let Some(r) = st.reason.filter(|r| !r.is_empty()) {
         reason = r.to_string();
     }
     let mut has_running = false;
-    if let Some(cs) = p["status"]["containerStatuses"].as_array() {
-        for c in cs.iter().rev() {
-            if let Some(w) = c["state"]["waiting"]["reason"]
-                .as_str()
-                .filter(|r| !r.is_empty())
-            {
-                reason = w.to_string();
-            } else if let Some(t) = c["state"].get("terminated") {
-                reason = match t["reason"].as_str().filter(|r| !r.is_empty()) {
-                    Some(r) => r.to_string(),
-                    None if num(&t["signal"]) != 0 => format!("Signal:{}", num(&t["signal"])),
-                    None => format!("ExitCode:{}", num(&t["exitCode"])),
-                };
-            } else if c["ready"] == true && !c["state"]["running"].is_null() {
-                has_running = true;
-            }
+    for c in st.container_statuses.iter().rev() {
+        if let Some(w) = c
+            .state
+            .waiting
+            .as_ref()
+            .and_then(|w| w.reason)
+            .filter(|r| !r.is_empty())
+        {
+            reason = w.to_string();
+        } else if let Some(t) = &c.state.terminated {
+            reason = match t.reason.filter(|r| !r.is_empty()) {
+                Some(r) => r.to_string(),
+                None if t.signal != 0 => format!("Signal:{}", t.signal),
+                None => format!("ExitCode:{}", t.exit_code),
+            };
+        } else if c.running_ready() {
+            has_running = true;
         }
     }
     if reason == "Completed" && has_running {
-        let ready = crate::k8s::object::is_ready(p);
-        reason = if ready {
-            "Running".into()
-        } else {
-            "NotReady".into()
-        };
+        let ready = crate::k8s::object::is_ready(raw);
+        reason = if ready { "Running" } else { "NotReady" }.into();
     }
-    if !p["metadata"]["deletionTimestamp"].is_null() {
-        if p["status"]["reason"] == "NodeLost" {
+    if pod.terminating() {
+        if st.reason == Some("NodeLost") {
             reason = "Unknown".into();
-        } else if !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed")) {
+        } else if !matches!(st.phase, Some("Succeeded" | "Failed")) {
             reason = "Terminating".into();
         }
     }
