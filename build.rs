@@ -33,10 +33,16 @@ fn main() {
     println!("cargo:rerun-if-changed=src/k8s/supported.rs");
     let mut code = String::new();
     let (mut defs, mut kinds, mut texts) = (String::new(), String::new(), String::new());
-    let root = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     for minor in SUPPORTED_MINORS.0..=SUPPORTED_MINORS.1 {
         let path = format!("schemas/k8s/v1.{minor}.json");
-        let _ = write!(texts, "include_str!({:?}),", format!("{root}/{path}"));
+        // Resolved when the crate compiles, not here: cargo may reuse this output for a copy of
+        // the package elsewhere (pre-commit builds one in its cache), and a path written now
+        // would point into that copy.
+        let _ = write!(
+            texts,
+            "include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?})),",
+            format!("/{path}")
+        );
         println!("cargo:rerun-if-changed={path}");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let top: BTreeMap<&str, &RawValue> =
