@@ -92,12 +92,15 @@ pub fn manifest_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            (n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
-                && !n.starts_with("kustomization.")
-        })
+        .filter(|p| is_manifest_name(p))
         .collect();
     entries.sort();
     Ok(entries)
+}
+
+/// A file `kubectl apply -f DIR` reads: `.yaml`, `.yml` or `.json`, and not a kustomization.
+pub fn is_manifest_name(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext_ok = [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e));
+    ext_ok && !name.starts_with("kustomization.")
 }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use stsc::k8s::object::is_ready;
 use stsc::k8s::resources;
 use stsc::runtime::api_server::{ApiServer, Cascade};
+use stsc::runtime::controllers::statefulset::parent_and_ordinal;
 use stsc::runtime::controllers::{self, Informers, FAULT_ANNOTATION};
 use stsc::runtime::store::Meta;
 use stsc::KubeVersion;
@@ -36,11 +37,6 @@ fn set(name: &str, replicas: i64, extra: Value) -> Value {
     });
     merge(&mut s["spec"], &extra);
     s
-}
-
-fn parent_and_ordinal(name: &str) -> (&str, i64) {
-    let (p, o) = name.rsplit_once('-').unwrap();
-    (p, o.parse().unwrap_or(-1))
 }
 
 fn merge(a: &mut Value, b: &Value) {

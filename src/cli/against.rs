@@ -128,7 +128,7 @@ fn from_git(
     let paths: Vec<(String, bool)> = match dir {
         Some(d) => git(&["ls-tree", "-r", "--name-only", rev, "--", d])?
             .lines()
-            .filter(|l| is_manifest_name(Path::new(l)))
+            .filter(|l| crate::input::is_manifest_name(Path::new(l)))
             .map(|l| (l.to_string(), false))
             .collect(),
         None => specs
@@ -190,12 +190,6 @@ fn take(
     }
 }
 
-fn is_manifest_name(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let ext_ok = [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e));
-    ext_ok && !name.starts_with("kustomization.")
-}
-
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -205,7 +199,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             if !entry.file_name().to_string_lossy().starts_with('.') {
                 walk(&p, out)?;
             }
-        } else if is_manifest_name(&p) {
+        } else if crate::input::is_manifest_name(&p) {
             out.push(p);
         }
     }
