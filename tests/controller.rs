@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
-use stsc::k8s::object::is_ready;
+use stsc::k8s::core::Pod;
 use stsc::k8s::resources;
 use stsc::runtime::api_server::{ApiServer, Cascade};
 use stsc::runtime::controllers::statefulset::parent_and_ordinal;
@@ -85,7 +85,7 @@ impl H {
             .c
             .list_ns(&resources::POD, "default")
             .map(|(k, p)| {
-                let ready = is_ready(p);
+                let ready = Pod::of(p).ready();
                 let ord = k
                     .name
                     .rsplit('-')

@@ -9,6 +9,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::object::IntOrString;
+
 /// `spec` of a StatefulSet, the fields the controller and the API rules decide on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -57,16 +59,6 @@ pub struct RollingUpdate {
     pub partition: Option<i32>,
     /// Pods that may be unavailable during the update: a count or a percentage.
     pub max_unavailable: Option<IntOrString>,
-}
-
-/// An `int32` or a string (`intstr.IntOrString`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-pub enum IntOrString {
-    /// A count.
-    Int(i32),
-    /// A percentage such as `25%`.
-    String(String),
 }
 
 /// `spec.persistentVolumeClaimRetentionPolicy`.

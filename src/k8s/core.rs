@@ -6,30 +6,21 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::object::ObjectMeta;
+
 /// A pod, as far as `get`, `describe` and the endpoints read it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Pod<'a> {
     /// `metadata`.
     #[serde(borrow)]
-    pub metadata: Meta<'a>,
+    pub metadata: ObjectMeta<'a>,
     /// `spec`.
     #[serde(borrow)]
     pub spec: PodSpec<'a>,
     /// `status`.
     #[serde(borrow)]
     pub status: PodStatus<'a>,
-}
-
-/// The metadata fields read.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Meta<'a> {
-    /// `name`.
-    pub name: &'a str,
-    /// Set while the pod terminates.
-    #[serde(borrow)]
-    pub deletion_timestamp: Option<&'a str>,
 }
 
 /// The spec fields read.
@@ -39,22 +30,73 @@ pub struct PodSpec<'a> {
     /// The node it runs on.
     #[serde(borrow)]
     pub node_name: Option<&'a str>,
-    /// The containers (only their count is read).
-    pub containers: Vec<serde::de::IgnoredAny>,
+    /// Its DNS name under `subdomain` (a StatefulSet's pod name).
+    #[serde(borrow)]
+    pub hostname: Option<&'a str>,
+    /// The governing Service of a StatefulSet's pod.
+    #[serde(borrow)]
+    pub subdomain: Option<&'a str>,
+    /// The app containers.
+    #[serde(borrow)]
+    pub containers: Vec<Container<'a>>,
     /// Init containers: those with `restartPolicy: Always` are native sidecars.
     #[serde(borrow)]
-    pub init_containers: Vec<InitContainer<'a>>,
+    pub init_containers: Vec<Container<'a>>,
+    /// The volumes (only claims are read).
+    #[serde(borrow)]
+    pub volumes: Vec<Volume<'a>>,
     /// Readiness gates (only their count is read).
     pub readiness_gates: Vec<serde::de::IgnoredAny>,
 }
 
-/// An init container's restart policy.
+/// A container, as far as the kubelet and the endpoints read it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct InitContainer<'a> {
-    /// `Always` for a native sidecar.
+pub struct Container<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its image.
+    pub image: &'a str,
+    /// Its named ports (named target ports of Services resolve through them).
+    #[serde(borrow)]
+    pub ports: Vec<ContainerPort<'a>>,
+    /// `Always` for a native sidecar (an init container that keeps running).
     #[serde(borrow)]
     pub restart_policy: Option<&'a str>,
+}
+
+impl Container<'_> {
+    /// Whether this init container is a native sidecar.
+    pub fn is_sidecar(&self) -> bool {
+        self.restart_policy == Some("Always")
+    }
+}
+
+/// A port a container exposes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerPort<'a> {
+    /// Its name, for Services' named target ports.
+    pub name: Option<&'a str>,
+    /// The port number.
+    pub container_port: i32,
+}
+
+/// A pod volume: only a claim's name is read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Volume<'a> {
+    /// The claim it mounts, if it is a claim volume.
+    #[serde(borrow)]
+    pub persistent_volume_claim: Option<ClaimSource<'a>>,
+}
+
+/// `persistentVolumeClaim` of a pod volume.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClaimSource<'a> {
+    /// The claim's name (in the pod's namespace).
+    pub claim_name: &'a str,
 }
 
 /// The status fields read.
@@ -79,6 +121,26 @@ pub struct PodStatus<'a> {
     /// The init containers' statuses.
     #[serde(borrow)]
     pub init_container_statuses: Vec<ContainerStatus<'a>>,
+    /// The pod's conditions (`Ready`, `PodScheduled`, …).
+    #[serde(borrow)]
+    pub conditions: Vec<PodCondition<'a>>,
+}
+
+/// One of a pod's conditions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodCondition<'a> {
+    /// `Ready`, `ContainersReady`, `PodScheduled`, …
+    #[serde(rename = "type")]
+    pub type_: &'a str,
+    /// `True`, `False` or `Unknown`.
+    pub status: &'a str,
+    /// Why, for people.
+    #[serde(borrow)]
+    pub message: Option<&'a str>,
+    /// When the status last changed.
+    #[serde(borrow)]
+    pub last_transition_time: Option<&'a str>,
 }
 
 /// One address of a pod.
@@ -155,13 +217,44 @@ impl<'a> Pod<'a> {
         self.metadata.deletion_timestamp.is_some()
     }
 
+    /// The `Ready` condition, when it is `True`: the one definition of a ready pod.
+    pub fn ready_condition(&self) -> Option<&PodCondition<'a>> {
+        self.status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "Ready" && c.status == "True")
+    }
+
+    /// Whether the pod is Ready.
+    pub fn ready(&self) -> bool {
+        self.ready_condition().is_some()
+    }
+
+    /// Whether its phase is final (`Failed` or `Succeeded`).
+    pub fn finished(&self) -> bool {
+        matches!(self.status.phase, Some("Failed" | "Succeeded"))
+    }
+
+    /// The names of the claims its volumes use.
+    pub fn claims(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.spec
+            .volumes
+            .iter()
+            .filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name))
+    }
+
+    /// An annotation's value.
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.metadata.annotations.get(key).copied()
+    }
+
     /// Containers as kubectl counts them: the app containers and the native sidecars.
     pub fn container_count(&self) -> usize {
         let sidecars = self
             .spec
             .init_containers
             .iter()
-            .filter(|c| c.restart_policy == Some("Always"))
+            .filter(|c| c.is_sidecar())
             .count();
         self.spec.containers.len() + sidecars
     }
@@ -197,5 +290,13 @@ mod tests {
         assert_eq!(p.status.container_statuses[0].restart_count, 2);
         assert!(!p.terminating());
         assert_eq!(Pod::of(&json!({"status": {"phase": 5}})).status.phase, None);
+    }
+
+    #[test]
+    fn readiness_is_the_ready_condition() {
+        let p = |s: &str| json!({"status": {"conditions": [{"type": "Ready", "status": s}]}});
+        assert!(Pod::of(&p("True")).ready());
+        assert!(!Pod::of(&p("False")).ready());
+        assert!(!Pod::of(&json!({})).ready());
     }
 }

@@ -12,5 +12,7 @@ pub mod pointer;
 pub mod quantity;
 pub mod resources;
 pub mod selector;
+pub mod service;
+pub mod storage;
 pub mod update;
 pub mod version;

@@ -1,9 +1,48 @@
-//! The fields every object shares, each read or built in one place: metadata strings, owner
-//! references (and which one is the controller), finalizers, and whether a pod is Ready. The
-//! runtime keeps objects as JSON so that every field survives; these are the typed doors into
-//! the few fields its decisions read.
+//! The fields every object shares, each read or built in one place: the metadata view,
+//! owner references (typed, and which one is the controller), finalizers, and `IntOrString`.
+//! The runtime keeps objects as JSON so that every field survives; these are the typed doors
+//! into the few fields its decisions read. A pod's readiness lives with the pod
+//! ([`super::core::Pod::ready`]).
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+
+/// The metadata fields the runtime's decisions read (`ObjectMeta` of k8s.io/apimachinery
+/// `meta/v1`), borrowed from the stored object. Labels stay in the JSON: label selectors match
+/// them there ([`super::selector::Selector::matches`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ObjectMeta<'a> {
+    /// `name`.
+    pub name: &'a str,
+    /// `namespace` ("" for cluster-scoped objects).
+    pub namespace: &'a str,
+    /// `uid`.
+    pub uid: &'a str,
+    /// `resourceVersion`.
+    pub resource_version: &'a str,
+    /// Set while the object terminates.
+    #[serde(borrow)]
+    pub deletion_timestamp: Option<&'a str>,
+    /// `annotations`.
+    #[serde(borrow)]
+    pub annotations: BTreeMap<&'a str, &'a str>,
+    /// `finalizers`: while any is left, a deleted object stays.
+    #[serde(borrow)]
+    pub finalizers: Vec<&'a str>,
+}
+
+/// An `int32` or a string (`intstr.IntOrString`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    /// A count.
+    Int(i32),
+    /// A percentage such as `25%`.
+    String(String),
+}
 
 /// `metadata.<field>` as a string ("" when absent).
 pub fn meta_str<'a>(o: &'a Value, field: &str) -> &'a str {
@@ -28,36 +67,82 @@ pub fn metadata_mut(o: &mut Value) -> &mut Map<String, Value> {
     obj_mut(obj_mut(o).entry("metadata").or_insert_with(|| json!({})))
 }
 
-/// The object's owner references.
-pub fn owner_refs(o: &Value) -> &[Value] {
+/// An owner reference (`OwnerReference` of k8s.io/apimachinery `meta/v1`: every field it has,
+/// so a reference read and written back loses nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OwnerReference<'a> {
+    /// The owner's `apiVersion`.
+    pub api_version: &'a str,
+    /// The owner's kind.
+    pub kind: &'a str,
+    /// The owner's name (in the object's namespace).
+    pub name: &'a str,
+    /// The owner's uid: a reference to a deleted and recreated owner is stale.
+    pub uid: &'a str,
+    /// Whether the owner is the object's managing controller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controller: Option<bool>,
+    /// Whether foreground deletion of the owner waits for this object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_owner_deletion: Option<bool>,
+}
+
+impl OwnerReference<'_> {
+    /// Whether this is the controller reference.
+    pub fn is_controller(&self) -> bool {
+        self.controller == Some(true)
+    }
+
+    /// The reference as stored JSON.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("an owner reference serializes")
+    }
+}
+
+/// The object's owner references (none when the field is absent or not a list of references,
+/// which the API server's validation keeps out of the store).
+pub fn owner_refs(o: &Value) -> Vec<OwnerReference<'_>> {
+    if !has_owners(o) {
+        return Vec::new();
+    }
+    Vec::deserialize(&o["metadata"]["ownerReferences"]).unwrap_or_default()
+}
+
+/// Whether the object has any owner reference.
+pub fn has_owners(o: &Value) -> bool {
     o["metadata"]["ownerReferences"]
         .as_array()
-        .map_or(&[], Vec::as_slice)
+        .is_some_and(|a| !a.is_empty())
 }
 
 /// The owner reference marked `controller: true`, if any.
-pub fn controller_of(o: &Value) -> Option<&Value> {
-    owner_refs(o).iter().find(|r| r["controller"] == true)
+pub fn controller_of(o: &Value) -> Option<OwnerReference<'_>> {
+    owner_refs(o)
+        .into_iter()
+        .find(OwnerReference::is_controller)
 }
 
 /// Whether the object's controller is the object with this uid.
-pub fn is_controlled_by(o: &Value, uid: &Value) -> bool {
-    owner_refs(o)
-        .iter()
-        .any(|r| r["controller"] == true && r["uid"] == *uid)
+pub fn is_controlled_by(o: &Value, uid: &str) -> bool {
+    controller_of(o).is_some_and(|r| r.uid == uid)
 }
 
 /// A controller reference to `owner` (an object of `api_version`/`kind`), as controllers write
 /// them: `controller` and `blockOwnerDeletion` set.
-pub fn controller_ref(api_version: &str, kind: &str, owner: &Value) -> Value {
-    json!({
-        "apiVersion": api_version,
-        "kind": kind,
-        "name": meta_str(owner, "name"),
-        "uid": owner["metadata"]["uid"],
-        "controller": true,
-        "blockOwnerDeletion": true,
-    })
+pub fn controller_ref<'a>(
+    api_version: &'a str,
+    kind: &'a str,
+    owner: &'a Value,
+) -> OwnerReference<'a> {
+    OwnerReference {
+        api_version,
+        kind,
+        name: meta_str(owner, "name"),
+        uid: meta_str(owner, "uid"),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
 }
 
 /// Add a finalizer if absent.
@@ -86,27 +171,6 @@ pub fn remove_finalizer(o: &mut Value, f: &str) -> bool {
     removed
 }
 
-/// A pod's `Ready` condition, when it is `True`.
-pub fn ready_condition(pod: &Value) -> Option<&Value> {
-    pod["status"]["conditions"]
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == "Ready" && c["status"] == "True")
-}
-
-/// Whether a pod's `Ready` condition is `True`.
-pub fn is_ready(pod: &Value) -> bool {
-    ready_condition(pod).is_some()
-}
-
-/// Whether a pod's phase is final (`Failed` or `Succeeded`).
-pub fn is_finished(pod: &Value) -> bool {
-    matches!(
-        pod["status"]["phase"].as_str(),
-        Some("Failed" | "Succeeded")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,9 +181,15 @@ mod tests {
             {"kind": "A", "uid": "1"},
             {"kind": "B", "uid": "2", "controller": true},
         ]}});
-        assert_eq!(controller_of(&o).unwrap()["kind"], "B");
-        assert!(is_controlled_by(&o, &json!("2")));
-        assert!(!is_controlled_by(&o, &json!("1")));
+        assert_eq!(controller_of(&o).unwrap().kind, "B");
+        assert!(is_controlled_by(&o, "2"));
+        assert!(!is_controlled_by(&o, "1"));
+        let pod = json!({"metadata": {"name": "p", "uid": "u"}});
+        assert_eq!(
+            controller_ref("v1", "Pod", &pod).to_value(),
+            json!({"apiVersion": "v1", "kind": "Pod", "name": "p", "uid": "u",
+                   "controller": true, "blockOwnerDeletion": true})
+        );
     }
 
     #[test]
@@ -131,13 +201,5 @@ mod tests {
         assert!(remove_finalizer(&mut o, "f"));
         assert!(o["metadata"].get("finalizers").is_none());
         assert!(!remove_finalizer(&mut o, "f"));
-    }
-
-    #[test]
-    fn readiness_is_the_ready_condition() {
-        let p = |s: &str| json!({"status": {"conditions": [{"type": "Ready", "status": s}]}});
-        assert!(is_ready(&p("True")));
-        assert!(!is_ready(&p("False")));
-        assert!(!is_ready(&json!({})));
     }
 }

@@ -98,7 +98,7 @@ pub fn describe(args: &DescribeArgs, state: &Path, version: KubeVersion) -> Outc
     let owned = |p: &Value| {
         crate::k8s::object::owner_refs(p)
             .iter()
-            .any(|x| x["uid"] == o["metadata"]["uid"])
+            .any(|x| x.uid == crate::k8s::object::meta_str(o, "uid"))
     };
     let pods: Vec<&Value> = c
         .list_ns(&resources::POD, &args.namespace)

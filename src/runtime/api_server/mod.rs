@@ -405,7 +405,7 @@ impl ApiServer {
             let dependents: Vec<Key> = self
                 .objects
                 .iter()
-                .filter(|(_, d)| owner_refs(d).iter().any(|x| x["uid"] == json!(uid)))
+                .filter(|(_, d)| owner_refs(d).iter().any(|x| x.uid == uid))
                 .map(|(k, _)| k.clone())
                 .collect();
             for k in dependents {

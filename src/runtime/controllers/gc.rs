@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::Informers;
-use crate::k8s::object::owner_refs;
+use crate::k8s::object::{has_owners, is_terminating, meta_str, owner_refs};
 use crate::k8s::resources::{self, by_kind};
 use crate::runtime::api_server::{ApiServer, Cascade};
 use crate::runtime::store::Key;
@@ -18,7 +18,7 @@ pub(super) fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial:
             Some(u) => candidates.extend(inf.owners.get(u).into_iter().flatten().cloned()),
             None => {
                 // New or changed objects: their owners may already be gone.
-                if c.get_key(k).is_some_and(|v| !owner_refs(v).is_empty()) {
+                if c.get_key(k).is_some_and(has_owners) {
                     candidates.push(k.clone());
                 }
             }
@@ -28,7 +28,7 @@ pub(super) fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial:
     for k in initial {
         if let Some(v) = c.get_key(k) {
             inf.observe(k, Some(v));
-            if !owner_refs(v).is_empty() {
+            if has_owners(v) {
                 candidates.push(k.clone());
             }
         }
@@ -41,15 +41,13 @@ pub(super) fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial:
         }
         let Some(v) = c.get_key(&k) else { continue };
         let refs = owner_refs(v);
-        if refs.is_empty() || !v["metadata"]["deletionTimestamp"].is_null() {
+        if refs.is_empty() || is_terminating(v) {
             continue;
         }
         let alive = refs.iter().any(|r| {
-            let kind = r["kind"].as_str().unwrap_or("");
-            let name = r["name"].as_str().unwrap_or("");
-            by_kind(kind).is_some_and(|rr| {
-                c.get(rr, &k.namespace, name)
-                    .is_some_and(|o| o["metadata"]["uid"] == r["uid"])
+            by_kind(r.kind).is_some_and(|rr| {
+                c.get(rr, &k.namespace, r.name)
+                    .is_some_and(|o| meta_str(o, "uid") == r.uid)
             })
         });
         if !alive {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use serde_json::Value;
 
 use super::statefulset::{Memo, PodSummary};
-use crate::k8s::object::owner_refs;
+use crate::k8s::object::{has_owners, owner_refs};
 use crate::k8s::resources;
 use crate::runtime::api_server::ApiServer;
 use crate::runtime::store::Key;
@@ -88,7 +88,7 @@ impl Informers {
             }
         }
         if k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural {
-            if v.is_some_and(|v| !owner_refs(v).is_empty()) {
+            if v.is_some_and(has_owners) {
                 self.claims_with_owners.insert(k.clone());
             } else {
                 self.claims_with_owners.remove(k);
@@ -96,11 +96,9 @@ impl Informers {
         }
         if let Some(v) = v {
             for r in owner_refs(v) {
-                if let Some(u) = r["uid"].as_str() {
-                    let e = self.owners.entry(u.to_string()).or_default();
-                    if !e.contains(k) {
-                        e.insert(k.clone());
-                    }
+                let e = self.owners.entry(r.uid.to_string()).or_default();
+                if !e.contains(k) {
+                    e.insert(k.clone());
                 }
             }
             if k.resource == resources::PERSISTENT_VOLUME.plural {

@@ -4,8 +4,13 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::k8s::object::{is_finished, is_ready, is_terminating, meta_str};
+use crate::k8s::core::Pod;
+use crate::k8s::object::IntOrString;
 use crate::k8s::resources;
+use crate::k8s::selector::Selector;
+use crate::k8s::service::{
+    EndpointAddress, EndpointPort, EndpointSubset, Ingress, Service, TargetRef,
+};
 use crate::runtime::api_server::{key_of, ApiServer};
 use crate::runtime::store::Key;
 
@@ -18,9 +23,9 @@ pub(super) fn endpoints(c: &mut ApiServer) {
         .collect();
     for (k, svc) in services {
         // A Service without a selector has no managed endpoints.
-        let sel = crate::k8s::selector::Selector::from_map(&svc["spec"]["selector"]);
+        let sel = Selector::from_map(&svc["spec"]["selector"]);
         if !sel.is_empty() {
-            let subsets = subsets(c, &k, &svc, &sel);
+            let subsets = subsets(c, &k, &Service::of(&svc), &sel);
             write_endpoints(c, &k, &svc, subsets);
         }
     }
@@ -37,100 +42,83 @@ pub(super) fn endpoints(c: &mut ApiServer) {
 
 /// The `subsets` of a Service's Endpoints: its selected pods with an address, ready and not
 /// ready, and the ports they serve; null when there is no address.
-fn subsets(c: &ApiServer, k: &Key, svc: &Value, sel: &crate::k8s::selector::Selector) -> Value {
-    let mut ready: Vec<Value> = Vec::new();
-    let mut not_ready: Vec<Value> = Vec::new();
-    let mut ports_for: HashMap<String, Value> = HashMap::new();
+fn subsets(c: &ApiServer, k: &Key, svc: &Service<'_>, sel: &Selector) -> Value {
+    let mut subset = EndpointSubset::default();
+    let mut ports_for: HashMap<i32, EndpointPort<'_>> = HashMap::new();
     // A Service that tolerates unready endpoints lists every pod, terminating ones too, as
     // ready addresses; elsewhere a terminating pod is left out.
-    let tolerate = svc["spec"]["publishNotReadyAddresses"] == true;
-    for (_, p) in c.list_ns(&resources::POD, &k.namespace) {
-        if !sel.matches(&p["metadata"]["labels"]) || is_finished(p) {
+    let tolerate = svc.spec.publish_not_ready_addresses;
+    for (_, stored) in c.list_ns(&resources::POD, &k.namespace) {
+        if !sel.matches(&stored["metadata"]["labels"]) {
             continue;
         }
-        let Some(addr) = address(k, p) else {
+        let p = Pod::of(stored);
+        if p.finished() || (p.terminating() && !tolerate) {
+            continue;
+        }
+        let Some(addr) = address(k, &p) else {
             continue;
         };
-        if is_terminating(p) && !tolerate {
-            continue;
-        }
-        if is_ready(p) || tolerate {
-            ready.push(addr);
+        if p.ready() || tolerate {
+            subset.addresses.push(addr);
         } else {
-            not_ready.push(addr);
+            subset.not_ready_addresses.push(addr);
         }
-        target_ports(svc, p, &mut ports_for);
+        target_ports(svc, &p, &mut ports_for);
     }
-    if ready.is_empty() && not_ready.is_empty() {
+    if subset.addresses.is_empty() && subset.not_ready_addresses.is_empty() {
         // No addresses: no `subsets` field at all.
         return Value::Null;
     }
-    let by_ip = |a: &Value, b: &Value| {
-        a["ip"]
-            .as_str()
-            .unwrap_or("")
-            .cmp(b["ip"].as_str().unwrap_or(""))
-    };
-    ready.sort_by(by_ip);
-    not_ready.sort_by(by_ip);
-    let mut ports: Vec<Value> = ports_for.into_values().collect();
-    ports.sort_by_key(|p| {
-        (
-            p["name"].as_str().unwrap_or("").to_string(),
-            p["port"].as_i64().unwrap_or(0),
-        )
-    });
-    // Moved, not `json!`: that would serialize every address into a copy.
-    let mut s = serde_json::Map::new();
-    for (field, list) in [
-        ("addresses", ready),
-        ("notReadyAddresses", not_ready),
-        ("ports", ports),
-    ] {
-        if !list.is_empty() {
-            s.insert(field.into(), Value::Array(list));
-        }
-    }
-    Value::Array(vec![Value::Object(s)])
+    subset.addresses.sort_by_key(|a| a.ip);
+    subset.not_ready_addresses.sort_by_key(|a| a.ip);
+    subset.ports = ports_for.into_values().collect();
+    subset.ports.sort_by_key(|p| (p.name.unwrap_or(""), p.port));
+    json!([subset])
 }
 
 /// A pod's endpoint address (none before it has an IP), with its hostname when the Service
 /// governs it.
-fn address(k: &Key, p: &Value) -> Option<Value> {
-    let ip = p["status"]["podIPs"][0]["ip"].as_str()?;
-    let mut addr = json!({
-        "ip": ip,
-        "nodeName": p["spec"]["nodeName"],
-        "targetRef": {"kind": "Pod", "name": meta_str(p, "name"), "namespace": k.namespace, "uid": p["metadata"]["uid"]},
-    });
-    if p["spec"]["subdomain"] == json!(k.name) && !p["spec"]["hostname"].is_null() {
-        addr["hostname"] = p["spec"]["hostname"].clone();
-    }
-    Some(addr)
+fn address<'a>(k: &'a Key, p: &Pod<'a>) -> Option<EndpointAddress<'a>> {
+    let governed = p.spec.subdomain == Some(k.name.as_str());
+    Some(EndpointAddress {
+        ip: p.ip()?,
+        hostname: p.spec.hostname.filter(|_| governed),
+        node_name: p.spec.node_name,
+        target_ref: Some(TargetRef {
+            kind: "Pod",
+            name: p.metadata.name,
+            namespace: &k.namespace,
+            uid: p.metadata.uid,
+        }),
+    })
 }
 
 /// The endpoint ports of a Service for a pod, by service port (the first pod to resolve one
 /// wins). Named target ports resolve per pod; the simulated pods share one template.
-fn target_ports(svc: &Value, p: &Value, ports_for: &mut HashMap<String, Value>) {
-    for sp in svc["spec"]["ports"].as_array().into_iter().flatten() {
-        let port = match &sp["targetPort"] {
-            Value::String(name) => p["spec"]["containers"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|ct| ct["ports"].as_array().into_iter().flatten())
-                .find(|cp| cp["name"] == json!(name))
-                .map(|cp| cp["containerPort"].clone()),
-            Value::Null => Some(sp["port"].clone()),
-            v => Some(v.clone()),
+fn target_ports<'a>(
+    svc: &Service<'a>,
+    p: &Pod<'_>,
+    ports_for: &mut HashMap<i32, EndpointPort<'a>>,
+) {
+    for sp in &svc.spec.ports {
+        let port = match &sp.target_port {
+            Some(IntOrString::String(name)) => p
+                .spec
+                .containers
+                .iter()
+                .flat_map(|ct| &ct.ports)
+                .find(|cp| cp.name == Some(name.as_str()))
+                .map(|cp| cp.container_port),
+            Some(IntOrString::Int(n)) => Some(*n),
+            None => Some(sp.port),
         };
         if let Some(port) = port {
-            let mut ep =
-                json!({"port": port, "protocol": sp["protocol"].as_str().unwrap_or("TCP")});
-            if let Some(n) = sp["name"].as_str() {
-                ep["name"] = json!(n);
-            }
-            ports_for.entry(sp["port"].to_string()).or_insert(ep);
+            ports_for.entry(sp.port).or_insert(EndpointPort {
+                name: sp.name,
+                port,
+                protocol: sp.protocol(),
+            });
         }
     }
 }
@@ -141,7 +129,7 @@ fn write_endpoints(c: &mut ApiServer, k: &Key, svc: &Value, subsets: Value) {
         .as_object()
         .cloned()
         .unwrap_or_default();
-    if svc["spec"]["clusterIP"] == "None" {
+    if Service::of(svc).headless() {
         labels.insert("service.kubernetes.io/headless".into(), json!(""));
     }
     let labels = Value::Object(labels);
@@ -173,18 +161,17 @@ fn write_endpoints(c: &mut ApiServer, k: &Key, svc: &Value, subsets: Value) {
 pub(super) fn load_balancers(c: &mut ApiServer) {
     let pending: Vec<Value> = c
         .list(&resources::SERVICE)
-        .filter(|(_, s)| {
-            s["spec"]["type"] == "LoadBalancer" && s["status"]["loadBalancer"]["ingress"].is_null()
-        })
+        .filter(|(_, s)| Service::of(s).awaits_load_balancer())
         .map(|(_, s)| s.clone())
         .collect();
     for mut s in pending {
         c.meta.lb_ips += 1;
         let ip = format!("192.168.123.{}", c.meta.lb_ips % 250 + 2);
-        let mut ingress = json!({"ip": ip});
-        if c.version.load_balancer_ip_mode() {
-            ingress["ipMode"] = json!("VIP");
-        }
+        let ingress = Ingress {
+            ip: Some(&ip),
+            hostname: None,
+            ip_mode: c.version.load_balancer_ip_mode().then_some("VIP"),
+        };
         s["status"] = json!({"loadBalancer": {"ingress": [ingress]}});
         let key = key_of(&s).map(|(_, k)| k);
         c.put(s);

@@ -8,17 +8,14 @@ use serde_json::{json, Value};
 use super::Informers;
 use crate::k8s::object::{is_terminating, meta_str, metadata_mut, remove_finalizer};
 use crate::k8s::resources;
+use crate::k8s::storage::{NewVolume, PersistentVolume, PersistentVolumeClaim, StorageClass};
 use crate::runtime::api_server::ApiServer;
 use crate::runtime::store::Key;
 
 /// The default StorageClass, if any.
 pub fn default_class(c: &ApiServer) -> Option<String> {
     c.list(&resources::STORAGE_CLASS)
-        .find(|(_, sc)| {
-            let a = &sc["metadata"]["annotations"];
-            a["storageclass.kubernetes.io/is-default-class"] == "true"
-                || a["storageclass.beta.kubernetes.io/is-default-class"] == "true"
-        })
+        .find(|(_, sc)| StorageClass::of(sc).is_default())
         .map(|(k, _)| k.name.clone())
 }
 
@@ -30,15 +27,15 @@ pub(super) fn provisioner(c: &mut ApiServer, inf: &mut Informers, initial: &[Key
         .filter(|(k, uid)| k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural && uid.is_some())
         .filter_map(|(_, uid)| uid.clone())
         .collect();
-    for (k, pvc) in pending_claims(c, inf, initial) {
-        provision(c, &k, &pvc);
+    for pvc in pending_claims(c, inf, initial) {
+        provision(c, &pvc);
     }
     reclaim(c, inf, &removed, !initial.is_empty());
 }
 
 /// Claims that changed (or all, on the first round; or every Pending one when a StorageClass
 /// changed) and are Pending and not being deleted.
-fn pending_claims(c: &ApiServer, inf: &mut Informers, initial: &[Key]) -> Vec<(Key, Value)> {
+fn pending_claims(c: &ApiServer, inf: &mut Informers, initial: &[Key]) -> Vec<Value> {
     let mut keys = inf.since(c, inf.provisioner);
     inf.provisioner = c.changes.len();
     keys.extend(initial.iter().cloned());
@@ -49,7 +46,7 @@ fn pending_claims(c: &ApiServer, inf: &mut Informers, initial: &[Key]) -> Vec<(K
     {
         keys.extend(
             c.list(&resources::PERSISTENT_VOLUME_CLAIM)
-                .filter(|(_, v)| v["status"]["phase"] == "Pending")
+                .filter(|(_, v)| PersistentVolumeClaim::of(v).pending())
                 .map(|(k, _)| k.clone()),
         );
     }
@@ -58,45 +55,51 @@ fn pending_claims(c: &ApiServer, inf: &mut Informers, initial: &[Key]) -> Vec<(K
         .filter(|k| {
             k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural && seen.insert(k.clone())
         })
-        .filter_map(|k| c.get_key(&k).cloned().map(|v| (k, v)))
-        .filter(|(_, pvc)| pvc["status"]["phase"] == "Pending" && !is_terminating(pvc))
+        .filter_map(|k| c.get_key(&k))
+        .filter(|v| {
+            let pvc = PersistentVolumeClaim::of(v);
+            pvc.pending() && pvc.metadata.deletion_timestamp.is_none()
+        })
+        .cloned()
         .collect()
 }
 
 /// Provision a volume for a Pending claim and bind the two, or say once why it cannot be.
-fn provision(c: &mut ApiServer, k: &Key, pvc: &Value) {
-    let mut q = pvc.clone();
-    let class = match pvc["spec"]["storageClassName"].as_str() {
+fn provision(c: &mut ApiServer, stored: &Value) {
+    let pvc = PersistentVolumeClaim::of(stored);
+    let mut q = stored.clone();
+    let class = match pvc.spec.storage_class_name {
         Some(cl) => Some(cl.to_string()),
         None => default_class(c).inspect(|d| {
             q["spec"]["storageClassName"] = json!(d);
         }),
     };
-    let reported = &pvc["metadata"]["annotations"]["sim.stsc.dev/reported"];
+    let reported = pvc.metadata.annotations.get(REPORTED).copied();
     let Some(class) = class else {
-        if reported.is_null() {
+        if reported.is_none() {
             let message =
                 "no persistent volumes available for this claim and no storage class is set";
             report(c, q, "no-class", "Normal", "FailedBinding", message);
         }
         return;
     };
-    let Some(sc) = c.get(&resources::STORAGE_CLASS, "", &class).cloned() else {
+    let Some(stored_class) = c.get(&resources::STORAGE_CLASS, "", &class).cloned() else {
         let note = format!("missing:{class}");
-        if *reported != json!(note) {
+        if reported != Some(note.as_str()) {
             let message = format!("storageclass.storage.k8s.io {class:?} not found");
             report(c, q, &note, "Warning", "ProvisioningFailed", &message);
         }
         return;
     };
-    let pv = new_volume(k, pvc, &sc, &class);
-    let pv_name = meta_str(&pv, "name").to_string();
+    let sc = StorageClass::of(&stored_class);
+    let pv_name = format!("pvc-{}", pvc.metadata.uid);
+    let pv = NewVolume::for_claim(&pvc, &sc, &class, &pv_name).to_value();
     if let Ok(created) = c.create(pv) {
         let mut bound = created.clone();
         bound["status"] = json!({"phase": "Bound"});
         c.put(bound);
     }
-    bind(&mut q, &pv_name, sc["provisioner"].as_str().unwrap_or(""));
+    bind(&mut q, &pv_name, sc.provisioner);
     c.put(q.clone());
     c.event(
         &q,
@@ -106,40 +109,14 @@ fn provision(c: &mut ApiServer, k: &Key, pvc: &Value) {
     );
 }
 
+/// The annotation that remembers what was said about a waiting claim.
+const REPORTED: &str = "sim.stsc.dev/reported";
+
 /// Record why a claim waits; `note` is kept in an annotation so that it is said once.
 fn report(c: &mut ApiServer, mut q: Value, note: &str, type_: &str, reason: &str, message: &str) {
-    q["metadata"]["annotations"]["sim.stsc.dev/reported"] = json!(note);
+    q["metadata"]["annotations"][REPORTED] = json!(note);
     c.put(q.clone());
     c.event(&q, type_, reason, message);
-}
-
-/// The volume a StorageClass's provisioner makes for a claim, bound to it.
-fn new_volume(k: &Key, pvc: &Value, sc: &Value, class: &str) -> Value {
-    let uid = meta_str(pvc, "uid");
-    let pv_name = format!("pvc-{uid}");
-    let provisioner = sc["provisioner"].as_str().unwrap_or("");
-    json!({
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {
-            "name": pv_name,
-            "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
-        },
-        "spec": {
-            "accessModes": pvc["spec"]["accessModes"],
-            "capacity": {"storage": pvc["spec"]["resources"]["requests"]["storage"]},
-            "claimRef": {
-                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                "name": k.name, "namespace": k.namespace, "uid": uid,
-                "resourceVersion": pvc["metadata"]["resourceVersion"],
-            },
-            "persistentVolumeReclaimPolicy": sc["reclaimPolicy"].as_str().unwrap_or("Delete"),
-            "storageClassName": class,
-            "volumeMode": pvc["spec"]["volumeMode"].as_str().unwrap_or("Filesystem"),
-            "csi": {"driver": provisioner, "volumeHandle": pv_name, "fsType": "ext4"},
-        },
-        "status": {"phase": "Bound"},
-    })
 }
 
 /// The claim bound to its new volume, with the binder's annotations and a Bound status.
@@ -149,7 +126,7 @@ fn bind(q: &mut Value, pv_name: &str, provisioner: &str) {
         .entry("annotations")
         .or_insert_with(|| json!({}));
     if let Some(a) = ann.as_object_mut() {
-        a.remove("sim.stsc.dev/reported");
+        a.remove(REPORTED);
         a.insert("pv.kubernetes.io/bind-completed".into(), json!("yes"));
         a.insert("pv.kubernetes.io/bound-by-controller".into(), json!("yes"));
         for key in [
@@ -178,21 +155,22 @@ fn reclaim(c: &mut ApiServer, inf: &Informers, removed: &[String], first_round: 
         gone.extend(
             c.list(&resources::PERSISTENT_VOLUME)
                 .filter(|(_, pv)| {
-                    pv["spec"]["claimRef"]["uid"]
-                        .as_str()
+                    PersistentVolume::of(pv)
+                        .claim_uid()
                         .is_some_and(|u| !claim_uids.contains(u))
                 })
                 .map(|(k, _)| k.clone()),
         );
     }
     for k in gone {
-        let Some(pv) = c.get_key(&k).cloned() else {
+        let Some(stored) = c.get_key(&k) else {
             continue;
         };
-        if pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete" {
+        let pv = PersistentVolume::of(stored);
+        if pv.spec.persistent_volume_reclaim_policy == Some("Delete") {
             c.remove(&k);
-        } else if pv["status"]["phase"] != "Released" {
-            let mut q = pv;
+        } else if pv.status.phase != Some("Released") {
+            let mut q = stored.clone();
             q["status"] = json!({"phase": "Released"});
             c.put(q);
         }
@@ -204,8 +182,7 @@ pub(super) fn claim_protection(c: &mut ApiServer, inf: &mut Informers) {
     // Claims marked for deletion since the last look.
     for (k, _) in &c.changes[inf.protection.min(c.changes.len())..] {
         if k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural
-            && c.get_key(k)
-                .is_some_and(|v| !v["metadata"]["deletionTimestamp"].is_null())
+            && c.get_key(k).is_some_and(is_terminating)
         {
             inf.deleting_claims.insert(k.clone());
         }
@@ -230,10 +207,7 @@ pub(super) fn claim_protection(c: &mut ApiServer, inf: &mut Informers) {
         }
         let mut q = pvc;
         remove_finalizer(&mut q, "kubernetes.io/pvc-protection");
-        if q["metadata"]["finalizers"]
-            .as_array()
-            .is_none_or(Vec::is_empty)
-        {
+        if PersistentVolumeClaim::of(&q).metadata.finalizers.is_empty() {
             c.remove(&k);
         } else {
             c.put(q);

@@ -349,13 +349,7 @@ fn pod(out: &mut String, o: &Value) {
     field(out, "Node", spec["nodeName"].as_str().unwrap_or("<none>"));
     field(out, "Status", &crate::runtime::print::table::pod_status(o));
     field(out, "IP", st["podIP"].as_str().unwrap_or(""));
-    let owner = crate::k8s::object::controller_of(o).map(|r| {
-        format!(
-            "{}/{}",
-            r["kind"].as_str().unwrap_or(""),
-            r["name"].as_str().unwrap_or("")
-        )
-    });
+    let owner = crate::k8s::object::controller_of(o).map(|r| format!("{}/{}", r.kind, r.name));
     field(out, "Controlled By", owner.as_deref().unwrap_or("<none>"));
     out.push_str("Conditions:\n  Type              Status\n");
     for c in st["conditions"].as_array().into_iter().flatten() {

@@ -5,7 +5,9 @@
 use serde_json::{json, Value};
 
 use super::{claim_name, Action, Event, Set, Snapshot, Sync};
-use crate::k8s::object::{controller_of, is_terminating, owner_refs};
+use crate::k8s::object::{
+    controller_of, controller_ref, is_terminating, meta_str, owner_refs, OwnerReference,
+};
 
 /// `persistentVolumeClaimRetentionPolicy` as this version honours it.
 pub(super) struct Retention<'a> {
@@ -40,7 +42,7 @@ impl<'a> Retention<'a> {
     }
 }
 
-impl Sync<'_, '_> {
+impl<'a> Sync<'_, 'a> {
     /// A new claim of `ordinal` from a template: its spec, its labels plus the set's
     /// `matchLabels`, its annotations.
     fn new_claim(&self, ct: &Value, ordinal: i64) -> Value {
@@ -70,7 +72,7 @@ impl Sync<'_, '_> {
     }
 
     /// The owner references a claim of `ordinal` should carry, given its pod (if it exists).
-    fn desired_refs(&self, ordinal: i64, pod: Option<&Value>) -> Vec<Value> {
+    fn desired_refs(&self, ordinal: i64, pod: Option<&'a Value>) -> Vec<OwnerReference<'a>> {
         let r = &self.retention;
         let condemned = !self.set.in_range(ordinal);
         let mut refs = Vec::new();
@@ -79,7 +81,7 @@ impl Sync<'_, '_> {
         }
         if condemned && r.when_scaled == "Delete" {
             if let Some(p) = pod {
-                refs.push(pod_ref(p));
+                refs.push(controller_ref("v1", "Pod", p));
             }
         }
         refs
@@ -88,16 +90,11 @@ impl Sync<'_, '_> {
     /// Under `whenScaled: Delete`, a claim of `ordinal` still owned by its deleted pod: the
     /// replica waits until the garbage collector has removed it.
     pub(super) fn stale_claim(&self, ordinal: i64) -> bool {
-        let pname = json!(self.set.pod_name(ordinal));
+        let pname = self.set.pod_name(ordinal);
         self.retention.when_scaled == "Delete"
             && self.set.claim_templates.iter().any(|ct| {
-                (self.snap.claims)(claim_name(ct, self.set.name, ordinal).as_str()).is_some_and(
-                    |c| {
-                        owner_refs(c)
-                            .iter()
-                            .any(|r| r["kind"] == "Pod" && r["name"] == pname)
-                    },
-                )
+                (self.snap.claims)(claim_name(ct, self.set.name, ordinal).as_str())
+                    .is_some_and(|c| owner_refs(c).iter().any(|r| is_pod(r, &pname)))
             })
     }
 
@@ -113,7 +110,7 @@ impl Sync<'_, '_> {
                     let mut c = self.new_claim(ct, ordinal);
                     let refs = self.desired_refs(ordinal, None);
                     if !refs.is_empty() && self.snap.version.pvc_retention_policy() {
-                        c["metadata"]["ownerReferences"] = json!(refs);
+                        c = with_refs(&c, &refs);
                     }
                     out.push(Action::CreateClaim(c));
                     out.push(Event::normal(
@@ -167,45 +164,42 @@ impl Sync<'_, '_> {
             if owned_elsewhere(c, self.set.uid, pod) {
                 continue;
             }
-            let pname = json!(self.set.pod_name(ordinal));
-            let mut refs: Vec<Value> = owner_refs(c)
+            let pname = self.set.pod_name(ordinal);
+            let current = owner_refs(c);
+            let mut refs: Vec<OwnerReference<'_>> = current
                 .iter()
-                .filter(|r| {
-                    !(r["uid"] == *self.set.uid || (r["kind"] == "Pod" && r["name"] == pname))
-                })
+                .filter(|r| !(r.uid == self.set.uid || is_pod(r, &pname)))
                 .cloned()
                 .collect();
             refs.extend(self.desired_refs(ordinal, pod));
-            if refs.as_slice() != owner_refs(c) {
-                out.push(Action::UpdateClaim(with_refs(c, refs)));
+            if refs != current {
+                out.push(Action::UpdateClaim(with_refs(c, &refs)));
             }
         }
     }
 }
 
 /// Whether a claim's controller is neither the set, nor its pod, nor any pod.
-fn owned_elsewhere(c: &Value, set_uid: &Value, pod: Option<&Value>) -> bool {
+fn owned_elsewhere(c: &Value, set_uid: &str, pod: Option<&Value>) -> bool {
     controller_of(c).is_some_and(|r| {
-        r["uid"] != *set_uid
-            && pod.is_none_or(|p| r["uid"] != p["metadata"]["uid"])
-            && r["kind"] != "Pod"
+        r.uid != set_uid && pod.is_none_or(|p| r.uid != meta_str(p, "uid")) && r.kind != "Pod"
     })
 }
 
+/// Whether a reference is to the pod of this name.
+fn is_pod(r: &OwnerReference<'_>, pod_name: &str) -> bool {
+    r.kind == "Pod" && r.name == pod_name
+}
+
 /// The claim with exactly these owner references (none: the field removed).
-fn with_refs(c: &Value, refs: Vec<Value>) -> Value {
+fn with_refs(c: &Value, refs: &[OwnerReference<'_>]) -> Value {
     let mut c = c.clone();
     if refs.is_empty() {
         if let Some(m) = c["metadata"].as_object_mut() {
             m.remove("ownerReferences");
         }
     } else {
-        c["metadata"]["ownerReferences"] = json!(refs);
+        c["metadata"]["ownerReferences"] = refs.iter().map(OwnerReference::to_value).collect();
     }
     c
-}
-
-/// A controller reference to a pod (a condemned claim's owner under `whenScaled: Delete`).
-fn pod_ref(pod: &Value) -> Value {
-    crate::k8s::object::controller_ref("v1", "Pod", pod)
 }

@@ -32,7 +32,7 @@ impl<'a> Members<'a> {
         let mut condemned: Vec<PodState<'a>> = Vec::new();
         let side = SetSide {
             name: set.name,
-            uid: set.uid.as_str().unwrap_or(""),
+            uid: set.uid,
             update_rev,
             selector: &set.selector,
         };
@@ -91,7 +91,7 @@ fn adopt_or_release(
             if let Some(p) = (s.pod)(&sum.name) {
                 let mut q = p.clone();
                 if let Some(refs) = q["metadata"]["ownerReferences"].as_array_mut() {
-                    refs.retain(|r| r["uid"] != *set.uid);
+                    refs.retain(|r| r["uid"] != set.uid);
                 }
                 out.push(Action::UpdatePod(q));
             }
@@ -104,7 +104,7 @@ fn adopt_or_release(
                     .as_object_mut()
                     .map(|m| m.entry("ownerReferences").or_insert_with(|| json!([])));
                 if let Some(Value::Array(a)) = refs {
-                    a.push(set.controller_ref());
+                    a.push(set.controller_ref().to_value());
                 }
                 out.push(Action::UpdatePod(q));
             }

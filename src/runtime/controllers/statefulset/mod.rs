@@ -19,11 +19,11 @@ mod cases;
 use serde_json::Value;
 
 use crate::k8s::apps::StatefulSetSpec;
-use crate::k8s::object::{is_terminating, meta_str};
+use crate::k8s::object::{is_terminating, meta_str, OwnerReference};
 use crate::k8s::version::KubeVersion;
 use claims::Retention;
 use members::{Members, SetSelector};
-pub use pods::{parent_and_ordinal, pod_claims, Memo, PodSummary, Verdict};
+pub use pods::{parent_and_ordinal, Memo, PodSummary, Verdict};
 pub use revisions::revision_data;
 use revisions::Revisions;
 
@@ -182,7 +182,7 @@ struct Set<'a> {
     obj: &'a Value,
     name: &'a str,
     ns: &'a str,
-    uid: &'a Value,
+    uid: &'a str,
     spec: &'a Value,
     selector: SetSelector,
     replicas: i64,
@@ -214,7 +214,7 @@ impl<'a> Set<'a> {
             obj,
             name: meta_str(obj, "name"),
             ns: meta_str(obj, "namespace"),
-            uid: &obj["metadata"]["uid"],
+            uid: meta_str(obj, "uid"),
             spec,
             selector: SetSelector::of(obj),
             replicas: i64::from(typed.replicas().max(0)),
@@ -253,7 +253,7 @@ impl<'a> Set<'a> {
     }
 
     /// The reference the set's pods, claims and revisions carry to it.
-    fn controller_ref(&self) -> Value {
+    fn controller_ref(&self) -> OwnerReference<'a> {
         crate::k8s::object::controller_ref("apps/v1", "StatefulSet", self.obj)
     }
 

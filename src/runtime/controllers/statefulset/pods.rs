@@ -4,8 +4,9 @@
 use serde_json::{json, Value};
 
 use super::{claim_name, Sync};
+use crate::k8s::core::Pod;
 use crate::k8s::defaults;
-use crate::k8s::object::{controller_of, is_finished, is_terminating, meta_str, ready_condition};
+use crate::k8s::object::{controller_of, meta_str};
 use crate::k8s::version::KubeVersion;
 use crate::runtime::print::time::parse_rfc3339;
 
@@ -73,56 +74,37 @@ pub struct Memo(pub(super) Option<(u64, Verdict)>);
 
 impl PodSummary {
     /// Summarize a pod.
-    pub fn of(p: &Value) -> PodSummary {
-        let name = meta_str(p, "name").to_string();
+    pub fn of(stored: &Value) -> PodSummary {
+        let p = Pod::of(stored);
+        let name = p.metadata.name.to_string();
         let (parent, ordinal) = parent_and_ordinal(&name);
-        let ready_since = ready_condition(p).map(|c| {
-            c["lastTransitionTime"]
-                .as_str()
-                .and_then(parse_rfc3339)
-                .unwrap_or(0)
-        });
+        let ready_since = p
+            .ready_condition()
+            .map(|c| c.last_transition_time.and_then(parse_rfc3339).unwrap_or(0));
+        let labels = &stored["metadata"]["labels"];
+        let phase = p.status.phase.unwrap_or("");
         PodSummary {
             parent: parent.to_string(),
             ordinal,
-            phase: p["status"]["phase"].as_str().unwrap_or("").to_string(),
-            running: p["status"]["phase"] == "Running",
-            pending: p["status"]["phase"] == "Pending",
-            finished: is_finished(p),
-            terminating: is_terminating(p),
+            phase: phase.to_string(),
+            running: phase == "Running",
+            pending: phase == "Pending",
+            finished: p.finished(),
+            terminating: p.terminating(),
             ready_since,
-            revision: p["metadata"]["labels"]["controller-revision-hash"]
+            revision: labels["controller-revision-hash"]
                 .as_str()
                 .unwrap_or("")
                 .to_string(),
-            controller_uid: controller_of(p)
-                .and_then(|r| r["uid"].as_str())
-                .map(str::to_string),
-            labels: p["metadata"]["labels"].clone(),
-            pod_name_label_ok: p["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"]
-                .as_str()
+            controller_uid: controller_of(stored).map(|r| r.uid.to_string()),
+            labels: labels.clone(),
+            pod_name_label_ok: labels["statefulset.kubernetes.io/pod-name"].as_str()
                 == Some(name.as_str()),
-            has_index_label: !p["metadata"]["labels"]["apps.kubernetes.io/pod-index"].is_null(),
-            claims: pod_claims(p),
+            has_index_label: !labels["apps.kubernetes.io/pod-index"].is_null(),
+            claims: p.claims().map(str::to_string).collect(),
             name,
         }
     }
-}
-
-/// Names of the claims a pod's volumes use.
-pub fn pod_claims(p: &Value) -> Vec<String> {
-    p["spec"]["volumes"]
-        .as_array()
-        .map(|vs| {
-            vs.iter()
-                .filter_map(|v| {
-                    v["persistentVolumeClaim"]["claimName"]
-                        .as_str()
-                        .map(str::to_string)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// `<parent>-<ordinal>` → (parent, ordinal); ordinal −1 when the name does not parse.

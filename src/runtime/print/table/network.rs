@@ -2,8 +2,9 @@
 
 use serde_json::Value;
 
-use super::{age, col, labels_selector, num, or_none, Column, Context, Printer, NAME};
+use super::{age, col, labels_selector, or_none, Column, Context, Printer, NAME};
 use crate::k8s::object::meta_str;
+use crate::k8s::service::{Endpoints, Service};
 
 /// `Service`.
 pub(super) const SERVICE: Printer = Printer {
@@ -24,82 +25,48 @@ fn service_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn service_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let spec = &o["spec"];
-    let status = &o["status"];
-    let now = cx.now;
-    let ty = spec["type"].as_str().unwrap_or("ClusterIP");
-    let external_ips = spec["externalIPs"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
+    let svc = Service::of(o);
+    let spec = &svc.spec;
+    let ty = svc.type_();
     let external = match ty {
-        "LoadBalancer" => {
-            let mut ips: Vec<String> = status["loadBalancer"]["ingress"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|i| {
-                            i["ip"]
-                                .as_str()
-                                .or_else(|| i["hostname"].as_str())
-                                .map(str::to_string)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            ips.sort();
-            ips.dedup();
-            let mut s = ips.join(",");
-            if !external_ips.is_empty() {
-                if !s.is_empty() {
-                    s.push(',');
-                }
-                s.push_str(&external_ips);
-            }
-            if s.is_empty() {
-                "<pending>".into()
-            } else {
-                s
-            }
-        }
-        "ExternalName" => spec["externalName"].as_str().unwrap_or("").to_string(),
-        _ => or_none(external_ips),
+        "LoadBalancer" => load_balancer_addresses(&svc),
+        "ExternalName" => spec.external_name.unwrap_or("").to_string(),
+        _ => or_none(spec.external_ips.join(",")),
     };
-    let ports: Vec<String> = spec["ports"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| {
-                    let proto = p["protocol"].as_str().unwrap_or("TCP");
-                    match p["nodePort"].as_i64() {
-                        Some(np) => format!("{}:{np}/{proto}", num(&p["port"])),
-                        None => format!("{}/{proto}", num(&p["port"])),
-                    }
-                })
-                .collect()
+    let ports: Vec<String> = spec
+        .ports
+        .iter()
+        .map(|p| match p.node_port {
+            Some(np) => format!("{}:{np}/{}", p.port, p.protocol()),
+            None => format!("{}/{}", p.port, p.protocol()),
         })
-        .unwrap_or_default();
+        .collect();
+    let cluster_ip = spec.cluster_ips.first().copied().or(spec.cluster_ip);
     vec![
-        name,
+        svc.metadata.name.to_string(),
         ty.to_string(),
-        or_none(
-            spec["clusterIPs"][0]
-                .as_str()
-                .or_else(|| spec["clusterIP"].as_str())
-                .unwrap_or("")
-                .to_string(),
-        ),
+        or_none(cluster_ip.unwrap_or("").to_string()),
         external,
         or_none(ports.join(",")),
-        age(o, now),
-        or_none(labels_selector(&spec["selector"])),
+        age(o, cx.now),
+        or_none(labels_selector(&o["spec"]["selector"])),
     ]
+}
+
+/// EXTERNAL-IP of a LoadBalancer: its ingress addresses (sorted, once each), then its external
+/// IPs; `<pending>` before it has any.
+fn load_balancer_addresses(svc: &Service<'_>) -> String {
+    let ingress = svc.status.load_balancer.ingress.iter().flatten();
+    let mut ips: Vec<&str> = ingress.filter_map(|i| i.ip.or(i.hostname)).collect();
+    ips.sort_unstable();
+    ips.dedup();
+    ips.extend(svc.spec.external_ips.iter().copied());
+    let s = ips.join(",");
+    if s.is_empty() {
+        "<pending>".into()
+    } else {
+        s
+    }
 }
 
 /// `Endpoints`.
@@ -113,22 +80,15 @@ fn endpoints_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn endpoints_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let now = cx.now;
+    let e = Endpoints::of(o);
     let mut list: Vec<String> = Vec::new();
-    for s in o["subsets"].as_array().into_iter().flatten() {
-        let addrs: Vec<&str> = s["addresses"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x["ip"].as_str()).collect())
-            .unwrap_or_default();
-        match s["ports"].as_array().filter(|p| !p.is_empty()) {
-            None => list.extend(addrs.iter().map(|a| a.to_string())),
-            Some(ports) => {
-                for p in ports {
-                    for a in &addrs {
-                        list.push(format!("{a}:{}", num(&p["port"])));
-                    }
-                }
+    for s in &e.subsets {
+        let addrs = s.addresses.iter().map(|a| a.ip);
+        if s.ports.is_empty() {
+            list.extend(addrs.map(str::to_string));
+        } else {
+            for p in &s.ports {
+                list.extend(addrs.clone().map(|a| format!("{a}:{}", p.port)));
             }
         }
     }
@@ -139,7 +99,7 @@ fn endpoints_cells(o: &Value, cx: &Context) -> Vec<String> {
     } else {
         list.join(",")
     };
-    vec![name, cell, age(o, now)]
+    vec![e.metadata.name.to_string(), cell, age(o, cx.now)]
 }
 
 /// `NetworkPolicy`.

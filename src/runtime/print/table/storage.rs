@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::{age, col, Column, Context, Printer, NAME};
-use crate::k8s::object::meta_str;
+use crate::k8s::object::ObjectMeta;
+use crate::k8s::storage::{class_of, PersistentVolume, PersistentVolumeClaim, StorageClass};
 
 /// `PersistentVolume`.
 pub(super) const PERSISTENT_VOLUME: Printer = Printer {
@@ -30,42 +31,31 @@ fn persistent_volume_columns(cx: &Context) -> Vec<Column> {
 }
 
 fn persistent_volume_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let spec = &o["spec"];
-    let status = &o["status"];
-    let now = cx.now;
-    let vac = cx.vac;
-    let claim = match (
-        spec["claimRef"]["namespace"].as_str(),
-        spec["claimRef"]["name"].as_str(),
-    ) {
-        (Some(ns), Some(n)) => format!("{ns}/{n}"),
-        (None, Some(n)) => n.to_string(),
-        _ => String::new(),
+    let pv = PersistentVolume::of(o);
+    let spec = &pv.spec;
+    let claim = match spec.claim_ref.as_ref() {
+        Some(r) if r.namespace.is_empty() => r.name.to_string(),
+        Some(r) => format!("{}/{}", r.namespace, r.name),
+        None => String::new(),
     };
-    let phase = phase_or_terminating(o);
     let mut c = vec![
-        name,
-        spec["capacity"]["storage"]
-            .as_str()
+        pv.metadata.name.to_string(),
+        spec.capacity.as_str().to_string(),
+        access_modes(&spec.access_modes),
+        spec.persistent_volume_reclaim_policy
             .unwrap_or("")
             .to_string(),
-        access_modes(&spec["accessModes"]),
-        spec["persistentVolumeReclaimPolicy"]
-            .as_str()
-            .unwrap_or("")
-            .to_string(),
-        phase,
+        phase_or_terminating(&pv.metadata, pv.status.phase),
         claim,
-        storage_class(o),
+        class_of(&pv.metadata, spec.storage_class_name).to_string(),
     ];
-    if vac {
-        c.push(or_unset(&spec["volumeAttributesClassName"]));
+    if cx.vac {
+        c.push(or_unset(spec.volume_attributes_class_name));
     }
     c.extend([
-        status["reason"].as_str().unwrap_or("").to_string(),
-        age(o, now),
-        or_unset(&spec["volumeMode"]),
+        pv.status.reason.unwrap_or("").to_string(),
+        age(o, cx.now),
+        or_unset(spec.volume_mode),
     ]);
     c
 }
@@ -94,36 +84,22 @@ fn persistent_volume_claim_columns(cx: &Context) -> Vec<Column> {
 }
 
 fn persistent_volume_claim_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let spec = &o["spec"];
-    let status = &o["status"];
-    let now = cx.now;
-    let vac = cx.vac;
-    let bound = spec["volumeName"].as_str().is_some_and(|v| !v.is_empty());
-    let phase = phase_or_terminating(o);
+    let pvc = PersistentVolumeClaim::of(o);
+    let (spec, status) = (&pvc.spec, &pvc.status);
+    let bound = spec.volume_name.is_some_and(|v| !v.is_empty());
+    let only_bound = |s: String| if bound { s } else { String::new() };
     let mut c = vec![
-        name,
-        phase,
-        spec["volumeName"].as_str().unwrap_or("").to_string(),
-        if bound {
-            status["capacity"]["storage"]
-                .as_str()
-                .unwrap_or("")
-                .to_string()
-        } else {
-            String::new()
-        },
-        if bound {
-            access_modes(&status["accessModes"])
-        } else {
-            String::new()
-        },
-        storage_class(o),
+        pvc.metadata.name.to_string(),
+        phase_or_terminating(&pvc.metadata, status.phase),
+        spec.volume_name.unwrap_or("").to_string(),
+        only_bound(status.capacity.as_str().to_string()),
+        only_bound(access_modes(&status.access_modes)),
+        class_of(&pvc.metadata, spec.storage_class_name).to_string(),
     ];
-    if vac {
-        c.push(or_unset(&spec["volumeAttributesClassName"]));
+    if cx.vac {
+        c.push(or_unset(spec.volume_attributes_class_name));
     }
-    c.extend([age(o, now), or_unset(&spec["volumeMode"])]);
+    c.extend([age(o, cx.now), or_unset(spec.volume_mode)]);
     c
 }
 
@@ -145,33 +121,24 @@ fn storage_class_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn storage_class_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let now = cx.now;
-    let a = &o["metadata"]["annotations"];
-    let default = a["storageclass.kubernetes.io/is-default-class"] == "true"
-        || a["storageclass.beta.kubernetes.io/is-default-class"] == "true";
+    let sc = StorageClass::of(o);
+    let name = sc.metadata.name;
     vec![
-        if default {
+        if sc.is_default() {
             format!("{name} (default)")
         } else {
-            name
+            name.to_string()
         },
-        o["provisioner"].as_str().unwrap_or("").to_string(),
-        o["reclaimPolicy"].as_str().unwrap_or("Delete").to_string(),
-        o["volumeBindingMode"]
-            .as_str()
-            .unwrap_or("Immediate")
-            .to_string(),
-        (o["allowVolumeExpansion"] == true).to_string(),
-        age(o, now),
+        sc.provisioner.to_string(),
+        sc.reclaim_policy.unwrap_or("Delete").to_string(),
+        sc.volume_binding_mode.unwrap_or("Immediate").to_string(),
+        sc.allow_volume_expansion.to_string(),
+        age(o, cx.now),
     ]
 }
 
-fn access_modes(v: &Value) -> String {
-    let modes: Vec<&str> = v
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+/// ACCESS MODES: the short forms, in kubectl's order.
+fn access_modes(modes: &[&str]) -> String {
     [
         ("ReadWriteOnce", "RWO"),
         ("ReadOnlyMany", "ROX"),
@@ -185,24 +152,16 @@ fn access_modes(v: &Value) -> String {
     .join(",")
 }
 
-fn storage_class(o: &Value) -> String {
-    o["metadata"]["annotations"]["volume.beta.kubernetes.io/storage-class"]
-        .as_str()
-        .or_else(|| o["spec"]["storageClassName"].as_str())
-        .unwrap_or("")
-        .to_string()
-}
-
-/// A string field, or `<unset>`.
-fn or_unset(v: &Value) -> String {
-    v.as_str().unwrap_or("<unset>").to_string()
+/// A field, or `<unset>`.
+fn or_unset(v: Option<&str>) -> String {
+    v.unwrap_or("<unset>").to_string()
 }
 
 /// STATUS of volumes and claims: the phase, or `Terminating` once deletion started.
-fn phase_or_terminating(o: &Value) -> String {
-    if o["metadata"]["deletionTimestamp"].is_null() {
-        o["status"]["phase"].as_str().unwrap_or("").to_string()
-    } else {
+fn phase_or_terminating(meta: &ObjectMeta<'_>, phase: Option<&str>) -> String {
+    if meta.deletion_timestamp.is_some() {
         "Terminating".into()
+    } else {
+        phase.unwrap_or("").to_string()
     }
 }

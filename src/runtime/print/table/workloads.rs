@@ -88,7 +88,7 @@ fn pod_cells(o: &Value, cx: &Context) -> Vec<String> {
         pod.metadata.name.to_string(),
         // Native sidecars count as containers (kubectl 1.29+ printPod).
         format!("{ready}/{}", pod.container_count()),
-        status_of(&pod, o),
+        status_of(&pod),
         restarts.to_string(),
         age(o, cx.now),
         or_none(pod.ip().unwrap_or("").to_string()),
@@ -121,13 +121,7 @@ fn controller_revision_cells(o: &Value, cx: &Context) -> Vec<String> {
     let name = meta_str(o, "name").to_string();
     let now = cx.now;
     let owner = crate::k8s::object::controller_of(o)
-        .map(|r| {
-            format!(
-                "{}.apps/{}",
-                r["kind"].as_str().unwrap_or("").to_lowercase(),
-                r["name"].as_str().unwrap_or("")
-            )
-        })
+        .map(|r| format!("{}.apps/{}", r.kind.to_lowercase(), r.name))
         .unwrap_or_else(|| "<none>".into());
     vec![name, owner, num(&o["revision"]).to_string(), age(o, now)]
 }
@@ -170,11 +164,11 @@ fn event_cells(o: &Value, cx: &Context) -> Vec<String> {
 
 /// The pod STATUS column (`printPod`), for the states the runtime produces.
 pub fn pod_status(p: &Value) -> String {
-    status_of(&Pod::of(p), p)
+    status_of(&Pod::of(p))
 }
 
-/// [`pod_status`] of a decoded pod (`raw` for its Ready condition).
-fn status_of(pod: &Pod<'_>, raw: &Value) -> String {
+/// [`pod_status`] of a decoded pod.
+fn status_of(pod: &Pod<'_>) -> String {
     let st = &pod.status;
     let mut reason = st.phase.unwrap_or("").to_string();
     if let Some(r) = st.reason.filter(|r| !r.is_empty()) {
@@ -201,8 +195,7 @@ fn status_of(pod: &Pod<'_>, raw: &Value) -> String {
         }
     }
     if reason == "Completed" && has_running {
-        let ready = crate::k8s::object::is_ready(raw);
-        reason = if ready { "Running" } else { "NotReady" }.into();
+        reason = if pod.ready() { "Running" } else { "NotReady" }.into();
     }
     if pod.terminating() {
         if st.reason == Some("NodeLost") {
