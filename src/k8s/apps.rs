@@ -6,7 +6,7 @@
 //! Written by hand rather than taken from k8s-openapi: stsc serves 1.25 to 1.37 at once, and a
 //! dozen fields do not justify a generated crate of every type for one version.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::object::IntOrString;
@@ -31,6 +31,52 @@ pub struct StatefulSetSpec {
     pub update_strategy: Option<UpdateStrategy>,
     /// What happens to claims on deletion and scale-down.
     pub persistent_volume_claim_retention_policy: Option<RetentionPolicy>,
+}
+
+/// `status` of a StatefulSet (`StatefulSetStatus`), read by the printers and written by the
+/// controller; zero ready, current and updated counts are left out, as the API server's
+/// `omitempty` does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StatefulSetStatus {
+    /// The generation the status describes.
+    pub observed_generation: i64,
+    /// Pods the controller made.
+    pub replicas: i32,
+    /// Pods with a Ready condition.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ready_replicas: i32,
+    /// Pods at the current revision.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub current_replicas: i32,
+    /// Pods at the update revision.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub updated_replicas: i32,
+    /// Pods Ready for `minReadySeconds`.
+    pub available_replicas: i32,
+    /// The revision the set's pods were at before the update.
+    pub current_revision: Option<String>,
+    /// The revision of the set's template.
+    pub update_revision: Option<String>,
+    /// Hash collisions met naming revisions.
+    pub collision_count: i32,
+}
+
+impl StatefulSetStatus {
+    /// The status of a stored set (absent or of another shape: all zero, which the API server's
+    /// validation keeps out of the store).
+    pub fn of(set: &Value) -> StatefulSetStatus {
+        StatefulSetStatus::deserialize(&set["status"]).unwrap_or_default()
+    }
+
+    /// The status as stored JSON.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("a status serializes")
+    }
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// `spec.ordinals`.

@@ -45,6 +45,9 @@ pub struct PodSpec<'a> {
     /// The volumes (only claims are read).
     #[serde(borrow)]
     pub volumes: Vec<Volume<'a>>,
+    /// The pod's identity.
+    #[serde(borrow)]
+    pub service_account_name: Option<&'a str>,
     /// Readiness gates (only their count is read).
     pub readiness_gates: Vec<serde::de::IgnoredAny>,
 }
@@ -63,6 +66,21 @@ pub struct Container<'a> {
     /// `Always` for a native sidecar (an init container that keeps running).
     #[serde(borrow)]
     pub restart_policy: Option<&'a str>,
+    /// Where its volumes are mounted.
+    #[serde(borrow)]
+    pub volume_mounts: Vec<VolumeMount<'a>>,
+}
+
+/// A container's volume mount.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VolumeMount<'a> {
+    /// The pod volume.
+    pub name: &'a str,
+    /// Where in the container.
+    pub mount_path: &'a str,
+    /// Read-only.
+    pub read_only: bool,
 }
 
 impl Container<'_> {
@@ -80,12 +98,17 @@ pub struct ContainerPort<'a> {
     pub name: Option<&'a str>,
     /// The port number.
     pub container_port: i32,
+    /// `TCP` (absent), `UDP`, `SCTP`.
+    #[serde(borrow)]
+    pub protocol: Option<&'a str>,
 }
 
 /// A pod volume: only a claim's name is read.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Volume<'a> {
+    /// Its name in the pod.
+    pub name: &'a str,
     /// The claim it mounts, if it is a claim volume.
     #[serde(borrow)]
     pub persistent_volume_claim: Option<ClaimSource<'a>>,
@@ -264,6 +287,67 @@ impl ContainerStatus<'_> {
     /// Ready and running (kubectl's READY column counts these).
     pub fn running_ready(&self) -> bool {
         self.ready && self.state.running.is_some()
+    }
+}
+
+impl<'a> PodSpec<'a> {
+    /// The view of a pod spec (a pod's, or a template's).
+    pub fn of(v: &'a Value) -> PodSpec<'a> {
+        PodSpec::deserialize(v).unwrap_or_default()
+    }
+}
+
+/// An event (`Event` of `core/v1`), as `describe` and `get events` print it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Event<'a> {
+    /// `Normal` or `Warning`.
+    #[serde(rename = "type")]
+    pub type_: &'a str,
+    /// A CamelCase reason (`SuccessfulCreate`).
+    pub reason: &'a str,
+    /// What happened, for people.
+    pub message: &'a str,
+    /// How many times it happened.
+    pub count: Option<i64>,
+    /// When it first happened.
+    #[serde(borrow)]
+    pub first_timestamp: Option<&'a str>,
+    /// When it last happened.
+    #[serde(borrow)]
+    pub last_timestamp: Option<&'a str>,
+    /// Who reported it.
+    #[serde(borrow)]
+    pub source: EventSource<'a>,
+    /// What it is about.
+    #[serde(borrow)]
+    pub involved_object: InvolvedObject<'a>,
+}
+
+/// `source` of an event.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EventSource<'a> {
+    /// `statefulset-controller`, `kubelet`, …
+    pub component: &'a str,
+}
+
+/// `involvedObject` of an event.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InvolvedObject<'a> {
+    /// Its kind.
+    pub kind: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// Its uid.
+    pub uid: &'a str,
+}
+
+impl<'a> Event<'a> {
+    /// The view of a stored event.
+    pub fn of(v: &'a Value) -> Event<'a> {
+        Event::deserialize(v).unwrap_or_default()
     }
 }
 

@@ -3,7 +3,11 @@
 
 use serde_json::Value;
 
-use crate::k8s::object::meta_str;
+use crate::k8s::apps::{StatefulSetSpec, StatefulSetStatus};
+use crate::k8s::core::{Container, Event, Pod, PodSpec};
+use crate::k8s::object::{meta_str, IntOrString};
+use crate::k8s::service::Service;
+use crate::k8s::storage::PersistentVolumeClaim;
 use crate::runtime::print::table::tabwrite;
 use crate::runtime::print::time::{human_duration, parse_rfc3339};
 
@@ -13,75 +17,51 @@ use crate::runtime::print::time::{human_duration, parse_rfc3339};
 /// # Errors
 /// The update strategy is not RollingUpdate (kubectl's own error).
 pub fn rollout_status(set: &Value) -> Result<(String, bool), String> {
-    let spec = &set["spec"];
-    let st = &set["status"];
-    let n = |v: &Value| v.as_i64().unwrap_or(0);
-    if spec["updateStrategy"]["type"]
-        .as_str()
+    // A spec the API server would not have stored reads as defaults.
+    let spec = StatefulSetSpec::of(set).unwrap_or_default();
+    let st = StatefulSetStatus::of(set);
+    let strategy = spec.update_strategy.as_ref();
+    if strategy
+        .and_then(|u| u.type_.as_deref())
         .unwrap_or("RollingUpdate")
         != "RollingUpdate"
     {
         return Err("rollout status is only available for RollingUpdate strategy type".into());
     }
-    let generation = n(&set["metadata"]["generation"]);
-    let observed = n(&st["observedGeneration"]);
-    if observed == 0 || generation > observed {
-        return Ok((
-            "Waiting for statefulset spec update to be observed...\n".into(),
-            false,
-        ));
+    let generation = set["metadata"]["generation"].as_i64().unwrap_or(0);
+    let waiting = |m: String| Ok((m, false));
+    let done = |m: String| Ok((m, true));
+    if st.observed_generation == 0 || generation > st.observed_generation {
+        return waiting("Waiting for statefulset spec update to be observed...\n".into());
     }
-    let replicas = spec["replicas"].as_i64().unwrap_or(1);
-    if n(&st["readyReplicas"]) < replicas {
-        return Ok((
-            format!(
-                "Waiting for {} pods to be ready...\n",
-                replicas - n(&st["readyReplicas"])
-            ),
-            false,
-        ));
+    let replicas = spec.replicas();
+    if st.ready_replicas < replicas {
+        let left = replicas - st.ready_replicas;
+        return waiting(format!("Waiting for {left} pods to be ready...\n"));
     }
-    if let Some(ru) = spec["updateStrategy"]
-        .get("rollingUpdate")
-        .filter(|r| r.is_object())
-    {
-        if let Some(p) = ru["partition"].as_i64() {
-            if n(&st["updatedReplicas"]) < replicas - p {
-                return Ok((
-                    format!(
-                        "Waiting for partitioned roll out to finish: {} out of {} new pods have been updated...\n",
-                        n(&st["updatedReplicas"]),
-                        replicas - p
-                    ),
-                    false,
-                ));
-            }
+    if let Some(ru) = spec.rolling_update() {
+        let updated = st.updated_replicas;
+        if let Some(p) = ru.partition.filter(|p| updated < replicas - p) {
+            return waiting(format!(
+                "Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...\n",
+                replicas - p
+            ));
         }
-        return Ok((
-            format!(
-                "partitioned roll out complete: {} new pods have been updated...\n",
-                n(&st["updatedReplicas"])
-            ),
-            true,
+        return done(format!(
+            "partitioned roll out complete: {updated} new pods have been updated...\n"
         ));
     }
-    if st["updateRevision"] != st["currentRevision"] {
-        return Ok((
-            format!(
-                "waiting for statefulset rolling update to complete {} pods at revision {}...\n",
-                n(&st["updatedReplicas"]),
-                st["updateRevision"].as_str().unwrap_or("")
-            ),
-            false,
+    if st.update_revision != st.current_revision {
+        return waiting(format!(
+            "waiting for statefulset rolling update to complete {} pods at revision {}...\n",
+            st.updated_replicas,
+            st.update_revision.as_deref().unwrap_or("")
         ));
     }
-    Ok((
-        format!(
-            "statefulset rolling update complete {} pods at revision {}...\n",
-            n(&st["currentReplicas"]),
-            st["currentRevision"].as_str().unwrap_or("")
-        ),
-        true,
+    done(format!(
+        "statefulset rolling update complete {} pods at revision {}...\n",
+        st.current_replicas,
+        st.current_revision.as_deref().unwrap_or("")
     ))
 }
 
@@ -142,27 +122,22 @@ fn events_block(events: &[&Value], now: i64) -> String {
             "-------".into(),
         ],
     ];
-    for e in events {
-        let age = e["lastTimestamp"]
-            .as_str()
-            .and_then(parse_rfc3339)
-            .map_or("<unknown>".into(), |t| human_duration(now - t));
-        let count = e["count"].as_i64().unwrap_or(1);
+    for e in events.iter().map(|e| Event::of(e)) {
+        let since = |t: Option<&str>| t.and_then(parse_rfc3339).map(|t| now - t);
+        let age = since(e.last_timestamp).map_or("<unknown>".into(), human_duration);
+        let count = e.count.unwrap_or(1);
         let age = if count > 1 {
-            let first = e["firstTimestamp"]
-                .as_str()
-                .and_then(parse_rfc3339)
-                .map_or(0, |t| now - t);
+            let first = since(e.first_timestamp).unwrap_or(0);
             format!("{age} (x{count} over {})", human_duration(first))
         } else {
             age
         };
         rows.push(vec![
-            e["type"].as_str().unwrap_or("").into(),
-            e["reason"].as_str().unwrap_or("").into(),
+            e.type_.to_string(),
+            e.reason.to_string(),
             age,
-            e["source"]["component"].as_str().unwrap_or("").into(),
-            e["message"].as_str().unwrap_or("").into(),
+            e.source.component.to_string(),
+            e.message.to_string(),
         ]);
     }
     let body = tabwrite(&rows);
@@ -214,27 +189,18 @@ pub fn describe(o: &Value, events: &[&Value], pods: &[&Value], now: i64) -> Stri
 
 /// The fields of a StatefulSet.
 fn stateful_set(out: &mut String, o: &Value, pods: &[&Value]) {
-    let (spec, st) = (&o["spec"], &o["status"]);
-    field(
-        out,
-        "Replicas",
-        &format!(
-            "{} desired | {} total",
-            spec["replicas"].as_i64().unwrap_or(1),
-            st["replicas"].as_i64().unwrap_or(0)
-        ),
-    );
-    field(
-        out,
-        "Update Strategy",
-        spec["updateStrategy"]["type"]
-            .as_str()
-            .unwrap_or("RollingUpdate"),
-    );
-    if let Some(p) = spec["updateStrategy"]["rollingUpdate"]["partition"].as_i64() {
+    let spec = StatefulSetSpec::of(o).unwrap_or_default();
+    let st = StatefulSetStatus::of(o);
+    let replicas = format!("{} desired | {} total", spec.replicas(), st.replicas);
+    field(out, "Replicas", &replicas);
+    let strategy = spec.update_strategy.as_ref();
+    let type_ = strategy.and_then(|u| u.type_.as_deref());
+    field(out, "Update Strategy", type_.unwrap_or("RollingUpdate"));
+    if let Some(p) = spec.rolling_update().and_then(|r| r.partition) {
         field(out, "  Partition", &p.to_string());
     }
-    let phase = |ph: &str| pods.iter().filter(|p| p["status"]["phase"] == ph).count();
+    let phases: Vec<Option<&str>> = pods.iter().map(|p| Pod::of(p).status.phase).collect();
+    let phase = |ph: &str| phases.iter().filter(|p| **p == Some(ph)).count();
     field(
         out,
         "Pods Status",
@@ -246,8 +212,8 @@ fn stateful_set(out: &mut String, o: &Value, pods: &[&Value]) {
             phase("Failed")
         ),
     );
-    pod_template(out, &spec["template"]);
-    volume_claims(out, spec);
+    pod_template(out, &o["spec"]["template"]);
+    volume_claims(out, &o["spec"]);
 }
 
 /// A set's `Pod Template:` block.
@@ -257,114 +223,84 @@ fn pod_template(out: &mut String, t: &Value) {
         "  Labels:  {}\n",
         map_lines(&t["metadata"]["labels"], 11)
     ));
-    if let Some(sa) = t["spec"]["serviceAccountName"].as_str() {
+    let spec = PodSpec::of(&t["spec"]);
+    if let Some(sa) = spec.service_account_name {
         out.push_str(&format!("  Service Account:  {sa}\n"));
     }
     out.push_str("  Containers:\n");
-    for c in t["spec"]["containers"].as_array().into_iter().flatten() {
+    for c in &spec.containers {
         container(out, c);
     }
 }
 
 /// One container of a pod template.
-fn container(out: &mut String, c: &Value) {
-    out.push_str(&format!("   {}:\n", c["name"].as_str().unwrap_or("")));
-    out.push_str(&format!(
-        "    Image:        {}\n",
-        c["image"].as_str().unwrap_or("")
-    ));
-    let ports: Vec<String> = c["ports"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            format!(
-                "{}/{}",
-                p["containerPort"],
-                p["protocol"].as_str().unwrap_or("TCP")
-            )
-        })
+fn container(out: &mut String, c: &Container<'_>) {
+    out.push_str(&format!("   {}:\n", c.name));
+    out.push_str(&format!("    Image:        {}\n", c.image));
+    let ports: Vec<String> = c
+        .ports
+        .iter()
+        .map(|p| format!("{}/{}", p.container_port, p.protocol.unwrap_or("TCP")))
         .collect();
-    out.push_str(&format!(
-        "    Port:         {}\n",
-        if ports.is_empty() {
-            "<none>".into()
-        } else {
-            ports.join(", ")
-        }
-    ));
+    let ports = if ports.is_empty() {
+        "<none>".into()
+    } else {
+        ports.join(", ")
+    };
+    out.push_str(&format!("    Port:         {ports}\n"));
     out.push_str("    Mounts:\n");
-    let mounts: Vec<&Value> = c["volumeMounts"]
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    if mounts.is_empty() {
+    if c.volume_mounts.is_empty() {
         out.push_str("      <none>\n");
     }
-    for m in mounts {
-        let rw = if m["readOnly"] == true { "ro" } else { "rw" };
-        out.push_str(&format!(
-            "      {} from {} ({rw})\n",
-            m["mountPath"].as_str().unwrap_or(""),
-            m["name"].as_str().unwrap_or("")
-        ));
+    for m in &c.volume_mounts {
+        let rw = if m.read_only { "ro" } else { "rw" };
+        out.push_str(&format!("      {} from {} ({rw})\n", m.mount_path, m.name));
     }
 }
 
 /// A set's `Volume Claims:` block.
 fn volume_claims(out: &mut String, spec: &Value) {
     out.push_str("Volume Claims:\n");
-    let claims = spec["volumeClaimTemplates"]
-        .as_array()
-        .map(|a| a.iter().collect::<Vec<_>>())
-        .unwrap_or_default();
+    let templates = spec["volumeClaimTemplates"].as_array();
+    let claims: Vec<PersistentVolumeClaim<'_>> = templates
+        .into_iter()
+        .flatten()
+        .map(PersistentVolumeClaim::of)
+        .collect();
     if claims.is_empty() {
         out.push_str("  <none>\n");
     }
     for c in claims {
-        out.push_str(&format!("  Name:          {}\n", meta_str(c, "name")));
+        out.push_str(&format!("  Name:          {}\n", c.metadata.name));
+        let class = c.spec.storage_class_name.unwrap_or("");
+        out.push_str(&format!("  StorageClass:  {class}\n"));
+        let size = c.spec.resources.requests.as_str();
+        out.push_str(&format!("  Capacity:      {size}\n"));
         out.push_str(&format!(
-            "  StorageClass:  {}\n",
-            c["spec"]["storageClassName"].as_str().unwrap_or("")
+            "  Access Modes:  [{}]\n",
+            c.spec.access_modes.join(" ")
         ));
-        out.push_str(&format!(
-            "  Capacity:      {}\n",
-            c["spec"]["resources"]["requests"]["storage"]
-                .as_str()
-                .unwrap_or("")
-        ));
-        let modes: Vec<&str> = c["spec"]["accessModes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        out.push_str(&format!("  Access Modes:  [{}]\n", modes.join(" ")));
     }
 }
 
 /// The fields of a Pod.
 fn pod(out: &mut String, o: &Value) {
-    let (spec, st) = (&o["spec"], &o["status"]);
-    field(out, "Node", spec["nodeName"].as_str().unwrap_or("<none>"));
+    let p = Pod::of(o);
+    field(out, "Node", p.spec.node_name.unwrap_or("<none>"));
     field(out, "Status", &crate::runtime::print::table::pod_status(o));
-    field(out, "IP", st["podIP"].as_str().unwrap_or(""));
+    field(out, "IP", p.ip().unwrap_or(""));
     let owner = crate::k8s::object::controller_of(o).map(|r| format!("{}/{}", r.kind, r.name));
     field(out, "Controlled By", owner.as_deref().unwrap_or("<none>"));
     out.push_str("Conditions:\n  Type              Status\n");
-    for c in st["conditions"].as_array().into_iter().flatten() {
-        out.push_str(&format!(
-            "  {:<18}{}\n",
-            c["type"].as_str().unwrap_or(""),
-            c["status"].as_str().unwrap_or("")
-        ));
+    for c in &p.status.conditions {
+        out.push_str(&format!("  {:<18}{}\n", c.type_, c.status));
     }
     out.push_str("Volumes:\n");
-    for v in spec["volumes"].as_array().into_iter().flatten() {
-        if let Some(cn) = v["persistentVolumeClaim"]["claimName"].as_str() {
+    for v in &p.spec.volumes {
+        if let Some(cn) = &v.persistent_volume_claim {
             out.push_str(&format!(
-                "  {}:\n    Type:       PersistentVolumeClaim\n    ClaimName:  {cn}\n",
-                v["name"].as_str().unwrap_or("")
+                "  {}:\n    Type:       PersistentVolumeClaim\n    ClaimName:  {}\n",
+                v.name, cn.claim_name
             ));
         }
     }
@@ -372,89 +308,49 @@ fn pod(out: &mut String, o: &Value) {
 
 /// The fields of a PersistentVolumeClaim, and the pods that use it.
 fn claim(out: &mut String, o: &Value, pods: &[&Value]) {
-    let (spec, st) = (&o["spec"], &o["status"]);
-    field(
-        out,
-        "StorageClass",
-        spec["storageClassName"].as_str().unwrap_or(""),
-    );
-    field(out, "Status", st["phase"].as_str().unwrap_or(""));
-    field(out, "Volume", spec["volumeName"].as_str().unwrap_or(""));
-    field(
-        out,
-        "Capacity",
-        st["capacity"]["storage"].as_str().unwrap_or(""),
-    );
-    let modes: Vec<&str> = spec["accessModes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    field(out, "Access Modes", &modes.join(","));
-    field(
-        out,
-        "VolumeMode",
-        spec["volumeMode"].as_str().unwrap_or("Filesystem"),
-    );
+    let c = PersistentVolumeClaim::of(o);
+    let spec = &c.spec;
+    field(out, "StorageClass", spec.storage_class_name.unwrap_or(""));
+    field(out, "Status", c.status.phase.unwrap_or(""));
+    field(out, "Volume", spec.volume_name.unwrap_or(""));
+    field(out, "Capacity", c.status.capacity.as_str());
+    field(out, "Access Modes", &spec.access_modes.join(","));
+    field(out, "VolumeMode", spec.volume_mode.unwrap_or("Filesystem"));
+    let name = c.metadata.name;
     let used: Vec<&str> = pods
         .iter()
-        .filter(|p| {
-            p["spec"]["volumes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|v| v["persistentVolumeClaim"]["claimName"] == o["metadata"]["name"])
-        })
-        .map(|p| meta_str(p, "name"))
+        .map(|p| Pod::of(p))
+        .filter(|p| p.claims().any(|cl| cl == name))
+        .map(|p| p.metadata.name)
         .collect();
-    field(
-        out,
-        "Used By",
-        if used.is_empty() {
-            "<none>".into()
-        } else {
-            used.join(", ")
-        }
-        .as_str(),
-    );
+    let used = if used.is_empty() {
+        "<none>".into()
+    } else {
+        used.join(", ")
+    };
+    field(out, "Used By", &used);
 }
 
 /// The fields of a Service.
 fn service(out: &mut String, o: &Value) {
-    let (spec, st) = (&o["spec"], &o["status"]);
-    field(
-        out,
-        "Selector",
-        &map_lines(&spec["selector"], 20).replace('\n', ","),
-    );
-    field(out, "Type", spec["type"].as_str().unwrap_or("ClusterIP"));
-    field(out, "IP", spec["clusterIP"].as_str().unwrap_or(""));
-    if let Some(ing) = st["loadBalancer"]["ingress"][0]["ip"].as_str() {
-        field(out, "LoadBalancer Ingress", ing);
+    let svc = Service::of(o);
+    let selector = map_lines(&o["spec"]["selector"], 20).replace('\n', ",");
+    field(out, "Selector", &selector);
+    field(out, "Type", svc.type_());
+    field(out, "IP", svc.spec.cluster_ip.unwrap_or(""));
+    let ingress = svc.status.load_balancer.ingress.iter().flatten().next();
+    if let Some(ip) = ingress.and_then(|i| i.ip) {
+        field(out, "LoadBalancer Ingress", ip);
     }
-    for p in spec["ports"].as_array().into_iter().flatten() {
-        let name = p["name"].as_str().unwrap_or("<unset>");
-        field(
-            out,
-            "Port",
-            &format!(
-                "{name}  {}/{}",
-                p["port"],
-                p["protocol"].as_str().unwrap_or("TCP")
-            ),
-        );
-        field(
-            out,
-            "TargetPort",
-            &format!(
-                "{}/{}",
-                p["targetPort"]
-                    .as_str()
-                    .map_or(p["targetPort"].to_string(), str::to_string),
-                p["protocol"].as_str().unwrap_or("TCP")
-            ),
-        );
+    for p in &svc.spec.ports {
+        let (name, proto) = (p.name.unwrap_or("<unset>"), p.protocol());
+        field(out, "Port", &format!("{name}  {}/{proto}", p.port));
+        let target = match &p.target_port {
+            Some(IntOrString::String(s)) => s.clone(),
+            Some(IntOrString::Int(n)) => n.to_string(),
+            None => p.port.to_string(),
+        };
+        field(out, "TargetPort", &format!("{target}/{proto}"));
     }
 }
 

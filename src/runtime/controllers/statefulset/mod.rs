@@ -18,7 +18,7 @@ mod cases;
 
 use serde_json::Value;
 
-use crate::k8s::apps::StatefulSetSpec;
+use crate::k8s::apps::{StatefulSetSpec, StatefulSetStatus};
 use crate::k8s::object::{is_terminating, meta_str, OwnerReference};
 use crate::k8s::version::KubeVersion;
 use claims::Retention;
@@ -160,8 +160,9 @@ pub fn sync(s: &Snapshot<'_>, memos: &mut [&mut Memo]) -> Vec<Action> {
         cx.update_replicas(&mut out)
     };
     let counted = cx.replica_status(deleted_for_update);
-    if counted.status != s.set["status"] {
-        out.push(Action::Status(counted.status));
+    let status = counted.status.to_value();
+    if status != s.set["status"] {
+        out.push(Action::Status(status));
     }
     let (current, in_use) = (&counted.current_revision, &counted.in_use);
     cx.revs.truncate_history(&cx.set, current, in_use, &mut out);
@@ -197,6 +198,10 @@ struct Set<'a> {
     partition: i64,
     /// The set has a deletionTimestamp.
     deleting: bool,
+    /// `metadata.generation`.
+    generation: i64,
+    /// The stored status.
+    status: StatefulSetStatus,
     claim_templates: Vec<&'a Value>,
 }
 
@@ -237,6 +242,8 @@ impl<'a> Set<'a> {
                     .unwrap_or(0),
             ),
             deleting: is_terminating(obj),
+            generation: obj["metadata"]["generation"].as_i64().unwrap_or(0),
+            status: StatefulSetStatus::of(obj),
             claim_templates: spec["volumeClaimTemplates"]
                 .as_array()
                 .map(|a| a.iter().collect())

@@ -38,7 +38,7 @@ impl Sync<'_, '_> {
     /// without `rollingUpdate`, below the current replica count), else the update revision.
     fn revision_for(&self, ordinal: i64) -> &str {
         let set = &self.set;
-        let current_replicas = set.obj["status"]["currentReplicas"].as_i64().unwrap_or(0);
+        let current_replicas = i64::from(set.status.current_replicas);
         let below_current =
             set.rolling && set.rolling_update.is_none() && ordinal < set.start + current_replicas;
         let below_partition = set.rolling_update.is_some() && ordinal < set.start + set.partition;

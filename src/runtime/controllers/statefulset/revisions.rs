@@ -34,9 +34,9 @@ impl<'a> Revisions<'a> {
             .chain(adopted.into_iter().map(Cow::Owned))
             .collect();
         revs.sort_by_key(|r| (number(r), meta_str(r, "name").to_string()));
-        let collisions = set.obj["status"]["collisionCount"].as_i64().unwrap_or(0);
+        let collisions = i64::from(set.status.collision_count);
         let update = update_revision(set, &revs, collisions, out);
-        let status_current = set.obj["status"]["currentRevision"].as_str().unwrap_or("");
+        let status_current = set.status.current_revision.as_deref().unwrap_or("");
         let current = if status_current.is_empty()
             || !revs.iter().any(|r| meta_str(r, "name") == status_current)
         {

@@ -2,14 +2,13 @@
 //! of `updateStatefulSetStatus`), counted in one pass: this runs once per pod created, over
 //! every pod.
 
-use serde_json::{json, Value};
-
 use super::Sync;
+use crate::k8s::apps::StatefulSetStatus;
 
 /// The status to write, and what history truncation needs of the count.
 pub(super) struct Counted<'a> {
-    /// `status`, with zero ready/current/updated counts left out as the API server omits them.
-    pub(super) status: Value,
+    /// `status`.
+    pub(super) status: StatefulSetStatus,
     /// The current revision after the sync (the update revision once every replica is on it).
     pub(super) current_revision: String,
     /// Revisions other than the update revision that members are still at.
@@ -55,24 +54,19 @@ impl<'a> Sync<'_, 'a> {
             current_revision = revs.update.clone();
             current = updated;
         }
-        let mut status = json!({
-            "observedGeneration": set.obj["metadata"]["generation"],
-            "replicas": total,
-            "readyReplicas": ready,
-            "currentReplicas": current.max(0),
-            "updatedReplicas": updated,
-            "availableReplicas": available,
-            "currentRevision": current_revision,
-            "updateRevision": revs.update,
-            "collisionCount": revs.collisions,
-        });
-        if let Some(m) = status.as_object_mut() {
-            for k in ["readyReplicas", "currentReplicas", "updatedReplicas"] {
-                if m[k] == json!(0) {
-                    m.remove(k);
-                }
-            }
-        }
+        // Counts of an int32 replica field fit in int32.
+        let count = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+        let status = StatefulSetStatus {
+            observed_generation: set.generation,
+            replicas: count(total),
+            ready_replicas: count(ready),
+            current_replicas: count(current.max(0)),
+            updated_replicas: count(updated),
+            available_replicas: count(available),
+            current_revision: Some(current_revision.clone()),
+            update_revision: Some(revs.update.clone()),
+            collision_count: count(revs.collisions),
+        };
         Counted {
             status,
             current_revision,

@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::{age, col, num, or_none, Column, Context, Printer, NAME};
-use crate::k8s::core::Pod;
+use crate::k8s::apps::{StatefulSetSpec, StatefulSetStatus};
+use crate::k8s::core::{Container, Event, Pod, PodSpec};
 use crate::k8s::object::meta_str;
 use crate::runtime::print::time::{human_duration, parse_rfc3339};
 
@@ -24,32 +25,20 @@ fn stateful_set_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn stateful_set_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let spec = &o["spec"];
-    let status = &o["status"];
-    let now = cx.now;
-    let containers = &spec["template"]["spec"]["containers"];
-    let join = |f: &str| {
-        containers
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|c| c[f].as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .unwrap_or_default()
+    // A spec the API server would not have stored reads as defaults.
+    let spec = StatefulSetSpec::of(o).unwrap_or_default();
+    let status = StatefulSetStatus::of(o);
+    let template = PodSpec::of(&o["spec"]["template"]["spec"]);
+    let join = |f: for<'c> fn(&'c Container<'c>) -> &'c str| {
+        let fields: Vec<&str> = template.containers.iter().map(f).collect();
+        fields.join(",")
     };
     vec![
-        name,
-        format!(
-            "{}/{}",
-            num(&status["readyReplicas"]),
-            spec["replicas"].as_i64().unwrap_or(1)
-        ),
-        age(o, now),
-        join("name"),
-        join("image"),
+        meta_str(o, "name").to_string(),
+        format!("{}/{}", status.ready_replicas, spec.replicas()),
+        age(o, cx.now),
+        join(|c| c.name),
+        join(|c| c.image),
     ]
 }
 
@@ -143,22 +132,18 @@ fn event_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn event_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let now = cx.now;
-    let last = o["lastTimestamp"]
-        .as_str()
+    let e = Event::of(o);
+    let last = e
+        .last_timestamp
         .and_then(parse_rfc3339)
-        .map_or("<unknown>".into(), |t| human_duration(now - t));
-    let io = &o["involvedObject"];
+        .map_or("<unknown>".into(), |t| human_duration(cx.now - t));
+    let io = &e.involved_object;
     vec![
         last,
-        o["type"].as_str().unwrap_or("").to_string(),
-        o["reason"].as_str().unwrap_or("").to_string(),
-        format!(
-            "{}/{}",
-            io["kind"].as_str().unwrap_or("").to_lowercase(),
-            io["name"].as_str().unwrap_or("")
-        ),
-        o["message"].as_str().unwrap_or("").to_string(),
+        e.type_.to_string(),
+        e.reason.to_string(),
+        format!("{}/{}", io.kind.to_lowercase(), io.name),
+        e.message.to_string(),
     ]
 }
 
