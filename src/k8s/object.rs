@@ -109,6 +109,19 @@ pub fn owner_refs(o: &Value) -> Vec<OwnerReference<'_>> {
     Vec::deserialize(&o["metadata"]["ownerReferences"]).unwrap_or_default()
 }
 
+/// The object with exactly these owner references (none: the field removed, as the API server
+/// omits an empty list).
+pub fn with_owner_refs(o: &Value, refs: &[OwnerReference<'_>]) -> Value {
+    let mut o = o.clone();
+    if refs.is_empty() {
+        metadata_mut(&mut o).remove("ownerReferences");
+    } else {
+        let list = refs.iter().map(OwnerReference::to_value).collect();
+        metadata_mut(&mut o).insert("ownerReferences".into(), list);
+    }
+    o
+}
+
 /// Whether the object has any owner reference.
 pub fn has_owners(o: &Value) -> bool {
     o["metadata"]["ownerReferences"]

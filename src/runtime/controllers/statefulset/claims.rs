@@ -6,38 +6,37 @@ use serde_json::{json, Value};
 
 use super::{claim_name, Action, Event, Set, Snapshot, Sync};
 use crate::k8s::object::{
-    controller_of, controller_ref, is_terminating, meta_str, owner_refs, OwnerReference,
+    controller_of, controller_ref, is_terminating, meta_str, owner_refs, with_owner_refs,
+    OwnerReference,
 };
 
 /// `persistentVolumeClaimRetentionPolicy` as this version honours it.
-pub(super) struct Retention<'a> {
-    when_deleted: &'a str,
-    when_scaled: &'a str,
+pub(super) struct Retention {
+    /// `whenDeleted: Delete`: the set owns its claims.
+    when_deleted_deletes: bool,
+    /// `whenScaled: Delete`: a condemned replica's pod owns its claims.
+    when_scaled_deletes: bool,
     /// Whether owner references need reconciling at all: not when the policy wants none and no
     /// claim of the namespace carries any (the common case, and the hot path at thousands of
     /// pods).
     refs_matter: bool,
 }
 
-impl<'a> Retention<'a> {
+impl Retention {
     /// The policy of a set (Retain/Retain before the gate).
-    pub(super) fn of(set: &Set<'a>, s: &Snapshot<'_>) -> Self {
-        let field = |f: &str| -> &'a str {
-            if s.version.pvc_retention_policy() {
-                set.spec["persistentVolumeClaimRetentionPolicy"][f]
-                    .as_str()
-                    .unwrap_or("Retain")
-            } else {
-                "Retain"
-            }
-        };
-        let (when_deleted, when_scaled) = (field("whenDeleted"), field("whenScaled"));
+    pub(super) fn of(set: &Set<'_>, s: &Snapshot<'_>) -> Self {
+        let policy = set
+            .typed
+            .persistent_volume_claim_retention_policy
+            .as_ref()
+            .filter(|_| s.version.pvc_retention_policy());
+        let deletes = |f: Option<&String>| f.is_some_and(|w| w == "Delete");
+        let when_deleted_deletes = deletes(policy.and_then(|p| p.when_deleted.as_ref()));
+        let when_scaled_deletes = deletes(policy.and_then(|p| p.when_scaled.as_ref()));
         Retention {
-            when_deleted,
-            when_scaled,
-            refs_matter: when_deleted == "Delete"
-                || when_scaled == "Delete"
-                || s.claims_have_owners,
+            when_deleted_deletes,
+            when_scaled_deletes,
+            refs_matter: when_deleted_deletes || when_scaled_deletes || s.claims_have_owners,
         }
     }
 }
@@ -76,10 +75,10 @@ impl<'a> Sync<'_, 'a> {
         let r = &self.retention;
         let condemned = !self.set.in_range(ordinal);
         let mut refs = Vec::new();
-        if r.when_deleted == "Delete" && !(condemned && r.when_scaled == "Delete") {
+        if r.when_deleted_deletes && !(condemned && r.when_scaled_deletes) {
             refs.push(self.set.controller_ref());
         }
-        if condemned && r.when_scaled == "Delete" {
+        if condemned && r.when_scaled_deletes {
             if let Some(p) = pod {
                 refs.push(controller_ref("v1", "Pod", p));
             }
@@ -91,7 +90,7 @@ impl<'a> Sync<'_, 'a> {
     /// replica waits until the garbage collector has removed it.
     pub(super) fn stale_claim(&self, ordinal: i64) -> bool {
         let pname = self.set.pod_name(ordinal);
-        self.retention.when_scaled == "Delete"
+        self.retention.when_scaled_deletes
             && self.set.claim_templates.iter().any(|ct| {
                 (self.snap.claims)(claim_name(ct, self.set.name, ordinal).as_str())
                     .is_some_and(|c| owner_refs(c).iter().any(|r| is_pod(r, &pname)))
@@ -110,7 +109,7 @@ impl<'a> Sync<'_, 'a> {
                     let mut c = self.new_claim(ct, ordinal);
                     let refs = self.desired_refs(ordinal, None);
                     if !refs.is_empty() && self.snap.version.pvc_retention_policy() {
-                        c = with_refs(&c, &refs);
+                        c = with_owner_refs(&c, &refs);
                     }
                     out.push(Action::CreateClaim(c));
                     out.push(Event::normal(
@@ -173,7 +172,7 @@ impl<'a> Sync<'_, 'a> {
                 .collect();
             refs.extend(self.desired_refs(ordinal, pod));
             if refs != current {
-                out.push(Action::UpdateClaim(with_refs(c, &refs)));
+                out.push(Action::UpdateClaim(with_owner_refs(c, &refs)));
             }
         }
     }
@@ -189,17 +188,4 @@ fn owned_elsewhere(c: &Value, set_uid: &str, pod: Option<&Value>) -> bool {
 /// Whether a reference is to the pod of this name.
 fn is_pod(r: &OwnerReference<'_>, pod_name: &str) -> bool {
     r.kind == "Pod" && r.name == pod_name
-}
-
-/// The claim with exactly these owner references (none: the field removed).
-fn with_refs(c: &Value, refs: &[OwnerReference<'_>]) -> Value {
-    let mut c = c.clone();
-    if refs.is_empty() {
-        if let Some(m) = c["metadata"].as_object_mut() {
-            m.remove("ownerReferences");
-        }
-    } else {
-        c["metadata"]["ownerReferences"] = refs.iter().map(OwnerReference::to_value).collect();
-    }
-    c
 }

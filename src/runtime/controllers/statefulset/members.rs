@@ -3,10 +3,11 @@
 //! released when owned but no longer matching, and split into one slot per replica in range and
 //! the condemned rest, highest ordinal first.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::pods::{Memo, Owner, PodState, PodSummary, Verdict};
 use super::{Action, Set, Snapshot};
+use crate::k8s::object::{owner_refs, with_owner_refs};
 
 /// The most pods a Parallel set creates past its highest one in one sync.
 const PARALLEL_BURST: i64 = 10_000;
@@ -89,24 +90,17 @@ fn adopt_or_release(
         Owner::This if verdict.matches => true,
         Owner::This => {
             if let Some(p) = (s.pod)(&sum.name) {
-                let mut q = p.clone();
-                if let Some(refs) = q["metadata"]["ownerReferences"].as_array_mut() {
-                    refs.retain(|r| r["uid"] != set.uid);
-                }
-                out.push(Action::UpdatePod(q));
+                let mut refs = owner_refs(p);
+                refs.retain(|r| r.uid != set.uid);
+                out.push(Action::UpdatePod(with_owner_refs(p, &refs)));
             }
             false
         }
         Owner::None if verdict.matches && !set.deleting => {
             if let Some(p) = (s.pod)(&sum.name) {
-                let mut q = p.clone();
-                let refs = q["metadata"]
-                    .as_object_mut()
-                    .map(|m| m.entry("ownerReferences").or_insert_with(|| json!([])));
-                if let Some(Value::Array(a)) = refs {
-                    a.push(set.controller_ref().to_value());
-                }
-                out.push(Action::UpdatePod(q));
+                let mut refs = owner_refs(p);
+                refs.push(set.controller_ref());
+                out.push(Action::UpdatePod(with_owner_refs(p, &refs)));
             }
             true
         }

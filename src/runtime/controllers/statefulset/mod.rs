@@ -18,7 +18,7 @@ mod cases;
 
 use serde_json::Value;
 
-use crate::k8s::apps::{StatefulSetSpec, StatefulSetStatus};
+use crate::k8s::apps::{RollingUpdate, StatefulSetSpec, StatefulSetStatus};
 use crate::k8s::object::{is_terminating, meta_str, OwnerReference};
 use crate::k8s::version::KubeVersion;
 use claims::Retention;
@@ -175,7 +175,7 @@ struct Sync<'s, 'a> {
     set: Set<'a>,
     revs: Revisions<'a>,
     members: Members<'a>,
-    retention: Retention<'a>,
+    retention: Retention,
 }
 
 /// The fields of the set a sync reads, read once.
@@ -194,7 +194,9 @@ struct Set<'a> {
     monotonic: bool,
     /// `updateStrategy.type` is RollingUpdate.
     rolling: bool,
-    rolling_update: Option<&'a Value>,
+    rolling_update: Option<RollingUpdate>,
+    /// The typed spec, for the fields decisions read.
+    typed: StatefulSetSpec,
     partition: i64,
     /// The set has a deletionTimestamp.
     deleting: bool,
@@ -206,14 +208,12 @@ struct Set<'a> {
 }
 
 impl<'a> Set<'a> {
-    /// The set's view, from its typed spec; `None` for an object whose spec does not decode
+    /// The set's view, from its typed spec (templates stay JSON: they are copied whole into
+    /// pods, claims and revisions); `None` for an object whose spec does not decode
     /// (one the API server would not have stored).
     fn of(obj: &'a Value, version: KubeVersion) -> Option<Self> {
         let typed = StatefulSetSpec::of(obj).ok()?;
         let spec = &obj["spec"];
-        let rolling_update = spec["updateStrategy"]
-            .get("rollingUpdate")
-            .filter(|r| r.is_object());
         let strategy = typed.update_strategy.as_ref();
         Some(Set {
             obj,
@@ -234,7 +234,7 @@ impl<'a> Set<'a> {
                 .and_then(|u| u.type_.as_deref())
                 .unwrap_or("RollingUpdate")
                 == "RollingUpdate",
-            rolling_update,
+            rolling_update: typed.rolling_update().cloned(),
             partition: i64::from(
                 typed
                     .rolling_update()
@@ -248,6 +248,7 @@ impl<'a> Set<'a> {
                 .as_array()
                 .map(|a| a.iter().collect())
                 .unwrap_or_default(),
+            typed,
         })
     }
 

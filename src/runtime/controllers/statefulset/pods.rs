@@ -193,7 +193,7 @@ impl Sync<'_, '_> {
         let mut pspec = t["spec"].clone();
         defaults::pod_spec(&mut pspec);
         pspec["hostname"] = json!(pname);
-        pspec["subdomain"] = json!(set.spec["serviceName"].as_str().unwrap_or(""));
+        pspec["subdomain"] = json!(set.typed.service_name.as_deref().unwrap_or(""));
         let mut volumes: Vec<Value> = pspec["volumes"].as_array().cloned().unwrap_or_default();
         for ct in &set.claim_templates {
             let vname = meta_str(ct, "name");

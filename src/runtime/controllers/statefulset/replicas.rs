@@ -4,10 +4,11 @@
 //! the partition. Each step returns whether the sync stops there; under OrderedReady it stops at
 //! the first pod that is not Running and Ready.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::pods::PodState;
 use super::{Action, Event, Sync};
+use crate::k8s::object::IntOrString;
 
 impl Sync<'_, '_> {
     /// Phase A: every slot in order; true when the sync stops.
@@ -153,7 +154,11 @@ impl Sync<'_, '_> {
     fn update_up_to_max_unavailable(&self, out: &mut Vec<Action>) -> i64 {
         let set = &self.set;
         let slots = &self.members.slots;
-        let budget = max_unavailable(&set.spec["updateStrategy"]["rollingUpdate"], set.replicas);
+        let given = set
+            .rolling_update
+            .as_ref()
+            .and_then(|r| r.max_unavailable.as_ref());
+        let budget = max_unavailable(given, set.replicas);
         let healthy = slots.iter().flatten().filter(|p| self.healthy(p)).count() as i64;
         let mut room = budget - (set.replicas - healthy);
         let floor = set.partition.max(0) as usize;
@@ -210,15 +215,14 @@ impl Sync<'_, '_> {
 /// `rollingUpdate.maxUnavailable` resolved against the replicas: an int, or a percentage rounded
 /// down (upstream's getStatefulSetMaxUnavailable rounds down, whatever the API docs say), at
 /// least 1; 1 when unset.
-fn max_unavailable(rolling_update: &Value, replicas: i64) -> i64 {
-    let v = &rolling_update["maxUnavailable"];
-    let n = match v {
-        Value::Number(n) => n.as_i64().unwrap_or(1),
-        Value::String(p) => p
+fn max_unavailable(given: Option<&IntOrString>, replicas: i64) -> i64 {
+    let n = match given {
+        Some(IntOrString::Int(n)) => i64::from(*n),
+        Some(IntOrString::String(p)) => p
             .strip_suffix('%')
             .and_then(|x| x.parse::<i64>().ok())
             .map_or(1, |pct| replicas.saturating_mul(pct) / 100),
-        _ => 1,
+        None => 1,
     };
     n.max(1)
 }

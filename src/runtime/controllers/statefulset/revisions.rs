@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use serde_json::{json, Value};
 
 use super::{Action, Set};
-use crate::k8s::object::{controller_of, is_controlled_by, meta_str};
+use crate::k8s::object::{controller_of, is_controlled_by, meta_str, with_owner_refs};
 
 /// The set's revisions after adoption, and which are current and to update to.
 pub(super) struct Revisions<'a> {
@@ -79,7 +79,7 @@ impl<'a> Revisions<'a> {
         in_use: &[&str],
         out: &mut Vec<Action>,
     ) {
-        let limit = set.spec["revisionHistoryLimit"].as_i64().unwrap_or(10);
+        let limit = i64::from(set.typed.revision_history_limit.unwrap_or(10));
         if limit < 0 {
             return;
         }
@@ -108,13 +108,7 @@ fn adopt_orphans(set: &Set<'_>, all: &[&Value]) -> Vec<Value> {
     }
     all.iter()
         .filter(|r| controller_of(r).is_none() && set.selects(r))
-        .map(|r| {
-            let mut q = (*r).clone();
-            if let Some(m) = q["metadata"].as_object_mut() {
-                m.insert("ownerReferences".into(), json!([set.controller_ref()]));
-            }
-            q
-        })
+        .map(|r| with_owner_refs(r, &[set.controller_ref()]))
         .collect()
 }
 
