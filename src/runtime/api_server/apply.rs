@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::{key_of, ApiError, ApiServer, Applied};
 use crate::k8s::object::{metadata_mut, obj_mut};
 use crate::k8s::resources::Resource;
+use crate::k8s::service::Service;
 use crate::k8s::{defaults, update};
 
 impl ApiServer {
@@ -99,8 +100,9 @@ fn service_update(
     new: &Value,
     merged: &mut Value,
 ) -> Result<(), ApiError> {
-    let new_ip = new["spec"]["clusterIP"].as_str().unwrap_or("");
-    let old_ip = old["spec"]["clusterIP"].as_str().unwrap_or("");
+    let stored = Service::of(old);
+    let new_ip = Service::of(new).spec.cluster_ip.unwrap_or("");
+    let old_ip = stored.spec.cluster_ip.unwrap_or("");
     if !new_ip.is_empty() && new_ip != old_ip {
         return Err(ApiError::invalid(
             r,
@@ -116,16 +118,23 @@ fn service_update(
             spec.insert(f.into(), v.clone());
         }
     }
-    if let (Some(Value::Array(ports)), Some(old_ports)) =
-        (spec.get_mut("ports"), old["spec"]["ports"].as_array())
-    {
+    // Node ports stay with the port (number and protocol) they were allocated to.
+    let allocated = |port: &serde_json::Map<String, Value>| {
+        let number = port.get("port").and_then(Value::as_i64);
+        let protocol = port
+            .get("protocol")
+            .and_then(Value::as_str)
+            .unwrap_or("TCP");
+        stored.spec.ports.iter().find_map(|q| {
+            (number == Some(i64::from(q.port)) && q.protocol() == protocol)
+                .then_some(q.node_port)
+                .flatten()
+        })
+    };
+    if let Some(Value::Array(ports)) = spec.get_mut("ports") {
         for p in ports.iter_mut().filter_map(Value::as_object_mut) {
-            if let Some(np) = old_ports
-                .iter()
-                .find(|q| q["port"] == p["port"] && q["protocol"] == p["protocol"])
-                .and_then(|q| q.get("nodePort"))
-            {
-                p.entry("nodePort").or_insert(np.clone());
+            if let Some(np) = allocated(p) {
+                p.entry("nodePort").or_insert(json!(np));
             }
         }
     }

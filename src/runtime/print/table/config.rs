@@ -1,10 +1,11 @@
 //! Printers of configuration and access: Namespaces, ServiceAccounts, ConfigMaps,
 //! PodDisruptionBudgets, RBAC, and any other kind.
 
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::{age, col, num, Column, Context, Printer, NAME};
-use crate::k8s::object::meta_str;
+use super::{age, col, Column, Context, Printer, NAME};
+use crate::k8s::object::{meta_str, IntOrString};
 
 /// `Namespace`.
 pub(super) const NAMESPACE: Printer = Printer {
@@ -83,21 +84,40 @@ fn pod_disruption_budget_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn pod_disruption_budget_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let spec = &o["spec"];
-    let now = cx.now;
-    let or_na = |v: &Value| match v {
-        Value::Null => "N/A".to_string(),
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
+    let pdb = PodDisruptionBudget::deserialize(o).unwrap_or_default();
+    let or_na = |v: &Option<IntOrString>| match v {
+        None => "N/A".to_string(),
+        Some(IntOrString::String(s)) => s.clone(),
+        Some(IntOrString::Int(n)) => n.to_string(),
     };
     vec![
-        name,
-        or_na(&spec["minAvailable"]),
-        or_na(&spec["maxUnavailable"]),
-        num(&o["status"]["disruptionsAllowed"]).to_string(),
-        age(o, now),
+        meta_str(o, "name").to_string(),
+        or_na(&pdb.spec.min_available),
+        or_na(&pdb.spec.max_unavailable),
+        pdb.status.disruptions_allowed.to_string(),
+        age(o, cx.now),
     ]
+}
+
+/// The PodDisruptionBudget fields printed (`policy/v1`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PodDisruptionBudget {
+    spec: BudgetSpec,
+    status: BudgetStatus,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct BudgetSpec {
+    min_available: Option<IntOrString>,
+    max_unavailable: Option<IntOrString>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct BudgetStatus {
+    disruptions_allowed: i32,
 }
 
 /// `ClusterRole` and `Role`.
@@ -139,39 +159,47 @@ fn role_binding_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn role_binding_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let name = meta_str(o, "name").to_string();
-    let now = cx.now;
-    let subjects = |kind: &str, ns: bool| {
-        o["subjects"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|s| s["kind"] == kind)
-                    .map(|s| {
-                        let n = s["name"].as_str().unwrap_or("");
-                        if ns {
-                            format!("{}/{n}", s["namespace"].as_str().unwrap_or(""))
-                        } else {
-                            n.to_string()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+    let binding = RoleBinding::deserialize(o).unwrap_or_default();
+    let subjects = |kind: &str| {
+        let names: Vec<String> = binding
+            .subjects
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| match kind {
+                "ServiceAccount" => format!("{}/{}", s.namespace, s.name),
+                _ => s.name.to_string(),
             })
-            .unwrap_or_default()
+            .collect();
+        names.join(", ")
     };
+    let role = &binding.role_ref;
     vec![
-        name,
-        format!(
-            "{}/{}",
-            o["roleRef"]["kind"].as_str().unwrap_or(""),
-            o["roleRef"]["name"].as_str().unwrap_or("")
-        ),
-        age(o, now),
-        subjects("User", false),
-        subjects("Group", false),
-        subjects("ServiceAccount", true),
+        meta_str(o, "name").to_string(),
+        format!("{}/{}", role.kind, role.name),
+        age(o, cx.now),
+        subjects("User"),
+        subjects("Group"),
+        subjects("ServiceAccount"),
     ]
+}
+
+/// The (Cluster)RoleBinding fields printed (`rbac.authorization.k8s.io/v1`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct RoleBinding<'a> {
+    #[serde(borrow)]
+    role_ref: Named<'a>,
+    #[serde(borrow)]
+    subjects: Vec<Named<'a>>,
+}
+
+/// A role reference or a subject: a kind and a name (a ServiceAccount's namespace too).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Named<'a> {
+    kind: &'a str,
+    name: &'a str,
+    namespace: &'a str,
 }
 
 /// Any other kind: its name and age.
