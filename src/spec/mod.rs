@@ -5,6 +5,63 @@
 //! errors become [`Finding`]s that point at the offending key or value. `resolve` fills
 //! the defaults that depend on other fields and produces the view templates render from.
 
+/// Declares a spec struct with the container fields that the app's own container and every
+/// other container (init, sidecar, extra) share, declared once so that the two cannot drift:
+/// the struct's fields, then the shared ones, then the fields after `then`. (A flattened struct
+/// would say it more plainly, but serde refuses `flatten` beside `deny_unknown_fields`.)
+macro_rules! container_fields {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$fm:meta])* pub $f:ident : $t:ty,)*
+        }
+        then {
+            $($(#[$am:meta])* pub $a:ident : $at:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$fm])* pub $f: $t,)*
+            /// Entrypoint (replaces the image's ENTRYPOINT).
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub command: Vec<String>,
+            /// Arguments (replace the image's CMD).
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub args: Vec<String>,
+            /// Working directory.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub working_dir: Option<String>,
+            /// Environment variables, in order.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub env: Vec<crate::spec::EnvVar>,
+            /// Environment from ConfigMaps and Secrets.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub env_from: Vec<crate::spec::EnvFrom>,
+            /// Resource requests and limits.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub resources: Option<crate::spec::Resources>,
+            /// Readiness probe: `{http: /healthz, port: web}`, `{tcp: 5432}`, `{exec: [...]}`, `{grpc: N}`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub readiness_probe: Option<crate::spec::Probe>,
+            /// Liveness probe (same forms).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub liveness_probe: Option<crate::spec::Probe>,
+            /// Startup probe (same forms).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub startup_probe: Option<crate::spec::Probe>,
+            /// postStart / preStop hooks.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schemars(schema_with = "crate::spec::pod::lifecycle")]
+            pub lifecycle: Option<serde_json::Value>,
+            /// The container's security context.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schemars(schema_with = "crate::spec::pod::container_security")]
+            pub security_context: Option<serde_json::Value>,
+            $($(#[$am])* pub $a: $at,)*
+        }
+    };
+}
+
 pub mod checks;
 mod errors;
 pub mod kube;

@@ -13,6 +13,7 @@ use serde_json::Value;
 pub use super::objects::*;
 pub use super::pod::*;
 
+container_fields! {
 /// One stateful app: compiles into a StatefulSet and the objects around it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -109,41 +110,8 @@ pub struct AppSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0))]
     pub termination_grace_period_seconds: Option<i64>,
-    /// Container entrypoint (replaces the image's ENTRYPOINT).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
-    /// Container arguments (replace the image's CMD).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub args: Vec<String>,
-    /// Working directory of the container.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
-    /// Environment variables, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub env: Vec<EnvVar>,
-    /// Environment from ConfigMaps and Secrets.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub env_from: Vec<EnvFrom>,
-    /// Container resource requests and limits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resources: Option<Resources>,
-    /// Readiness probe: `{http: /healthz, port: web}`, `{tcp: 5432}`, `{exec: [...]}`, `{grpc: N}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub readiness_probe: Option<Probe>,
-    /// Liveness probe (same forms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub liveness_probe: Option<Probe>,
-    /// Startup probe (same forms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub startup_probe: Option<Probe>,
-    /// postStart / preStop hooks of the container.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(schema_with = "super::pod::lifecycle")]
-    pub lifecycle: Option<Value>,
-    /// The container's security context.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(schema_with = "super::pod::container_security")]
-    pub security_context: Option<Value>,
+    }
+    then {
     /// The pod's security context (fsGroup, runAsUser, seccompProfile, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "super::pod::pod_security")]
@@ -217,6 +185,7 @@ pub struct AppSpec {
     /// A StorageClass to create with the app (the seed's "create storageclass if needed").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<StorageClass>,
+    }
 }
 
 fn default_replicas() -> i64 {

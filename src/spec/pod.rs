@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::model::{PullPolicy, Resources, TargetPort};
+use super::model::{PullPolicy, TargetPort};
 
 /// A JSON Schema that is the Kubernetes definition `name` (added to the spec schema's
 /// definitions by [`crate::spec_schema`]).
@@ -267,6 +267,7 @@ pub struct ConfigMap {
     pub mounts: Vec<Mount>,
 }
 
+container_fields! {
 /// An init container, sidecar or extra container.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -279,44 +280,11 @@ pub struct Container {
     /// Pull policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<PullPolicy>,
-    /// Entrypoint.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
-    /// Arguments.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub args: Vec<String>,
-    /// Working directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
-    /// Environment.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub env: Vec<EnvVar>,
-    /// Environment from ConfigMaps and Secrets.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub env_from: Vec<EnvFrom>,
+    }
+    then {
     /// Ports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<super::model::Port>,
-    /// Resources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resources: Option<Resources>,
-    /// Readiness probe.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub readiness_probe: Option<Probe>,
-    /// Liveness probe.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub liveness_probe: Option<Probe>,
-    /// Startup probe.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub startup_probe: Option<Probe>,
-    /// Container security context.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(schema_with = "container_security")]
-    pub security_context: Option<Value>,
-    /// postStart / preStop hooks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(schema_with = "lifecycle")]
-    pub lifecycle: Option<Value>,
     /// Mounts in the Kubernetes form (volumes' `mounts` with `container` add to these).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "volume_mounts")]
@@ -324,6 +292,7 @@ pub struct Container {
     /// `Always` makes an init container a native sidecar (Kubernetes 1.29+).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<ContainerRestartPolicy>,
+    }
 }
 
 /// A container's restart policy (only `Always`, on init containers).
