@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::{key_of, ApiError, ApiServer, Applied};
 use crate::k8s::object::{metadata_mut, obj_mut};
-use crate::k8s::resources::Resource;
+use crate::k8s::resources::{self, Resource};
 use crate::k8s::service::Service;
 use crate::k8s::{defaults, update};
 
@@ -23,16 +23,16 @@ impl ApiServer {
         let mut new = o;
         defaults::apply(&mut new, self.version);
         let mut merged = merged(&old, &new);
-        match r.kind {
-            "StatefulSet" => self.statefulset_update(r, &key.name, &old, &merged)?,
-            "Service" => service_update(r, &key.name, &old, &new, &mut merged)?,
-            "PersistentVolumeClaim" => claim_update(r, &key.name, &old, &mut merged)?,
+        match *r {
+            resources::STATEFUL_SET => self.statefulset_update(r, &key.name, &old, &merged)?,
+            resources::SERVICE => service_update(r, &key.name, &old, &new, &mut merged)?,
+            resources::PERSISTENT_VOLUME_CLAIM => claim_update(r, &key.name, &old, &mut merged)?,
             _ => {}
         }
         if without_server_fields(&old) == without_server_fields(&merged) {
             return Ok((Applied::Unchanged, old));
         }
-        if r.kind == "StatefulSet" && old["spec"] != merged["spec"] {
+        if *r == resources::STATEFUL_SET && old["spec"] != merged["spec"] {
             let g = old["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
             metadata_mut(&mut merged).insert("generation".into(), json!(g));
         }

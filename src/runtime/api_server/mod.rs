@@ -284,26 +284,26 @@ impl ApiServer {
             m.insert("uid".into(), json!(uid));
             m.insert("creationTimestamp".into(), json!(now));
             m.remove("deletionTimestamp");
-            if r.kind == "StatefulSet" {
+            if *r == resources::STATEFUL_SET {
                 m.insert("generation".into(), json!(1));
             }
         }
         obj_mut(&mut o).insert("apiVersion".into(), json!(r.api_version));
-        match r.kind {
-            "StatefulSet" => {
+        match *r {
+            resources::STATEFUL_SET => {
                 obj_mut(&mut o).insert(
                     "status".into(),
                     json!({"replicas": 0, "availableReplicas": 0}),
                 );
             }
-            "Service" => self.allocate_service(&mut o),
-            "PersistentVolumeClaim" => {
+            resources::SERVICE => self.allocate_service(&mut o),
+            resources::PERSISTENT_VOLUME_CLAIM => {
                 add_finalizer(&mut o, "kubernetes.io/pvc-protection");
                 obj_mut(&mut o).insert("status".into(), json!({"phase": "Pending"}));
             }
-            "PersistentVolume" => add_finalizer(&mut o, "kubernetes.io/pv-protection"),
+            resources::PERSISTENT_VOLUME => add_finalizer(&mut o, "kubernetes.io/pv-protection"),
             // The API server labels every namespace with its name (1.21+) and finalizes it.
-            "Namespace" => {
+            resources::NAMESPACE => {
                 let labels = metadata_mut(&mut o)
                     .entry("labels")
                     .or_insert_with(|| json!({}));
@@ -313,7 +313,7 @@ impl ApiServer {
                 obj_mut(&mut o).insert("spec".into(), json!({"finalizers": ["kubernetes"]}));
                 obj_mut(&mut o).insert("status".into(), json!({"phase": "Active"}));
             }
-            "Pod" if o["status"]["phase"].is_null() => {
+            resources::POD if o["status"]["phase"].is_null() => {
                 obj_mut(&mut o).insert("status".into(), json!({"phase": "Pending"}));
             }
             _ => {}
@@ -424,12 +424,12 @@ impl ApiServer {
         let has_finalizers = o["metadata"]["finalizers"]
             .as_array()
             .is_some_and(|f| !f.is_empty());
-        if r.kind == "Pod" || has_finalizers {
+        if *r == resources::POD || has_finalizers {
             if o["metadata"]["deletionTimestamp"].is_null() {
                 let mut o = o;
                 let now = self.timestamp();
                 metadata_mut(&mut o).insert("deletionTimestamp".into(), json!(now));
-                if r.kind == "Pod" {
+                if *r == resources::POD {
                     let grace = o["spec"]["terminationGracePeriodSeconds"]
                         .as_i64()
                         .unwrap_or(30);

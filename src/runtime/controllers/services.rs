@@ -86,7 +86,7 @@ fn address<'a>(k: &'a Key, p: &Pod<'a>) -> Option<EndpointAddress<'a>> {
         hostname: p.spec.hostname.filter(|_| governed),
         node_name: p.spec.node_name,
         target_ref: Some(TargetRef {
-            kind: "Pod",
+            kind: resources::POD.kind,
             name: p.metadata.name,
             namespace: &k.namespace,
             uid: p.metadata.uid,

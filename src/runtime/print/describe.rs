@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::k8s::apps::{StatefulSetSpec, StatefulSetStatus};
 use crate::k8s::core::{Container, Event, Pod, PodSpec};
 use crate::k8s::object::{meta_str, IntOrString};
+use crate::k8s::resources;
 use crate::k8s::service::Service;
 use crate::k8s::storage::PersistentVolumeClaim;
 use crate::runtime::print::table::tabwrite;
@@ -153,12 +154,12 @@ fn events_block(events: &[&Value], now: i64) -> String {
 /// `kubectl describe` of one object with its events (oldest first).
 pub fn describe(o: &Value, events: &[&Value], pods: &[&Value], now: i64) -> String {
     let mut out = String::new();
-    let kind = o["kind"].as_str().unwrap_or("");
+    let kind = resources::by_kind(o["kind"].as_str().unwrap_or("")).copied();
     field(&mut out, "Name", meta_str(o, "name"));
     if !meta_str(o, "namespace").is_empty() {
         field(&mut out, "Namespace", meta_str(o, "namespace"));
     }
-    if kind == "StatefulSet" {
+    if kind == Some(resources::STATEFUL_SET) {
         field(
             &mut out,
             "CreationTimestamp",
@@ -177,10 +178,10 @@ pub fn describe(o: &Value, events: &[&Value], pods: &[&Value], now: i64) -> Stri
         &map_lines(&o["metadata"]["annotations"], 20),
     );
     match kind {
-        "StatefulSet" => stateful_set(&mut out, o, pods),
-        "Pod" => pod(&mut out, o),
-        "PersistentVolumeClaim" => claim(&mut out, o, pods),
-        "Service" => service(&mut out, o),
+        Some(resources::STATEFUL_SET) => stateful_set(&mut out, o, pods),
+        Some(resources::POD) => pod(&mut out, o),
+        Some(resources::PERSISTENT_VOLUME_CLAIM) => claim(&mut out, o, pods),
+        Some(resources::SERVICE) => service(&mut out, o),
         _ => {}
     }
     out.push_str(&events_block(events, now));

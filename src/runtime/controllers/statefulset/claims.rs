@@ -9,6 +9,7 @@ use crate::k8s::object::{
     controller_of, controller_ref, is_terminating, meta_str, owner_refs, with_owner_refs,
     OwnerReference,
 };
+use crate::k8s::resources::POD;
 
 /// `persistentVolumeClaimRetentionPolicy` as this version honours it.
 pub(super) struct Retention {
@@ -80,7 +81,7 @@ impl<'a> Sync<'_, 'a> {
         }
         if condemned && r.when_scaled_deletes {
             if let Some(p) = pod {
-                refs.push(controller_ref("v1", "Pod", p));
+                refs.push(controller_ref(POD.api_version, POD.kind, p));
             }
         }
         refs
@@ -181,11 +182,11 @@ impl<'a> Sync<'_, 'a> {
 /// Whether a claim's controller is neither the set, nor its pod, nor any pod.
 fn owned_elsewhere(c: &Value, set_uid: &str, pod: Option<&Value>) -> bool {
     controller_of(c).is_some_and(|r| {
-        r.uid != set_uid && pod.is_none_or(|p| r.uid != meta_str(p, "uid")) && r.kind != "Pod"
+        r.uid != set_uid && pod.is_none_or(|p| r.uid != meta_str(p, "uid")) && r.kind != POD.kind
     })
 }
 
 /// Whether a reference is to the pod of this name.
 fn is_pod(r: &OwnerReference<'_>, pod_name: &str) -> bool {
-    r.kind == "Pod" && r.name == pod_name
+    r.kind == POD.kind && r.name == pod_name
 }

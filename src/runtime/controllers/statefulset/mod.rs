@@ -262,7 +262,8 @@ impl<'a> Set<'a> {
 
     /// The reference the set's pods, claims and revisions carry to it.
     fn controller_ref(&self) -> OwnerReference<'a> {
-        crate::k8s::object::controller_ref("apps/v1", "StatefulSet", self.obj)
+        let sts = crate::k8s::resources::STATEFUL_SET;
+        crate::k8s::object::controller_ref(sts.api_version, sts.kind, self.obj)
     }
 
     /// Whether the set's selector selects the object's labels.
