@@ -7,6 +7,7 @@
 //! function over a snapshot ([`controllers::statefulset::sync`]); [`session`] commits whole rounds
 //! to [`store::Store`] durably as it goes; [`print`](mod@print) shows objects as kubectl does.
 
+pub mod api;
 pub mod api_server;
 pub mod apply;
 pub mod controllers;

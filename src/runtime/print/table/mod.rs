@@ -1,7 +1,7 @@
 //! `kubectl get` tables, in two halves as in Kubernetes (`docs/research/kubectl-and-api.md` §1): the
 //! server half turns objects into a `Table` (column definitions and cells, `printers.go`), the
 //! client half lays tables out (`tableprinter.go`: tabwriter widths, kind prefixes, blank lines).
-//! `stsc serve` can return the server half as `meta.k8s.io/v1` `Table` objects.
+//! [`crate::runtime::api::table`] turns the server half into `meta.k8s.io/v1` `Table` objects.
 
 mod config;
 mod network;
@@ -108,25 +108,26 @@ pub(super) struct Printer {
     cells: fn(&Value, &Context) -> Vec<String>,
 }
 
-/// The printer of a kind.
-fn printer(kind: &str) -> Printer {
-    match kind {
-        "StatefulSet" => workloads::STATEFUL_SET,
-        "Pod" => workloads::POD,
-        "ControllerRevision" => workloads::CONTROLLER_REVISION,
-        "Event" => workloads::EVENT,
-        "PersistentVolume" => storage::PERSISTENT_VOLUME,
-        "PersistentVolumeClaim" => storage::PERSISTENT_VOLUME_CLAIM,
-        "StorageClass" => storage::STORAGE_CLASS,
-        "Service" => network::SERVICE,
-        "Endpoints" => network::ENDPOINTS,
-        "NetworkPolicy" => network::NETWORK_POLICY,
-        "Namespace" => config::NAMESPACE,
-        "ServiceAccount" => config::SERVICE_ACCOUNT,
-        "ConfigMap" => config::CONFIG_MAP,
-        "PodDisruptionBudget" => config::POD_DISRUPTION_BUDGET,
-        "ClusterRole" | "Role" => config::ROLE,
-        "ClusterRoleBinding" | "RoleBinding" => config::ROLE_BINDING,
+/// The printer of a resource type.
+fn printer(r: &Resource) -> Printer {
+    use crate::k8s::resources as k;
+    match *r {
+        k::STATEFUL_SET => workloads::STATEFUL_SET,
+        k::POD => workloads::POD,
+        k::CONTROLLER_REVISION => workloads::CONTROLLER_REVISION,
+        k::EVENT => workloads::EVENT,
+        k::PERSISTENT_VOLUME => storage::PERSISTENT_VOLUME,
+        k::PERSISTENT_VOLUME_CLAIM => storage::PERSISTENT_VOLUME_CLAIM,
+        k::STORAGE_CLASS => storage::STORAGE_CLASS,
+        k::SERVICE => network::SERVICE,
+        k::ENDPOINTS => network::ENDPOINTS,
+        k::NETWORK_POLICY => network::NETWORK_POLICY,
+        k::NAMESPACE => config::NAMESPACE,
+        k::SERVICE_ACCOUNT => config::SERVICE_ACCOUNT,
+        k::CONFIG_MAP => config::CONFIG_MAP,
+        k::POD_DISRUPTION_BUDGET => config::POD_DISRUPTION_BUDGET,
+        k::CLUSTER_ROLE | k::ROLE => config::ROLE,
+        k::CLUSTER_ROLE_BINDING | k::ROLE_BINDING => config::ROLE_BINDING,
         _ => config::OTHER,
     }
 }
@@ -137,7 +138,7 @@ pub fn table<'a>(r: &Resource, objects: &[&'a Value], now: i64, version: KubeVer
         now,
         vac: version.volume_attributes_class(),
     };
-    let printer = printer(r.kind);
+    let printer = printer(r);
     let rows = objects
         .iter()
         .map(|o| Row {
