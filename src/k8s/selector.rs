@@ -265,6 +265,29 @@ impl Parser<'_> {
     }
 }
 
+impl std::fmt::Display for Selector {
+    /// The text form (`app=web,tier in (cache,db),!canary`), requirements in key order as
+    /// `labels.Selector.String()` writes them; one value of `In`/`NotIn` is written `=`/`!=`
+    /// (this type does not keep whether it came from `matchLabels`; both mean the same).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, r) in self.requirements.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            let (key, values) = (&r.key, r.values.join(","));
+            match (&r.op, r.values.len()) {
+                (Op::Exists, _) => write!(f, "{key}")?,
+                (Op::DoesNotExist, _) => write!(f, "!{key}")?,
+                (Op::In, 1) => write!(f, "{key}={values}")?,
+                (Op::NotIn, 1) => write!(f, "{key}!={values}")?,
+                (Op::In, _) => write!(f, "{key} in ({values})")?,
+                (Op::NotIn, _) => write!(f, "{key} notin ({values})")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Selector;
@@ -325,5 +348,14 @@ mod tests {
         )
         .unwrap_err()
         .contains("not a valid selector operator"));
+    }
+
+    #[test]
+    fn a_selector_prints_as_kubectl_reads_it() {
+        let text = "tier in (db,cache),app=web,!canary,track,env notin (a,b),x!=y";
+        let s = Selector::parse(text).unwrap();
+        assert_eq!(Selector::parse(&s.to_string()).unwrap(), s);
+        let api = serde_json::json!({"matchLabels": {"app": "nginx"}});
+        assert_eq!(Selector::from_api(&api).unwrap().to_string(), "app=nginx");
     }
 }

@@ -1,9 +1,12 @@
 //! The Kubernetes API's own documents, as pure functions over the registry of resource types
-//! and the runtime's printers: `/version`, discovery (aggregated and legacy), and `Table`
-//! responses. `stsc serve` (#15) answers kubectl and kube-rs with them; they are computed here,
-//! apart from any I/O, so that each is tested without a socket.
+//! and the runtime's printers: `/version`, discovery (aggregated and legacy), `Table`
+//! responses, the `scale` subresource, and errors as `Status` bodies. `stsc serve` (#15)
+//! answers kubectl and kube-rs with them; they are computed here, apart from any I/O, so that
+//! each is tested without a socket.
 
 pub mod discovery;
+pub mod scale;
+pub mod status;
 pub mod table;
 
 use serde_json::{json, Value};
