@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::object::IntOrString;
+use super::object::{view, IntOrString};
 
 /// `spec` of a StatefulSet, the fields the controller and the API rules decide on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -63,10 +63,9 @@ pub struct StatefulSetStatus {
 }
 
 impl StatefulSetStatus {
-    /// The status of a stored set (absent or of another shape: all zero, which the API server's
-    /// validation keeps out of the store).
+    /// The status of a stored set ([`view`]: absent, all zero).
     pub fn of(set: &Value) -> StatefulSetStatus {
-        StatefulSetStatus::deserialize(&set["status"]).unwrap_or_default()
+        view(&set["status"])
     }
 
     /// The status as stored JSON.

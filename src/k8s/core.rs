@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::object::ObjectMeta;
+use super::object::{view, ObjectMeta};
 
 /// A pod, as far as `get`, `describe` and the endpoints read it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -224,10 +224,9 @@ pub struct Terminated<'a> {
 }
 
 impl<'a> Pod<'a> {
-    /// The view of a stored pod; a field of another type than Kubernetes gives it (which the
-    /// API server's validation keeps out of the store) reads as absent.
+    /// The view of a stored pod ([`view`]).
     pub fn of(v: &'a Value) -> Pod<'a> {
-        Pod::deserialize(v).unwrap_or_default()
+        view(v)
     }
 
     /// The first address, if any.
@@ -293,7 +292,7 @@ impl ContainerStatus<'_> {
 impl<'a> PodSpec<'a> {
     /// The view of a pod spec (a pod's, or a template's).
     pub fn of(v: &'a Value) -> PodSpec<'a> {
-        PodSpec::deserialize(v).unwrap_or_default()
+        view(v)
     }
 }
 
@@ -347,7 +346,7 @@ pub struct InvolvedObject<'a> {
 impl<'a> Event<'a> {
     /// The view of a stored event.
     pub fn of(v: &'a Value) -> Event<'a> {
-        Event::deserialize(v).unwrap_or_default()
+        view(v)
     }
 }
 

@@ -44,6 +44,13 @@ pub enum IntOrString {
     String(String),
 }
 
+/// A typed view of a stored object (or part of one). A field of another type than Kubernetes
+/// gives it reads as a view of nothing (all absent): the API server's validation keeps such
+/// objects out of the store, and a printer or controller must not fail on one.
+pub fn view<'a, T: Deserialize<'a> + Default>(v: &'a Value) -> T {
+    T::deserialize(v).unwrap_or_default()
+}
+
 /// `metadata.<field>` as a string ("" when absent).
 pub fn meta_str<'a>(o: &'a Value, field: &str) -> &'a str {
     o["metadata"][field].as_str().unwrap_or("")
@@ -106,7 +113,7 @@ pub fn owner_refs(o: &Value) -> Vec<OwnerReference<'_>> {
     if !has_owners(o) {
         return Vec::new();
     }
-    Vec::deserialize(&o["metadata"]["ownerReferences"]).unwrap_or_default()
+    view(&o["metadata"]["ownerReferences"])
 }
 
 /// The object with exactly these owner references (none: the field removed, as the API server

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::object::{IntOrString, ObjectMeta};
+use super::object::{view, IntOrString, ObjectMeta};
 
 /// A Service.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -109,10 +109,9 @@ pub struct Ingress<'a> {
 }
 
 impl<'a> Service<'a> {
-    /// The view of a stored Service (a field of another type reads as absent; the API server's
-    /// validation keeps such objects out of the store).
+    /// The view of a stored Service ([`view`]).
     pub fn of(v: &'a Value) -> Self {
-        Self::deserialize(v).unwrap_or_default()
+        view(v)
     }
 
     /// Its type, `ClusterIP` when unset.
@@ -146,7 +145,7 @@ pub struct Endpoints<'a> {
 impl<'a> Endpoints<'a> {
     /// The view of stored Endpoints.
     pub fn of(v: &'a Value) -> Self {
-        Self::deserialize(v).unwrap_or_default()
+        view(v)
     }
 }
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::object::ObjectMeta;
+use super::object::{view, ObjectMeta};
 
 /// A PersistentVolumeClaim.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -20,7 +20,7 @@ pub struct PersistentVolumeClaim<'a> {
     pub spec: ClaimSpec<'a>,
     /// `status`.
     #[serde(borrow)]
-    pub status: ClaimStatus<'a>,
+    pub status: StorageStatus<'a>,
 }
 
 /// A claim's spec.
@@ -81,7 +81,7 @@ pub fn class_of<'a>(meta: &ObjectMeta<'a>, field: Option<&'a str>) -> &'a str {
 /// A claim's or a volume's status.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct ClaimStatus<'a> {
+pub struct StorageStatus<'a> {
     /// `Pending`, `Bound` or `Lost` (a volume: `Available`, `Bound`, `Released`, `Failed`).
     #[serde(borrow)]
     pub phase: Option<&'a str>,
@@ -96,10 +96,9 @@ pub struct ClaimStatus<'a> {
 }
 
 impl<'a> PersistentVolumeClaim<'a> {
-    /// The view of a stored claim (a field of another type reads as absent; the API server's
-    /// validation keeps such objects out of the store).
+    /// The view of a stored claim ([`view`]).
     pub fn of(v: &'a Value) -> Self {
-        Self::deserialize(v).unwrap_or_default()
+        view(v)
     }
 
     /// Whether it is Pending (waiting for a volume).
@@ -125,7 +124,7 @@ pub struct PersistentVolume<'a> {
     pub spec: VolumeSpec<'a>,
     /// `status`.
     #[serde(borrow)]
-    pub status: ClaimStatus<'a>,
+    pub status: StorageStatus<'a>,
 }
 
 /// A volume's spec, as far as it is read.
@@ -157,7 +156,7 @@ pub struct VolumeSpec<'a> {
 impl<'a> PersistentVolume<'a> {
     /// The view of a stored volume.
     pub fn of(v: &'a Value) -> Self {
-        Self::deserialize(v).unwrap_or_default()
+        view(v)
     }
 
     /// The uid of the claim it is bound to.
@@ -206,7 +205,7 @@ pub struct StorageClass<'a> {
 impl<'a> StorageClass<'a> {
     /// The view of a stored class.
     pub fn of(v: &'a Value) -> Self {
-        Self::deserialize(v).unwrap_or_default()
+        view(v)
     }
 
     /// Whether it is the default class (the GA annotation or the beta one).

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{age, col, Column, Context, Printer, NAME};
-use crate::k8s::object::{meta_str, IntOrString};
+use crate::k8s::object::{meta_str, view, IntOrString};
 
 /// `Namespace`.
 pub(super) const NAMESPACE: Printer = Printer {
@@ -84,7 +84,7 @@ fn pod_disruption_budget_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn pod_disruption_budget_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let pdb = PodDisruptionBudget::deserialize(o).unwrap_or_default();
+    let pdb: PodDisruptionBudget = view(o);
     let or_na = |v: &Option<IntOrString>| match v {
         None => "N/A".to_string(),
         Some(IntOrString::String(s)) => s.clone(),
@@ -159,7 +159,7 @@ fn role_binding_columns(_cx: &Context) -> Vec<Column> {
 }
 
 fn role_binding_cells(o: &Value, cx: &Context) -> Vec<String> {
-    let binding = RoleBinding::deserialize(o).unwrap_or_default();
+    let binding: RoleBinding = view(o);
     let subjects = |kind: &str| {
         let names: Vec<String> = binding
             .subjects
