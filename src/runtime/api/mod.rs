@@ -6,7 +6,11 @@
 //! each is tested without a socket.
 
 pub mod discovery;
+pub mod handle;
 pub mod negotiate;
+pub mod openapi;
+pub mod params;
+pub mod route;
 pub mod scale;
 pub mod status;
 pub mod table;

@@ -16,13 +16,41 @@ impl ApiServer {
     /// # Errors
     /// What the API server refuses: an update of immutable fields, an unknown kind.
     pub fn apply(&mut self, o: Value) -> Result<(Applied, Value), ApiError> {
-        let (r, key) = key_of(&o)?;
+        let (_, key) = key_of(&o)?;
         let Some(old) = self.objects.get(&key).cloned() else {
             return Ok((Applied::Created, self.create(o)?.clone()));
         };
-        let mut new = o;
+        self.write(old, o, Metadata::LabelsAndAnnotations)
+    }
+
+    /// An update (`PUT`, or a patch's result) of a stored object: the whole object as given,
+    /// its status and server-set metadata kept. A `metadata.resourceVersion` in `o` must be the
+    /// stored one (optimistic concurrency).
+    ///
+    /// # Errors
+    /// `NotFound`, `Conflict` on a stale resourceVersion, and what [`Self::apply`] refuses.
+    pub fn update(&mut self, o: Value) -> Result<(Applied, Value), ApiError> {
+        let (r, key) = key_of(&o)?;
+        let Some(old) = self.objects.get(&key).cloned() else {
+            return Err(ApiError::not_found(r, &key.name));
+        };
+        let given = o["metadata"]["resourceVersion"].as_str().unwrap_or("");
+        if !given.is_empty() && given != old["metadata"]["resourceVersion"].as_str().unwrap_or("") {
+            return Err(ApiError::conflict(r, &key.name));
+        }
+        self.write(old, o, Metadata::User)
+    }
+
+    /// Write `new` over `old` by the kind's update rules.
+    fn write(
+        &mut self,
+        old: Value,
+        mut new: Value,
+        metadata: Metadata,
+    ) -> Result<(Applied, Value), ApiError> {
+        let (r, key) = key_of(&new)?;
         defaults::apply(&mut new, self.version);
-        let mut merged = merged(&old, &new);
+        let mut merged = merged(&old, &new, metadata);
         match *r {
             resources::STATEFUL_SET => self.statefulset_update(r, &key.name, &old, &merged)?,
             resources::SERVICE => service_update(r, &key.name, &old, &new, &mut merged)?,
@@ -62,10 +90,29 @@ impl ApiServer {
     }
 }
 
+/// Which metadata a write takes from the new object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Metadata {
+    /// Labels and annotations (`stsc apply` of a manifest, which names no finalizers or
+    /// owners: those the cluster set stay).
+    LabelsAndAnnotations,
+    /// Every field a client may set: also owner references and finalizers (an update).
+    User,
+}
+
+impl Metadata {
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Metadata::LabelsAndAnnotations => &["labels", "annotations"],
+            Metadata::User => &["labels", "annotations", "ownerReferences", "finalizers"],
+        }
+    }
+}
+
 /// The stored object with the new one's user fields: every top-level field but metadata and
-/// status replaced (or dropped when the new object lacks it, spec aside), and its labels and
-/// annotations.
-fn merged(old: &Value, new: &Value) -> Value {
+/// status replaced (or dropped when the new object lacks it, spec aside), and the metadata
+/// fields `metadata` names.
+fn merged(old: &Value, new: &Value, metadata: Metadata) -> Value {
     let mut merged = old.clone();
     let m = obj_mut(&mut merged);
     for (k, v) in new.as_object().into_iter().flatten() {
@@ -79,7 +126,7 @@ fn merged(old: &Value, new: &Value) -> Value {
             "metadata" | "status" | "apiVersion" | "kind" | "spec"
         ) || new.get(k.as_str()).is_some()
     });
-    for field in ["labels", "annotations"] {
+    for &field in metadata.fields() {
         let v = new["metadata"][field].clone();
         let m = metadata_mut(&mut merged);
         if v.is_null() {

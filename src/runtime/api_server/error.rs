@@ -28,6 +28,17 @@ impl ApiError {
         }
     }
 
+    /// An update from a stale resourceVersion.
+    pub fn conflict(r: &Resource, name: &str) -> Self {
+        ApiError {
+            reason: "Conflict",
+            message: format!(
+                "Operation cannot be fulfilled on {} {name:?}: the object has been modified; please apply your changes to the latest version and try again",
+                r.qualified()
+            ),
+        }
+    }
+
     /// `StatefulSet.apps "web" is invalid: CAUSES`.
     pub fn invalid(r: &Resource, name: &str, causes: &[String]) -> Self {
         let kind = if r.group.is_empty() {

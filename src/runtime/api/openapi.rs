@@ -1,0 +1,129 @@
+//! OpenAPI v3 documents as far as `kubectl apply` and `kubectl create` need them
+//! (`docs/research/kubectl-and-api.md` §2.6): kubectl looks in a group-version's document for a
+//! PATCH operation of the object's kind that takes `fieldValidation`; finding it, it leaves
+//! validation to the server (`fieldValidation=Strict`), which checks against the bundled
+//! schemas. The request bodies leave out strategic merge patch on purpose: kubectl then computes
+//! its patches from its compiled-in types, as it does for every built-in kind.
+//! (`staging/src/k8s.io/cli-runtime/pkg/resource/query_param_verifier_v3.go`.)
+
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::k8s::resources::{self, Resource};
+
+/// The path prefix of a group-version (`api/v1`, `apis/apps/v1`).
+fn prefix(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
+}
+
+/// The group-versions served, each once.
+fn group_versions() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for r in resources::RESOURCES {
+        let gv = (r.group, r.api_version.rsplit('/').next().unwrap_or("v1"));
+        if !out.contains(&gv) {
+            out.push(gv);
+        }
+    }
+    out
+}
+
+/// `GET /openapi/v3`: where each group-version's document is, with a hash of its content (so
+/// kubectl may cache it).
+pub fn root() -> Value {
+    let paths: Map<String, Value> = group_versions()
+        .into_iter()
+        .map(|(g, v)| {
+            let p = prefix(g, v);
+            let hash = hash(&document(g, v));
+            let url = format!("/openapi/v3/{p}?hash={hash}");
+            (p, json!({ "serverRelativeURL": url }))
+        })
+        .collect();
+    json!({ "paths": paths })
+}
+
+/// The first 16 bytes of the document's SHA-256, in hex.
+fn hash(doc: &Value) -> String {
+    let digest = Sha256::digest(doc.to_string().as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// A query parameter of the PATCH operations.
+fn parameter(name: &str) -> Value {
+    json!({"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": true}})
+}
+
+/// The PATCH operation of one kind's object path.
+fn patch_operation(r: &Resource) -> Value {
+    let body = json!({"schema": {"type": "object"}});
+    let (group, version) = (r.group, r.api_version.rsplit('/').next().unwrap_or("v1"));
+    let parameters = ["dryRun", "fieldManager", "fieldValidation", "force"].map(parameter);
+    json!({
+        "operationId": format!("patch{}", r.kind),
+        "x-kubernetes-action": "patch",
+        "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": r.kind},
+        "parameters": parameters,
+        "requestBody": {"content": {
+            "application/apply-patch+yaml": body,
+            "application/json-patch+json": body,
+            "application/merge-patch+json": body,
+        }},
+        "responses": {"200": {"description": "OK"}},
+    })
+}
+
+/// `GET /openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`.
+pub fn document(group: &str, version: &str) -> Value {
+    let p = prefix(group, version);
+    let paths: Map<String, Value> = resources::RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.api_version.rsplit('/').next() == Some(version))
+        .map(|r| {
+            let path = if r.namespaced {
+                format!("/{p}/namespaces/{{namespace}}/{}/{{name}}", r.plural)
+            } else {
+                format!("/{p}/{}/{{name}}", r.plural)
+            };
+            (path, json!({ "patch": patch_operation(r) }))
+        })
+        .collect();
+    json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes (stsc serve)", "version": "unversioned"},
+        "paths": paths,
+        "components": {"schemas": {}},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_group_version_is_in_the_root_and_its_kinds_take_field_validation() {
+        let root = root();
+        let url = root["paths"]["apis/apps/v1"]["serverRelativeURL"]
+            .as_str()
+            .unwrap();
+        assert!(url.starts_with("/openapi/v3/apis/apps/v1?hash="), "{url}");
+        assert!(root["paths"]["api/v1"].is_object());
+        let doc = document("apps", "v1");
+        let op = &doc["paths"]["/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}"]["patch"];
+        assert_eq!(
+            op["x-kubernetes-group-version-kind"],
+            json!({"group": "apps", "version": "v1", "kind": "StatefulSet"})
+        );
+        assert!(op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "fieldValidation"));
+        let core = document("", "v1");
+        assert!(core["paths"]["/api/v1/persistentvolumes/{name}"].is_object());
+    }
+}
