@@ -49,6 +49,7 @@ pub mod output;
 pub(crate) mod patch;
 pub mod render;
 pub mod runtime;
+pub mod serve;
 pub mod source;
 pub(crate) mod spec;
 pub(crate) mod validate;

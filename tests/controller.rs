@@ -169,11 +169,12 @@ impl H {
     ) -> (Vec<String>, Vec<String>) {
         let mut present: BTreeSet<String> = before.iter().map(|p| p.0.clone()).collect();
         let (mut created, mut deleted) = (Vec::new(), Vec::new());
-        for (k, removed) in &self.c.changes[start..] {
+        for ch in &self.c.changes[start..] {
+            let k = &ch.key;
             if k.resource != "pods" {
                 continue;
             }
-            if removed.is_some() {
+            if ch.removed_uid().is_some() {
                 if present.remove(&k.name) {
                     deleted.push(k.name.clone());
                 }

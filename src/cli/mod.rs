@@ -10,6 +10,7 @@ mod check;
 mod import;
 mod init;
 mod kubectl;
+mod serve;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -93,6 +94,8 @@ pub enum Command {
     Describe(kubectl::DescribeArgs),
     /// `rollout status statefulset NAME`: whether the rollout is complete.
     Rollout(kubectl::RolloutArgs),
+    /// Serve the state folder as a Kubernetes API for kubectl and kube-rs.
+    Serve(serve::ServeArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -153,6 +156,7 @@ pub fn main() -> ExitCode {
         Command::Events(args) => finish(kubectl::events(args, &cli.state, cli.kube_version)),
         Command::Describe(args) => finish(kubectl::describe(args, &cli.state, cli.kube_version)),
         Command::Rollout(args) => finish(kubectl::rollout(args, &cli.state, cli.kube_version)),
+        Command::Serve(args) => finish(serve::run(args, &cli.state, cli.kube_version)),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(*shell, &mut Cli::command(), "stsc", &mut std::io::stdout());

@@ -227,7 +227,7 @@ impl Session {
 
 /// Whether the controllers would act on their own as time passes: a set whose ready pods are
 /// not all available yet under `minReadySeconds`.
-fn waits_on_clock(c: &ApiServer) -> bool {
+pub fn waits_on_clock(c: &ApiServer) -> bool {
     c.list(&resources::STATEFUL_SET).any(|(_, s)| {
         let n = |f: &str| s["status"][f].as_i64().unwrap_or(0);
         s["spec"]["minReadySeconds"].as_i64().unwrap_or(0) > 0

@@ -124,6 +124,16 @@ pub enum StoreError {
         /// What redb said.
         message: String,
     },
+    /// `stsc serve` holds the folder: other commands go through its API.
+    #[error("state folder {path} is being served by `stsc serve` (pid {pid}) at {server}; use kubectl with KUBECONFIG={path}/kubeconfig, or stop the server first")]
+    Served {
+        /// The folder.
+        path: String,
+        /// The server's address.
+        server: String,
+        /// The server's process.
+        pid: u64,
+    },
     /// The folder was written by a newer stsc.
     #[error("state folder {path} has format {found}, newer than this stsc understands ({FORMAT}); upgrade stsc or use another --state")]
     NewerFormat {
@@ -140,6 +150,17 @@ pub enum StoreError {
         /// The object.
         key: String,
     },
+}
+
+/// The file `stsc serve` writes into a folder it serves (`{"pid", "server", "kubeconfig"}`):
+/// other commands refuse the folder while it is there and the lock is held.
+pub const SERVED_MARKER: &str = "serve.json";
+
+/// The server named by a folder's [`SERVED_MARKER`]: its address and pid.
+fn served_by(dir: &Path) -> Option<(String, u64)> {
+    let text = std::fs::read_to_string(dir.join(SERVED_MARKER)).ok()?;
+    let v: Value = serde_json::from_str(&text).ok()?;
+    Some((v["server"].as_str()?.to_string(), v["pid"].as_u64()?))
 }
 
 /// An open, locked state folder.
@@ -175,7 +196,21 @@ impl Store {
             .write(true)
             .open(dir.join("lock"))
             .map_err(io)?;
-        lock.lock().map_err(io)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                // A server holds it for as long as it runs: waiting would never end.
+                if let Some((server, pid)) = served_by(dir) {
+                    return Err(StoreError::Served {
+                        path: dir.display().to_string(),
+                        server,
+                        pid,
+                    });
+                }
+                lock.lock().map_err(io)?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
         let path = dir.join("state.redb");
         let db_err = |e: &dyn std::fmt::Display| StoreError::Db {
             path: path.display().to_string(),

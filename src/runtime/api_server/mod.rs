@@ -64,11 +64,41 @@ pub struct ApiServer {
     pub version: KubeVersion,
     /// Event lines written during this command (`create Pod web-2 in StatefulSet web successful`).
     pub log: Vec<String>,
-    /// Every key written or removed, in order (controllers keep a cursor into it, as informers
-    /// would), with the uid of removed objects.
-    pub changes: Vec<(Key, Option<String>)>,
+    /// Every write and removal, in order: controllers keep a cursor into it, as informers
+    /// would, and `stsc serve` turns it into watch events.
+    pub changes: Vec<Change>,
     /// Events by (involved uid, reason, message), built on first use.
     event_index: Option<std::collections::HashMap<(String, String, String), Key>>,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The object written or removed.
+    pub key: Key,
+    /// What happened to it.
+    pub kind: ChangeKind,
+}
+
+/// What a change did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeKind {
+    /// The object was created.
+    Added,
+    /// The object was written over.
+    Modified,
+    /// The object was removed; this is how it was (a watch's DELETED event carries it).
+    Deleted(Box<Value>),
+}
+
+impl Change {
+    /// The uid of a removed object.
+    pub fn removed_uid(&self) -> Option<&str> {
+        match &self.kind {
+            ChangeKind::Deleted(o) => Some(meta_str(o, "uid")),
+            _ => None,
+        }
+    }
 }
 
 /// The object's key, resolving its kind.
@@ -123,6 +153,11 @@ impl ApiServer {
     /// current object, or `None` when it was removed.
     pub fn pending(&self) -> impl Iterator<Item = (&Key, Option<&Value>)> {
         self.pending.iter().map(|k| (k, self.objects.get(k)))
+    }
+
+    /// Drop the first `n` entries of the change log (every reader has seen them).
+    pub fn forget_changes(&mut self, n: usize) {
+        self.changes.drain(..n.min(self.changes.len()));
     }
 
     /// Forget the pending changes (after they were committed).
@@ -221,7 +256,15 @@ impl ApiServer {
         let rv = self.next_rv();
         metadata_mut(&mut o).insert("resourceVersion".into(), json!(rv));
         self.pending.insert(key.clone());
-        self.changes.push((key.clone(), None));
+        let kind = if self.objects.contains_key(&key) {
+            ChangeKind::Modified
+        } else {
+            ChangeKind::Added
+        };
+        self.changes.push(Change {
+            key: key.clone(),
+            kind,
+        });
         self.objects.insert(key, o);
     }
 
@@ -237,16 +280,24 @@ impl ApiServer {
             metadata_mut(o).insert("resourceVersion".into(), json!(rv));
         }
         self.pending.insert(key.clone());
-        self.changes.push((key.clone(), None));
+        self.changes.push(Change {
+            key: key.clone(),
+            kind: ChangeKind::Modified,
+        });
     }
 
     /// Remove an object now (after finalizers and grace periods).
     pub fn remove(&mut self, key: &Key) -> Option<Value> {
         let old = self.objects.remove(key)?;
-        self.meta.resource_version += 1;
+        // A watch's DELETED event carries the object at the removal's resourceVersion.
+        let mut gone = old.clone();
+        let rv = self.next_rv();
+        metadata_mut(&mut gone).insert("resourceVersion".into(), json!(rv));
         self.pending.insert(key.clone());
-        self.changes
-            .push((key.clone(), Some(meta_str(&old, "uid").to_string())));
+        self.changes.push(Change {
+            key: key.clone(),
+            kind: ChangeKind::Deleted(Box::new(gone)),
+        });
         Some(old)
     }
 

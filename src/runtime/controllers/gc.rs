@@ -13,13 +13,13 @@ use crate::runtime::store::Key;
 pub(super) fn garbage_collector(c: &mut ApiServer, inf: &mut Informers, initial: &[Key]) {
     let from = inf.gc.min(c.changes.len());
     let mut candidates: Vec<Key> = Vec::new();
-    for (k, uid) in &c.changes[from..] {
-        match uid {
+    for ch in &c.changes[from..] {
+        match ch.removed_uid() {
             Some(u) => candidates.extend(inf.owners.get(u).into_iter().flatten().cloned()),
             None => {
                 // New or changed objects: their owners may already be gone.
-                if c.get_key(k).is_some_and(has_owners) {
-                    candidates.push(k.clone());
+                if c.get_key(&ch.key).is_some_and(has_owners) {
+                    candidates.push(ch.key.clone());
                 }
             }
         }

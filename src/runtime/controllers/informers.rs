@@ -46,9 +46,37 @@ impl Informers {
         let mut seen = HashSet::new();
         c.changes[cursor.min(c.changes.len())..]
             .iter()
-            .filter(|(k, _)| seen.insert(k.clone()))
-            .map(|(k, _)| k.clone())
+            .filter(|ch| seen.insert(ch.key.clone()))
+            .map(|ch| ch.key.clone())
             .collect()
+    }
+
+    /// The first entry of the change log some controller has yet to read.
+    pub fn oldest_cursor(&self) -> usize {
+        [
+            self.sts,
+            self.kubelet,
+            self.provisioner,
+            self.protection,
+            self.gc,
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or(0)
+    }
+
+    /// The change log lost its first `n` entries ([`ApiServer::forget_changes`]): the cursors
+    /// move back with it.
+    pub fn forget(&mut self, n: usize) {
+        for c in [
+            &mut self.sts,
+            &mut self.kubelet,
+            &mut self.provisioner,
+            &mut self.protection,
+            &mut self.gc,
+        ] {
+            *c = c.saturating_sub(n);
+        }
     }
 
     pub(super) fn prime(&mut self, c: &ApiServer) {

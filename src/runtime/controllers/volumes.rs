@@ -24,8 +24,8 @@ pub(super) fn provisioner(c: &mut ApiServer, inf: &mut Informers, initial: &[Key
     let from = inf.provisioner.min(c.changes.len());
     let removed: Vec<String> = c.changes[from..]
         .iter()
-        .filter(|(k, uid)| k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural && uid.is_some())
-        .filter_map(|(_, uid)| uid.clone())
+        .filter(|ch| ch.key.resource == resources::PERSISTENT_VOLUME_CLAIM.plural)
+        .filter_map(|ch| ch.removed_uid().map(str::to_string))
         .collect();
     for pvc in pending_claims(c, inf, initial) {
         provision(c, &pvc);
@@ -180,11 +180,11 @@ fn reclaim(c: &mut ApiServer, inf: &Informers, removed: &[String], first_round: 
 /// `kubernetes.io/pvc-protection`: a deleted claim goes once no pod uses it.
 pub(super) fn claim_protection(c: &mut ApiServer, inf: &mut Informers) {
     // Claims marked for deletion since the last look.
-    for (k, _) in &c.changes[inf.protection.min(c.changes.len())..] {
-        if k.resource == resources::PERSISTENT_VOLUME_CLAIM.plural
-            && c.get_key(k).is_some_and(is_terminating)
+    for ch in &c.changes[inf.protection.min(c.changes.len())..] {
+        if ch.key.resource == resources::PERSISTENT_VOLUME_CLAIM.plural
+            && c.get_key(&ch.key).is_some_and(is_terminating)
         {
-            inf.deleting_claims.insert(k.clone());
+            inf.deleting_claims.insert(ch.key.clone());
         }
     }
     inf.protection = c.changes.len();
