@@ -19,6 +19,9 @@ pub struct ServeArgs {
     /// state.
     #[arg(long)]
     pub insecure_plain_http: bool,
+    /// Print a line per request on stderr (method, path and query, status code).
+    #[arg(long)]
+    pub log_requests: bool,
 }
 
 /// Serve until Ctrl-C or SIGTERM.
@@ -36,12 +39,16 @@ pub(crate) fn run(args: &ServeArgs, state: &std::path::Path, version: KubeVersio
         port: args.port,
         plain_http: args.insecure_plain_http,
         version,
+        log_requests: args.log_requests,
     };
     crate::serve::run(&opts, |s| {
         let path = s.kubeconfig.display();
-        println!("stsc serve: Kubernetes {version} API at {}", s.url);
-        println!("kubeconfig: {path}");
-        println!("export KUBECONFIG={path}");
+        // Through emit: a closed stdout (a parent that read these lines and left) is no
+        // reason to stop serving.
+        super::emit(&format!(
+            "stsc serve: Kubernetes {version} API at {}\nkubeconfig: {path}\nexport KUBECONFIG={path}\n",
+            s.url
+        ));
     })
     .map_err(|e| CliError::usage(format!("error: {e}")))?;
     Ok(EXIT_OK)

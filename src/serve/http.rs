@@ -41,6 +41,8 @@ pub(super) struct Shared {
     pub version: KubeVersion,
     /// Watches open at once.
     pub watches: Arc<Semaphore>,
+    /// Print a line per request on stderr.
+    pub log: bool,
 }
 
 /// A response body: all at once, or a watch's lines as they come.
@@ -86,6 +88,7 @@ fn reply(r: Reply) -> hyper::Response<ResponseBody> {
     let body = match r.body {
         Body::Json(v) => v.to_string().into_bytes(),
         Body::Text(t) => t.as_bytes().to_vec(),
+        Body::Bytes(b) => b,
     };
     let mut out = full(r.code, r.content_type, body);
     for w in r.warnings {
@@ -134,8 +137,25 @@ fn method(m: &hyper::Method) -> Method {
     }
 }
 
-/// Answer one request.
+/// Answer one request (and log it when asked).
 pub(super) async fn serve(
+    shared: Arc<Shared>,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<ResponseBody>, Infallible> {
+    let line = shared
+        .log
+        .then(|| format!("{} {}", req.method(), req.uri()));
+    let response = answer(shared, req).await;
+    if let (Some(line), Ok(r)) = (line, &response) {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{line} {}", r.status().as_u16());
+        }
+    }
+    response
+}
+
+async fn answer(
     shared: Arc<Shared>,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<ResponseBody>, Infallible> {

@@ -42,6 +42,8 @@ pub struct Options {
     pub plain_http: bool,
     /// The emulated Kubernetes version.
     pub version: KubeVersion,
+    /// Print a line per request on stderr.
+    pub log_requests: bool,
 }
 
 /// Where the server listens, for the caller to tell the user.
@@ -106,7 +108,8 @@ async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), Ser
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let session = Session::open(&opts.state, now, opts.version, None)?;
+    let mut session = Session::open(&opts.state, now, opts.version, None)?;
+    add_built_in_namespaces(&mut session)?;
     let address = SocketAddr::new(opts.address, opts.port);
     let listener = TcpListener::bind(address)
         .await
@@ -154,6 +157,7 @@ async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), Ser
         token,
         version: opts.version,
         watches: Arc::new(Semaphore::new(MAX_WATCHES)),
+        log: opts.log_requests,
     });
     started(&Started {
         url,
@@ -170,6 +174,20 @@ async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), Ser
     });
     let _ = std::fs::remove_file(&marker);
     result.map_err(ServeError::from)
+}
+
+/// The namespaces every cluster lists (`kubectl get ns`): the CLI needs no objects for them,
+/// API clients expect to find them.
+fn add_built_in_namespaces(session: &mut Session) -> Result<(), StoreError> {
+    use crate::k8s::resources::{BUILT_IN_NAMESPACES, NAMESPACE};
+    for ns in BUILT_IN_NAMESPACES {
+        if session.api.get(&NAMESPACE, "", ns).is_none() {
+            let o = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+            // A built-in name is always valid.
+            let _ = session.api.create(o);
+        }
+    }
+    session.commit()
 }
 
 /// Accept connections until Ctrl-C or SIGTERM.

@@ -61,6 +61,8 @@ pub enum Body {
     Json(Value),
     /// Plain text (`/healthz`).
     Text(&'static str),
+    /// Bytes (protobuf OpenAPI v2).
+    Bytes(Vec<u8>),
 }
 
 /// A reply.
@@ -160,6 +162,10 @@ fn respond(api: &mut ApiServer, req: &Request) -> Answer {
         let (code, body) = unknown_path();
         return Ok(json_reply(code, body));
     };
+    if route == Route::OpenApiV2 {
+        // Asked for as protobuf, the one form it has.
+        return Ok(document(api, route, Form::Json, req.host));
+    }
     let form = negotiate(req.accept).ok_or_else(|| {
         error(
             "NotAcceptable",
@@ -213,6 +219,12 @@ fn document(api: &ApiServer, route: Route, form: Form, host: &str) -> Outcome {
                 }
             }
         }
+        Route::OpenApiV2 => Outcome::Reply(Reply {
+            code: 200,
+            content_type: openapi::V2_PROTOBUF,
+            body: Body::Bytes(openapi::v2_protobuf()),
+            warnings: Vec::new(),
+        }),
         Route::OpenApiRoot => json_reply(200, openapi::root()),
         Route::OpenApi { group, version } => json_reply(200, openapi::document(group, version)),
         Route::Objects(_) => unreachable_route(),

@@ -5,6 +5,11 @@
 //! schemas. The request bodies leave out strategic merge patch on purpose: kubectl then computes
 //! its patches from its compiled-in types, as it does for every built-in kind.
 //! (`staging/src/k8s.io/cli-runtime/pkg/resource/query_param_verifier_v3.go`.)
+//!
+//! kubectl 1.27 and 1.28 ask the same question of OpenAPI v2, and read v2 only as protobuf
+//! (gnostic's `openapi.v2.Document`, `google/gnostic/openapiv2/OpenAPIv2.proto`). The few
+//! messages of that answer are encoded here by hand: six nested length-delimited fields do not
+//! warrant a protobuf code generator and its build step.
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -100,6 +105,77 @@ pub fn document(group: &str, version: &str) -> Value {
     })
 }
 
+/// The `Content-Type` of [`v2_protobuf`] (the `@` of the media type kubectl asks for is not a
+/// valid media type character; Go's parser refuses it).
+pub const V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/// A length-delimited protobuf field (wire type 2).
+fn field(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
+    varint(out, u64::from(number) << 3 | 2);
+    varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A message of the given fields.
+fn message(fields: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (n, b) in fields {
+        field(&mut out, *n, b);
+    }
+    out
+}
+
+/// The PATCH operation of one kind as an `openapi.v2.Operation`: its query parameters and its
+/// `x-kubernetes-group-version-kind` (a `NamedAny` whose value is YAML).
+fn v2_patch_operation(r: &Resource) -> Vec<u8> {
+    let version = r.api_version.rsplit('/').next().unwrap_or("v1");
+    let gvk = format!(
+        "group: {:?}\nkind: {}\nversion: {}\n",
+        r.group, r.kind, version
+    );
+    let extension = message(&[
+        (1, b"x-kubernetes-group-version-kind"),
+        (2, &message(&[(2, gvk.as_bytes())])),
+    ]);
+    let mut op = message(&[(5, format!("patch{}", r.kind).as_bytes())]);
+    for name in ["dryRun", "fieldManager", "fieldValidation", "force"] {
+        // ParametersItem.parameter → Parameter.non_body_parameter →
+        // NonBodyParameter.query_parameter_sub_schema {in, name, type}.
+        let query = message(&[(2, b"query"), (4, name.as_bytes()), (6, b"string")]);
+        let non_body = message(&[(3, &query)]);
+        let parameter = message(&[(2, &non_body)]);
+        field(&mut op, 8, &message(&[(1, &parameter)]));
+    }
+    field(&mut op, 13, &extension);
+    op
+}
+
+/// `GET /openapi/v2`: a protobuf `openapi.v2.Document` with one PATCH operation per kind.
+pub fn v2_protobuf() -> Vec<u8> {
+    let mut paths = Vec::new();
+    for r in resources::RESOURCES {
+        let (g, v) = (r.group, r.api_version.rsplit('/').next().unwrap_or("v1"));
+        let p = prefix(g, v);
+        let path = if r.namespaced {
+            format!("/{p}/namespaces/{{namespace}}/{}/{{name}}", r.plural)
+        } else {
+            format!("/{p}/{}/{{name}}", r.plural)
+        };
+        let item = message(&[(8, &v2_patch_operation(r))]);
+        field(&mut paths, 2, &message(&[(1, path.as_bytes()), (2, &item)]));
+    }
+    let info = message(&[(1, b"Kubernetes (stsc serve)"), (2, b"unversioned")]);
+    message(&[(1, b"2.0"), (2, &info), (8, &paths)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +199,11 @@ mod tests {
             .unwrap()
             .iter()
             .any(|p| p["name"] == "fieldValidation"));
+        let v2 = v2_protobuf();
+        // Document.swagger = "2.0", then Document.info.
+        assert_eq!(&v2[..5], b"\x0a\x032.0");
+        let gvk = "group: \"apps\"\nkind: StatefulSet\nversion: v1\n";
+        assert!(v2.windows(gvk.len()).any(|w| w == gvk.as_bytes()));
         let core = document("", "v1");
         assert!(core["paths"]["/api/v1/persistentvolumes/{name}"].is_object());
     }

@@ -23,6 +23,8 @@ pub enum Route<'a> {
         /// Version.
         version: &'a str,
     },
+    /// `/openapi/v2` (protobuf only, for kubectl 1.27 and 1.28).
+    OpenApiV2,
     /// `/openapi/v3`: the index of group-version documents.
     OpenApiRoot,
     /// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`.
@@ -66,6 +68,7 @@ pub fn route(path: &str) -> Option<Route<'_>> {
         ["healthz" | "readyz" | "livez", ..] => Some(Route::Health),
         ["api"] => Some(Route::Core),
         ["apis"] => Some(Route::Groups),
+        ["openapi", "v2"] => Some(Route::OpenApiV2),
         ["openapi", "v3"] => Some(Route::OpenApiRoot),
         ["openapi", "v3", "api", version] => {
             known("", version).then_some(Route::OpenApi { group: "", version })
@@ -167,7 +170,8 @@ mod tests {
         );
         assert_eq!(route("/apis/apps/v2"), None);
         assert_eq!(route("/apis/batch/v1/jobs"), None);
-        assert_eq!(route("/openapi/v2"), None);
+        assert_eq!(route("/openapi/v2"), Some(Route::OpenApiV2));
+        assert_eq!(route("/swagger-2.0.0.pb-v1"), None);
     }
 
     #[test]

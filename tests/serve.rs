@@ -1,0 +1,382 @@
+//! `stsc serve` against the real kubectl: the seed's commands, a watch, rollout status,
+//! describe, delete, diff and apply -k, on every kubectl minor the dispatcher on these machines
+//! offers. Without kubectl the tests say so and pass, unless `STSC_REQUIRE_KUBECTL=1` (CI on
+//! the project's machines, which have it).
+#![allow(clippy::print_stderr)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const STSC: &str = env!("CARGO_BIN_EXE_stsc");
+
+/// Whether kubectl is here; panics when CI needs it and it is not.
+fn have_kubectl() -> bool {
+    let found = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("STSC_REQUIRE_KUBECTL").as_deref() != Ok("1"),
+            "kubectl is required here (STSC_REQUIRE_KUBECTL=1) but not installed"
+        );
+        eprintln!("kubectl not installed: stsc serve's kubectl tests skipped");
+    }
+    found
+}
+
+/// A running `stsc serve` over a fresh state folder, stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+    url: String,
+    version: String,
+}
+
+impl Server {
+    fn start(version: &str) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(STSC)
+            .args(["--kube-version", version, "serve", "--port", "0", "--state"])
+            .arg(dir.path().join("state"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let url = first.rsplit(' ').next().unwrap().to_string();
+        let second = lines.next().unwrap().unwrap();
+        let kubeconfig = PathBuf::from(second.strip_prefix("kubeconfig: ").unwrap());
+        Server {
+            child,
+            dir,
+            kubeconfig,
+            url,
+            version: version.to_string(),
+        }
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// kubectl with this server's kubeconfig and its own discovery cache.
+    fn kubectl(&self, args: &[&str]) -> Output {
+        Command::new("kubectl")
+            .args(args)
+            .arg("--cache-dir")
+            .arg(self.dir.path().join("cache"))
+            .env("KUBECONFIG", &self.kubeconfig)
+            .output()
+            .unwrap()
+    }
+
+    /// kubectl that must succeed; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.kubectl(args);
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} (server {}) failed: {}{}",
+            self.version,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Poll `kubectl args` until its stdout contains `want`.
+    fn wait_for(&self, args: &[&str], want: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let out = self.ok(args);
+            if out.contains(want) {
+                return out;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "kubectl {args:?} never showed {want:?}; last:\n{out}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGTERM, and wait for a clean exit.
+    fn stop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "stsc serve exited with {status}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+const CLASS: &str = "apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: statefulset-storageclass
+provisioner: sim.stsc.dev/hostpath
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+";
+
+/// The seed's spec built with `stsc build -o`, and the StorageClass the seed made beforehand.
+fn manifests(dir: &Path) -> (PathBuf, PathBuf) {
+    let out = dir.join("out");
+    let built = Command::new(STSC)
+        .args(["build", "examples/web.yaml", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+    let class = dir.join("class.yaml");
+    std::fs::write(&class, CLASS).unwrap();
+    (out, class)
+}
+
+/// Columns of a table, every AGE cell (`5s`, `2m3s`) blanked.
+fn without_ages(table: &str) -> String {
+    table
+        .lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|w| {
+                    let age = w.len() > 1
+                        && w.ends_with(['s', 'm', 'h', 'd'])
+                        && w[..w.len() - 1]
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || "smhd".contains(c));
+                    if age {
+                        "AGE"
+                    } else {
+                        w
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Names in the first column of a table (the header left out).
+fn names(table: &str) -> Vec<String> {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The seed's walk-through through kubectl: apply, get, scale up, down to 0 and up again with
+/// the same claims and volumes, the wide tables, rollout status, describe, delete.
+fn seed_walk_through(s: &Server) {
+    let (out, class) = manifests(s.dir.path());
+    s.ok(&["apply", "-f", class.to_str().unwrap()]);
+    let applied = s.ok(&["apply", "-k", out.to_str().unwrap()]);
+    assert!(
+        applied.contains("statefulset.apps/web created"),
+        "{applied}"
+    );
+    s.ok(&["rollout", "status", "statefulset", "web", "--timeout=30s"]);
+    let all = s.ok(&["get", "statefulset,pod,pv,pvc,storageclass"]);
+    assert!(all.contains("statefulset.apps/web   2/2"), "{all}");
+    assert!(
+        all.contains("persistentvolumeclaim/www-web-1   Bound"),
+        "{all}"
+    );
+
+    let scaled = s.ok(&["scale", "statefulset", "web", "--replicas=3"]);
+    assert_eq!(scaled, "statefulset.apps/web scaled\n");
+    s.wait_for(&["get", "pods"], "web-2   1/1     Running");
+    let claims = names(&s.ok(&["get", "pvc"]));
+    let volumes = names(&s.ok(&["get", "pv"]));
+    assert_eq!(claims, ["www-web-0", "www-web-1", "www-web-2"]);
+    s.ok(&["scale", "statefulset", "web", "--replicas=0"]);
+    s.wait_for(&["get", "sts", "web"], "web    0/0");
+    assert_eq!(
+        names(&s.ok(&["get", "pvc"])),
+        claims,
+        "claims are kept on scale-down"
+    );
+    s.ok(&["scale", "statefulset", "web", "--replicas=3"]);
+    s.ok(&["rollout", "status", "statefulset", "web", "--timeout=30s"]);
+    assert_eq!(
+        names(&s.ok(&["get", "pvc"])),
+        claims,
+        "claims are reused on scale-up"
+    );
+    assert_eq!(
+        names(&s.ok(&["get", "pv"])),
+        volumes,
+        "and so are their volumes"
+    );
+
+    let svc = s.ok(&["get", "svc", "nginx", "-o", "wide"]);
+    assert!(
+        svc.contains("nginx   ClusterIP   None         <none>        80/TCP"),
+        "{svc}"
+    );
+    let ep = s.ok(&["get", "endpoints", "nginx", "-o", "wide"]);
+    assert!(ep.contains("10.244.0."), "{ep}");
+    let pods = s.ok(&["get", "pods", "-o", "wide"]);
+    assert_eq!(pods.lines().count(), 4, "{pods}");
+    assert!(pods.contains("stsc-node"), "{pods}");
+    let described = s.ok(&["describe", "statefulset", "web"]);
+    assert!(
+        described.contains("Replicas:           3 desired | 3 total"),
+        "{described}"
+    );
+    let deleted = s.ok(&["delete", "pod", "web-1"]);
+    assert_eq!(deleted, "pod \"web-1\" deleted\n");
+    s.ok(&["rollout", "status", "statefulset", "web", "--timeout=30s"]);
+}
+
+#[test]
+fn the_seeds_commands_work_through_every_kubectl_the_dispatcher_runs() {
+    if !have_kubectl() {
+        return;
+    }
+    for minor in 27..=33 {
+        let s = Server::start(&format!("1.{minor}"));
+        let v: serde_json::Value = serde_json::from_str(&s.ok(&["version", "-o", "json"])).unwrap();
+        assert_eq!(v["serverVersion"]["gitVersion"], format!("v1.{minor}.0"));
+        // The dispatcher's own 1.32 says "32+".
+        let client = v["clientVersion"]["minor"]
+            .as_str()
+            .unwrap()
+            .trim_end_matches('+');
+        assert_eq!(
+            client,
+            minor.to_string(),
+            "the dispatcher runs kubectl 1.{minor} for this server"
+        );
+        seed_walk_through(&s);
+    }
+}
+
+#[test]
+fn kubectl_get_prints_what_stsc_get_prints_over_the_same_state() {
+    if !have_kubectl() {
+        return;
+    }
+    let mut s = Server::start("1.32");
+    let (out, class) = manifests(s.dir.path());
+    s.ok(&[
+        "apply",
+        "-f",
+        class.to_str().unwrap(),
+        "-f",
+        out.join("statefulset-web.yaml").to_str().unwrap(),
+    ]);
+    s.ok(&[
+        "apply",
+        "-f",
+        out.join("service-nginx.yaml").to_str().unwrap(),
+    ]);
+    s.ok(&["rollout", "status", "statefulset", "web", "--timeout=30s"]);
+    let kinds = "statefulset,pod,pv,pvc,storageclass,svc";
+    let through_kubectl = s.ok(&["get", kinds]);
+    let wide = s.ok(&["get", "pods", "-o", "wide", "--show-labels"]);
+    // While it serves, the folder is the server's.
+    let refused = Command::new(STSC)
+        .args(["get", "pods", "--state"])
+        .arg(s.state())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is being served by `stsc serve`"));
+    s.stop();
+    let stsc = |args: &[&str]| {
+        let o = Command::new(STSC)
+            .args(["--kube-version", "1.32", "--state"])
+            .arg(s.state())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(
+        without_ages(&stsc(&["get", kinds])),
+        without_ages(&through_kubectl)
+    );
+    assert_eq!(
+        without_ages(&stsc(&["get", "pods", "-o", "wide", "--show-labels"])),
+        without_ages(&wide)
+    );
+}
+
+#[test]
+fn a_watch_sees_a_scale_and_diff_shows_a_change() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start("1.32");
+    let (out, class) = manifests(s.dir.path());
+    s.ok(&["apply", "-f", class.to_str().unwrap()]);
+    s.ok(&["apply", "-k", out.to_str().unwrap()]);
+    s.ok(&["rollout", "status", "statefulset", "web", "--timeout=30s"]);
+    let watch = Command::new("kubectl")
+        .args(["get", "pods", "-w", "--request-timeout=4s", "--cache-dir"])
+        .arg(s.dir.path().join("cache"))
+        .env("KUBECONFIG", &s.kubeconfig)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    s.ok(&["scale", "sts", "web", "--replicas=4"]);
+    let seen = String::from_utf8(watch.wait_with_output().unwrap().stdout).unwrap();
+    assert!(
+        seen.starts_with("NAME    READY   STATUS    RESTARTS   AGE\nweb-0 "),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("\nweb-3   "),
+        "the watch saw the new pods: {seen}"
+    );
+
+    let same = s.kubectl(&["diff", "-k", out.to_str().unwrap()]);
+    // The live set has 4 replicas, the manifest 2.
+    assert_eq!(same.status.code(), Some(1), "{same:?}");
+    let text = String::from_utf8_lossy(&same.stdout);
+    assert!(text.contains("-  replicas: 4\n+  replicas: 2"), "{text}");
+}
+
+#[test]
+fn requests_without_the_token_are_unauthorized() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start("1.32");
+    let cfg = std::fs::read_to_string(&s.kubeconfig).unwrap();
+    assert!(s.url.starts_with("https://127.0.0.1:"), "{}", s.url);
+    let wrong = s.dir.path().join("wrong");
+    let token = cfg
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("token: "))
+        .unwrap();
+    std::fs::write(&wrong, cfg.replace(token, "not-the-token")).unwrap();
+    let out = Command::new("kubectl")
+        .args(["get", "pods", "--cache-dir"])
+        .arg(s.dir.path().join("cache2"))
+        .env("KUBECONFIG", &wrong)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    // kubectl's words for a 401, as against a real cluster.
+    assert!(err.contains("error: You must be logged in to the server (the server has asked for the client to provide credentials)"), "{err}");
+}
