@@ -380,3 +380,83 @@ fn requests_without_the_token_are_unauthorized() {
     // kubectl's words for a 401, as against a real cluster.
     assert!(err.contains("error: You must be logged in to the server (the server has asked for the client to provide credentials)"), "{err}");
 }
+
+#[test]
+fn server_side_apply_with_two_field_managers_and_a_conflict() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start("1.32");
+    let (out, class) = manifests(s.dir.path());
+    let web = out.join("statefulset-web.yaml");
+    let four = s.dir.path().join("web-4.yaml");
+    let text = std::fs::read_to_string(&web).unwrap();
+    std::fs::write(&four, text.replace("replicas: 2", "replicas: 4")).unwrap();
+    let (web, four) = (web.to_str().unwrap(), four.to_str().unwrap());
+    s.ok(&["apply", "--server-side", "-f", class.to_str().unwrap()]);
+    assert_eq!(
+        s.ok(&["apply", "--server-side", "-f", web]),
+        "statefulset.apps/web serverside-applied\n"
+    );
+    // A second manager applying the same values co-owns them.
+    s.ok(&["apply", "--server-side", "--field-manager=other", "-f", web]);
+    let refused = s.kubectl(&[
+        "apply",
+        "--server-side",
+        "--field-manager=other",
+        "-f",
+        four,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.starts_with(
+            "error: Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas\n"
+        ),
+        "{err}"
+    );
+    s.ok(&[
+        "apply",
+        "--server-side",
+        "--field-manager=other",
+        "--force-conflicts",
+        "-f",
+        four,
+    ]);
+    s.wait_for(&["get", "sts", "web"], "web    4/4");
+    // kubectl scale takes the replicas; the first manager's apply now conflicts with it.
+    s.ok(&["scale", "sts", "web", "--replicas=3"]);
+    let refused = s.kubectl(&[
+        "apply",
+        "--server-side",
+        "--field-manager=other",
+        "-f",
+        four,
+    ]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.starts_with("error: Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas\n"),
+        "{err}"
+    );
+    let fields = s.ok(&["get", "sts", "web", "-o", "json", "--show-managed-fields"]);
+    let v: serde_json::Value = serde_json::from_str(&fields).unwrap();
+    let managers: Vec<(String, String)> = v["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["manager"].as_str().unwrap().into(),
+                e["operation"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        managers.contains(&("other".into(), "Apply".into())),
+        "{managers:?}"
+    );
+    assert!(
+        managers.contains(&("kubectl".into(), "Update".into())),
+        "{managers:?}"
+    );
+}

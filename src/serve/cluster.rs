@@ -37,6 +37,7 @@ pub(super) struct OwnedRequest {
     pub content_type: Option<String>,
     pub body: bytes::Bytes,
     pub host: String,
+    pub user_agent: Option<String>,
 }
 
 impl OwnedRequest {
@@ -49,6 +50,7 @@ impl OwnedRequest {
             content_type: self.content_type.as_deref(),
             body: &self.body,
             host: &self.host,
+            user_agent: self.user_agent.as_deref(),
         }
     }
 }

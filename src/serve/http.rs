@@ -170,6 +170,7 @@ async fn answer(
     };
     let (accept, content_type) = (header("accept"), header("content-type"));
     let host = header("host").unwrap_or_default();
+    let user_agent = header("user-agent");
     let method = method(req.method());
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -185,6 +186,7 @@ async fn answer(
         content_type,
         body,
         host,
+        user_agent,
     };
     let (tx, rx) = oneshot::channel();
     let sent = shared

@@ -14,7 +14,7 @@ use super::table::table_object;
 use super::{list_of, openapi, scale, version};
 use crate::k8s::object::{meta_str, metadata_mut, obj_mut};
 use crate::k8s::resources::{self, Resource};
-use crate::runtime::api_server::{key_of, ApiError, ApiServer, Cascade};
+use crate::runtime::api_server::{ApiError, ApiServer};
 use crate::runtime::print::table::table;
 use crate::runtime::store::Key;
 
@@ -52,6 +52,9 @@ pub struct Request<'a> {
     pub body: &'a [u8],
     /// The `Host` the client asked for (`127.0.0.1:6443`), for legacy discovery.
     pub host: &'a str,
+    /// The `User-Agent` (`kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07`): the field manager
+    /// of writes that name none.
+    pub user_agent: Option<&'a str>,
 }
 
 /// A reply's body.
@@ -105,11 +108,17 @@ pub enum Outcome {
 struct Failure {
     error: ApiError,
     about: Option<(&'static Resource, String)>,
+    /// `details.causes` (`FieldManagerConflict`s).
+    causes: Vec<Value>,
 }
 
 impl From<ApiError> for Failure {
     fn from(error: ApiError) -> Self {
-        Failure { error, about: None }
+        Failure {
+            error,
+            about: None,
+            causes: Vec::new(),
+        }
     }
 }
 
@@ -117,6 +126,7 @@ fn about<'a>(r: &'static Resource, name: &'a str) -> impl Fn(ApiError) -> Failur
     move |error| Failure {
         error,
         about: Some((r, name.to_string())),
+        causes: Vec::new(),
     }
 }
 
@@ -140,7 +150,10 @@ fn json_reply(code: u16, body: Value) -> Outcome {
 
 /// The Status reply of a failure.
 fn failure_reply(f: &Failure) -> Reply {
-    let (code, body) = status_of(&f.error, f.about.as_ref().map(|(r, n)| (*r, n.as_str())));
+    let (code, mut body) = status_of(&f.error, f.about.as_ref().map(|(r, n)| (*r, n.as_str())));
+    if !f.causes.is_empty() {
+        body["details"]["causes"] = Value::Array(f.causes.clone());
+    }
     Reply {
         code,
         content_type: "application/json",
@@ -259,17 +272,17 @@ fn objects(
             Ok(json_reply(200, scale::scale_of(set)))
         }
         (Method::Get, Some(name), _) => get(api, t, name, p, form),
-        (Method::Post, None, None) => create(api, t, p, req),
+        (Method::Post, None, None) => write::create(api, t, p, req),
         (Method::Put, Some(name), sub) => {
             let body = decode(req.body, false)?;
-            write(api, t, name, sub, p, body)
+            write::write(api, t, name, sub, p, req, write::Patched::update(body))
         }
         (Method::Patch, Some(name), sub) => {
-            let body = patched(api, t, name, sub, p, req)?;
-            write(api, t, name, sub, p, body)
+            let body = write::patched(api, t, name, sub, p, req)?;
+            write::write(api, t, name, sub, p, req, body)
         }
-        (Method::Delete, Some(name), None) => delete(api, t, name, p, req),
-        (Method::Delete, None, None) => delete_collection(api, t, p, req),
+        (Method::Delete, Some(name), None) => write::delete(api, t, name, p, req),
+        (Method::Delete, None, None) => write::delete_collection(api, t, p, req),
         _ => Err(method_not_allowed(m)),
     }
 }
@@ -482,328 +495,7 @@ fn scratch(api: &ApiServer, key: &Key) -> ApiServer {
     ApiServer::new(objects, api.meta.clone(), api.now, api.version)
 }
 
-fn create(api: &mut ApiServer, t: Target, p: &Params, req: &Request) -> Answer {
-    let r = t.resource;
-    let mut o = decode(req.body, false)?;
-    check_kind(&mut o, r)?;
-    check_namespace(&mut o, r, t.namespace)?;
-    generate_name(api, &mut o);
-    let (o, warnings) = admit(api, r, o, p)?;
-    let (_, key) = key_of(&o)?;
-    let name = key.name.clone();
-    let made = if p.dry_run {
-        scratch(api, &key)
-            .create(o)
-            .map_err(about(r, &name))?
-            .clone()
-    } else {
-        api.create(o).map_err(about(r, &name))?.clone()
-    };
-    Ok(reply_with(201, made, warnings))
-}
-
-/// `metadata.generateName`: the name it stands for, with five random characters.
-fn generate_name(api: &mut ApiServer, o: &mut Value) {
-    let prefix = meta_str(o, "generateName").to_string();
-    if prefix.is_empty() || !meta_str(o, "name").is_empty() {
-        return;
-    }
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let uid = api.new_uid();
-    let suffix: String = uid
-        .bytes()
-        .filter(u8::is_ascii_hexdigit)
-        .take(5)
-        .map(|b| ALPHABET[usize::from(b) % ALPHABET.len()] as char)
-        .collect();
-    metadata_mut(o).insert("name".into(), json!(format!("{prefix}{suffix}")));
-}
-
-/// The object a PATCH asks for: the patch applied to the stored object (or to its Scale).
-fn patched(
-    api: &ApiServer,
-    t: Target,
-    name: &str,
-    sub: Option<Sub>,
-    p: &Params,
-    req: &Request,
-) -> Result<Value, Failure> {
-    let r = t.resource;
-    let kind = req
-        .content_type
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim();
-    if kind == "application/apply-patch+yaml" {
-        if p.field_manager.is_none() {
-            return Err(about(r, name)(ApiError::invalid(
-                r,
-                name,
-                &["fieldManager: Required value: is required for apply patch".into()],
-            )));
-        }
-        let intent = decode(req.body, true)?;
-        // An apply creates the object when it is absent.
-        let Some(live) = api.get(r, t.namespace.unwrap_or(""), name) else {
-            return Ok(intent);
-        };
-        let mut target = base(live, sub);
-        let schema =
-            crate::patch::strategic::PatchSchema::for_version(api.version, r.api_version, r.kind);
-        crate::patch::strategic::merge(&mut target, &intent, schema)
-            .map_err(|e| error("BadRequest", e.to_string()))?;
-        return Ok(target);
-    }
-    if p.force {
-        return Err(about(r, name)(ApiError::invalid(
-            r,
-            name,
-            &["force: Forbidden: may not be specified for non-apply patch".into()],
-        )));
-    }
-    let live = stored(api, t, name)?;
-    let mut target = base(live, sub);
-    match kind {
-        "application/merge-patch+json" => {
-            let patch = decode(req.body, false)?;
-            json_patch::merge(&mut target, &patch);
-        }
-        "application/strategic-merge-patch+json" => {
-            let patch = decode(req.body, false)?;
-            let schema = match sub {
-                Some(Sub::Scale) => None,
-                _ => crate::patch::strategic::PatchSchema::for_version(api.version, r.api_version, r.kind),
-            };
-            crate::patch::strategic::merge(&mut target, &patch, schema)
-                .map_err(|e| error("BadRequest", e.to_string()))?;
-        }
-        "application/json-patch+json" => {
-            let ops: json_patch::Patch = serde_json::from_slice(req.body).map_err(|e| {
-                error("BadRequest", format!("the body of the request is not a JSON patch: {e}"))
-            })?;
-            json_patch::patch(&mut target, &ops).map_err(|e| {
-                about(r, name)(ApiError {
-                    reason: "Invalid",
-                    message: format!("the server rejected our request due to an error in our request: {e}"),
-                })
-            })?;
-        }
-        other => {
-            return Err(error(
-                "UnsupportedMediaType",
-                format!("the body of the request was in an unknown format ({other:?}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"),
-            ))
-        }
-    }
-    Ok(target)
-}
-
-/// What a patch applies to: the object, or its Scale.
-fn base(live: &Value, sub: Option<Sub>) -> Value {
-    match sub {
-        Some(Sub::Scale) => scale::scale_of(live),
-        _ => live.clone(),
-    }
-}
-
-/// PUT, or a PATCH's result: an update of the object, its status or its scale. A PATCH that
-/// reaches an absent object (server-side apply) creates it.
-fn write(
-    api: &mut ApiServer,
-    t: Target,
-    name: &str,
-    sub: Option<Sub>,
-    p: &Params,
-    mut o: Value,
-) -> Answer {
-    let r = t.resource;
-    if sub == Some(Sub::Scale) {
-        return write_scale(api, t, name, p, &o);
-    }
-    check_kind(&mut o, r)?;
-    check_namespace(&mut o, r, t.namespace)?;
-    let given = meta_str(&o, "name");
-    if given.is_empty() {
-        metadata_mut(&mut o).insert("name".into(), json!(name));
-    } else if given != name {
-        return Err(error(
-            "BadRequest",
-            format!("the name of the object ({given}) does not match the name on the URL ({name})"),
-        ));
-    }
-    let (_, key) = key_of(&o)?;
-    if sub == Some(Sub::Status) {
-        let status = o.get("status").cloned().unwrap_or(json!({}));
-        if p.dry_run {
-            let mut s = scratch(api, &key);
-            s.put_status(&key, status);
-            return Ok(json_reply(
-                200,
-                s.get_key(&key).cloned().unwrap_or_default(),
-            ));
-        }
-        stored(api, t, name)?;
-        api.put_status(&key, status);
-        return Ok(json_reply(
-            200,
-            api.get_key(&key).cloned().unwrap_or_default(),
-        ));
-    }
-    let (o, warnings) = admit(api, r, o, p)?;
-    let exists = api.get_key(&key).is_some();
-    let target = |s: &mut ApiServer| {
-        if exists {
-            s.update(o).map(|(_, v)| (200, v))
-        } else {
-            s.create(o).map(|v| (201, v.clone()))
-        }
-    };
-    let (code, out) = if p.dry_run {
-        target(&mut scratch(api, &key))
-    } else {
-        target(api)
-    }
-    .map_err(about(r, name))?;
-    Ok(reply_with(code, out, warnings))
-}
-
-/// A Scale written (PUT, or patched): the set's replicas, optimistic on its resourceVersion.
-fn write_scale(
-    api: &mut ApiServer,
-    t: Target,
-    name: &str,
-    p: &Params,
-    scale_body: &Value,
-) -> Answer {
-    let r = t.resource;
-    let set = stored(api, t, name)?;
-    let given = scale_body["metadata"]["resourceVersion"]
-        .as_str()
-        .unwrap_or("");
-    if !given.is_empty() && given != meta_str(set, "resourceVersion") {
-        return Err(about(r, name)(ApiError::conflict(r, name)));
-    }
-    let replicas = scale::requested_replicas(scale_body).map_err(|m| {
-        let kind = Resource {
-            kind: "Scale",
-            ..*r
-        };
-        about(r, name)(ApiError::invalid(&kind, name, &[m]))
-    })?;
-    let ns = t.namespace.unwrap_or("");
-    let key = Key::new(r.plural, ns, name);
-    let out = if p.dry_run {
-        let mut s = scratch(api, &key);
-        s.scale(r, ns, name, replicas).map_err(about(r, name))?;
-        scale::scale_of(&s.get_key(&key).cloned().unwrap_or_default())
-    } else {
-        api.scale(r, ns, name, replicas).map_err(about(r, name))?;
-        scale::scale_of(&api.get_key(&key).cloned().unwrap_or_default())
-    };
-    Ok(json_reply(200, out))
-}
-
-/// `DeleteOptions` from the body (kubectl, kube-rs) and the query.
-struct DeleteOptions {
-    cascade: Cascade,
-    uid: Option<String>,
-    resource_version: Option<String>,
-    dry_run: bool,
-}
-
-fn delete_options(p: &Params, body: &[u8]) -> Result<DeleteOptions, Failure> {
-    let b = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        decode(body, false)?
-    };
-    let policy = b["propagationPolicy"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| p.propagation_policy.clone())
-        .unwrap_or_else(|| "Background".into());
-    let cascade = match policy.as_str() {
-        "Orphan" => Cascade::Orphan,
-        // Foreground deletes dependents before the owner on a real cluster; here the garbage
-        // collector removes them in the same rounds, so the outcome is the same.
-        "Background" | "Foreground" => Cascade::Background,
-        other => {
-            return Err(error(
-                "BadRequest",
-                format!("propagationPolicy: Unsupported value: {other:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""),
-            ))
-        }
-    };
-    let pre = &b["preconditions"];
-    let dry_run = p.dry_run
-        || b["dryRun"]
-            .as_array()
-            .is_some_and(|d| d.iter().any(|x| x == "All"));
-    Ok(DeleteOptions {
-        cascade,
-        uid: pre["uid"].as_str().map(str::to_string),
-        resource_version: pre["resourceVersion"].as_str().map(str::to_string),
-        dry_run,
-    })
-}
-
-fn delete(api: &mut ApiServer, t: Target, name: &str, p: &Params, req: &Request) -> Answer {
-    let r = t.resource;
-    let opts = delete_options(p, req.body)?;
-    let live = stored(api, t, name)?.clone();
-    let precondition = |want: &Option<String>, field: &str, label: &str| {
-        match want {
-        Some(w) if w != meta_str(&live, field) => Err(about(r, name)(ApiError {
-            reason: "Conflict",
-            message: format!(
-                "Operation cannot be fulfilled on {} {name:?}: Precondition failed: {label} in precondition: {w}, {label} in object meta: {}",
-                r.qualified(),
-                meta_str(&live, field)
-            ),
-        })),
-        _ => Ok(()),
-    }
-    };
-    precondition(&opts.uid, "uid", "UID")?;
-    precondition(&opts.resource_version, "resourceVersion", "ResourceVersion")?;
-    if opts.dry_run {
-        return Ok(json_reply(200, live));
-    }
-    let ns = t.namespace.unwrap_or("");
-    api.delete(r, ns, name, opts.cascade)
-        .map_err(about(r, name))?;
-    Ok(match api.get(r, ns, name) {
-        // Deferred (finalizers, a pod's grace): the object, marked for deletion.
-        Some(o) => json_reply(200, o.clone()),
-        None => json_reply(
-            200,
-            json!({
-                "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                "details": {"name": name, "group": r.group, "kind": r.plural,
-                            "uid": meta_str(&live, "uid")},
-            }),
-        ),
-    })
-}
-
-fn delete_collection(api: &mut ApiServer, t: Target, p: &Params, req: &Request) -> Answer {
-    let r = t.resource;
-    let opts = delete_options(p, req.body)?;
-    let doomed: Vec<Value> = in_scope(api, r, t.namespace, p).cloned().collect();
-    if !opts.dry_run {
-        for o in &doomed {
-            let ns = meta_str(o, "namespace");
-            api.delete(r, ns, meta_str(o, "name"), opts.cascade)?;
-        }
-    }
-    let items: Vec<&Value> = doomed.iter().collect();
-    Ok(json_reply(
-        200,
-        list_of(r, &items, &api.meta.resource_version.to_string()),
-    ))
-}
+mod write;
 
 #[cfg(test)]
 mod tests;

@@ -104,7 +104,13 @@ impl Metadata {
     fn fields(self) -> &'static [&'static str] {
         match self {
             Metadata::LabelsAndAnnotations => &["labels", "annotations"],
-            Metadata::User => &["labels", "annotations", "ownerReferences", "finalizers"],
+            Metadata::User => &[
+                "labels",
+                "annotations",
+                "ownerReferences",
+                "finalizers",
+                "managedFields",
+            ],
         }
     }
 }

@@ -5,6 +5,7 @@
 mod apply;
 mod error;
 mod events;
+pub mod managed;
 
 use std::collections::BTreeMap;
 

@@ -29,6 +29,7 @@ fn request<'a>(method: Method, target: &'a str, body: &'a str) -> Request<'a> {
         content_type: Some("application/json"),
         body: body.as_bytes(),
         host: "127.0.0.1:6443",
+        user_agent: Some("kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07"),
     }
 }
 
@@ -363,4 +364,83 @@ fn discovery_answers_in_the_form_asked_for() {
         (code, v["reason"].as_str()),
         (405, Some("MethodNotAllowed"))
     );
+}
+
+#[test]
+fn server_side_apply_records_managers_and_refuses_a_second_managers_change() {
+    let mut api = cluster();
+    let apply = "application/apply-patch+yaml";
+    let (code, o) = patch(
+        &mut api,
+        &format!("{SETS}/web?fieldManager=kubectl"),
+        apply,
+        WEB,
+    );
+    assert_eq!(code, 201);
+    let managers = &o["metadata"]["managedFields"];
+    assert_eq!(
+        (&managers[0]["manager"], &managers[0]["operation"]),
+        (&json!("kubectl"), &json!("Apply"))
+    );
+    assert_eq!(managers[0]["fieldsV1"]["f:spec"]["f:replicas"], json!({}));
+    // The same intent again changes nothing: no new resourceVersion.
+    let rv = o["metadata"]["resourceVersion"].clone();
+    let (code, again) = patch(
+        &mut api,
+        &format!("{SETS}/web?fieldManager=kubectl"),
+        apply,
+        WEB,
+    );
+    assert_eq!((code, &again["metadata"]["resourceVersion"]), (200, &rv));
+    let four = WEB.replace("\"replicas\": 2", "\"replicas\": 4");
+    let (code, s) = patch(
+        &mut api,
+        &format!("{SETS}/web?fieldManager=other"),
+        apply,
+        &four,
+    );
+    assert_eq!(code, 409);
+    assert_eq!(
+        s["message"],
+        "Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas"
+    );
+    assert_eq!(
+        s["details"]["causes"],
+        json!([{"reason": "FieldManagerConflict", "message": "conflict with \"kubectl\"", "field": ".spec.replicas"}])
+    );
+    let (code, o) = patch(
+        &mut api,
+        &format!("{SETS}/web?fieldManager=other&force=true"),
+        apply,
+        &four,
+    );
+    assert_eq!((code, &o["spec"]["replicas"]), (200, &json!(4)));
+}
+
+#[test]
+fn a_scale_takes_the_replicas_from_the_applier() {
+    let mut api = cluster();
+    let apply = "application/apply-patch+yaml";
+    patch(
+        &mut api,
+        &format!("{SETS}/web?fieldManager=kubectl"),
+        apply,
+        WEB,
+    );
+    let merge = "application/merge-patch+json";
+    let (code, _) = patch(
+        &mut api,
+        &format!("{SETS}/web/scale"),
+        merge,
+        r#"{"spec":{"replicas":3}}"#,
+    );
+    assert_eq!(code, 200);
+    let (code, s) = patch(
+        &mut api,
+        &format!("{SETS}/web?fieldManager=kubectl"),
+        apply,
+        WEB,
+    );
+    assert_eq!(code, 409);
+    assert_eq!(s["message"], "Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas");
 }
