@@ -4,123 +4,13 @@
 //! the project's machines, which have it).
 #![allow(clippy::print_stderr)]
 
-use std::io::{BufRead as _, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-const STSC: &str = env!("CARGO_BIN_EXE_stsc");
-
-/// Whether kubectl is here; panics when CI needs it and it is not.
-fn have_kubectl() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("STSC_REQUIRE_KUBECTL").as_deref() != Ok("1"),
-            "kubectl is required here (STSC_REQUIRE_KUBECTL=1) but not installed"
-        );
-        eprintln!("kubectl not installed: stsc serve's kubectl tests skipped");
-    }
-    found
-}
-
-/// A running `stsc serve` over a fresh state folder, stopped with SIGTERM when dropped.
-struct Server {
-    child: Child,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-    url: String,
-    version: String,
-}
-
-impl Server {
-    fn start(version: &str) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(STSC)
-            .args(["--kube-version", version, "serve", "--port", "0", "--state"])
-            .arg(dir.path().join("state"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let url = first.rsplit(' ').next().unwrap().to_string();
-        let second = lines.next().unwrap().unwrap();
-        let kubeconfig = PathBuf::from(second.strip_prefix("kubeconfig: ").unwrap());
-        Server {
-            child,
-            dir,
-            kubeconfig,
-            url,
-            version: version.to_string(),
-        }
-    }
-
-    fn state(&self) -> PathBuf {
-        self.dir.path().join("state")
-    }
-
-    /// kubectl with this server's kubeconfig and its own discovery cache.
-    fn kubectl(&self, args: &[&str]) -> Output {
-        Command::new("kubectl")
-            .args(args)
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .env("KUBECONFIG", &self.kubeconfig)
-            .output()
-            .unwrap()
-    }
-
-    /// kubectl that must succeed; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.kubectl(args);
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} (server {}) failed: {}{}",
-            self.version,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Poll `kubectl args` until its stdout contains `want`.
-    fn wait_for(&self, args: &[&str], want: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let out = self.ok(args);
-            if out.contains(want) {
-                return out;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "kubectl {args:?} never showed {want:?}; last:\n{out}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// SIGTERM, and wait for a clean exit.
-    fn stop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "stsc serve exited with {status}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+use common::{have_kubectl, Server, STSC};
 
 const CLASS: &str = "apiVersion: storage.k8s.io/v1
 kind: StorageClass
