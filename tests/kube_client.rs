@@ -133,6 +133,27 @@ async fn typed_apis_apply_scale_watch_and_wait() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_is_a_401_status() {
+    let s = Server::start("1.32");
+    let mut kc = Kubeconfig::read_from(&s.kubeconfig).unwrap();
+    for user in &mut kc.auth_infos {
+        if let Some(auth) = user.auth_info.as_mut() {
+            auth.token = Some("not-the-token".to_string().into());
+        }
+    }
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    let pods: Api<Pod> = Api::namespaced(Client::try_from(config).unwrap(), "default");
+    match pods.list(&ListParams::default()).await {
+        Err(kube::Error::Api(status)) => {
+            assert_eq!((status.code, status.reason.as_str()), (401, "Unauthorized"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// A controller that keeps a ConfigMap `<set>-replicas` saying each set's replicas.
 async fn reconcile(set: Arc<StatefulSet>, client: Arc<Client>) -> Result<Action, kube::Error> {
     let name = set.metadata.name.clone().unwrap_or_default();

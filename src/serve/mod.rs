@@ -137,7 +137,7 @@ async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), Ser
     let text = tls::kubeconfig(
         &url,
         credentials.as_ref().map(|c| c.ca_pem.as_str()),
-        token.as_deref().unwrap_or(""),
+        token.as_deref(),
     );
     tls::write_private(&kubeconfig, &text)
         .map_err(io(format!("writing {}", kubeconfig.display())))?;

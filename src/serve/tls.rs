@@ -77,9 +77,9 @@ fn token() -> Result<String, ServeError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The kubeconfig of a server at `url` (`https://127.0.0.1:6443`): its CA (none for plain
-/// HTTP), the token, and one context named `stsc` in namespace `default`.
-pub fn kubeconfig(url: &str, ca_pem: Option<&str>, token: &str) -> String {
+/// The kubeconfig of a server at `url` (`https://127.0.0.1:6443`): its CA and token (none for
+/// plain HTTP), and one context named `stsc` in namespace `default`.
+pub fn kubeconfig(url: &str, ca_pem: Option<&str>, token: Option<&str>) -> String {
     let mut cluster = json!({"server": url});
     if let Some(ca) = ca_pem {
         let data = base64::engine::general_purpose::STANDARD.encode(ca);
@@ -89,7 +89,7 @@ pub fn kubeconfig(url: &str, ca_pem: Option<&str>, token: &str) -> String {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": "stsc", "cluster": cluster}],
-        "users": [{"name": "stsc", "user": {"token": token}}],
+        "users": [{"name": "stsc", "user": token.map_or(json!({}), |t| json!({"token": t}))}],
         "contexts": [{"name": "stsc", "context": {"cluster": "stsc", "user": "stsc", "namespace": "default"}}],
         "current-context": "stsc",
         "preferences": {},
@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn a_kubeconfig_names_the_server_its_ca_and_the_token() {
-        let k = kubeconfig("https://127.0.0.1:6443", Some("PEM"), "abc");
+        let k = kubeconfig("https://127.0.0.1:6443", Some("PEM"), Some("abc"));
         let v: serde_json::Value = serde_yaml::from_str(&k).unwrap();
         assert_eq!(
             v["clusters"][0]["cluster"]["server"],
@@ -139,10 +139,11 @@ mod tests {
         assert_eq!(v["users"][0]["user"]["token"], "abc");
         assert_eq!(v["current-context"], "stsc");
         let plain: serde_json::Value =
-            serde_yaml::from_str(&kubeconfig("http://127.0.0.1:1", None, "t")).unwrap();
+            serde_yaml::from_str(&kubeconfig("http://127.0.0.1:1", None, None)).unwrap();
         assert!(plain["clusters"][0]["cluster"]
             .get("certificate-authority-data")
             .is_none());
+        assert_eq!(plain["users"][0]["user"], serde_json::json!({}));
     }
 
     #[test]

@@ -36,10 +36,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(version: &str) -> Server {
+        Server::start_with(version, &[])
+    }
+
+    /// With more `stsc serve` flags (`--insecure-plain-http`).
+    pub fn start_with(version: &str, flags: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(STSC)
             .args(["--kube-version", version, "serve", "--port", "0", "--state"])
             .arg(dir.path().join("state"))
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
