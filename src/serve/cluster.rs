@@ -23,9 +23,9 @@ use crate::runtime::store::StoreError;
 /// How often a long reconcile commits the rounds done so far.
 const COMMIT_EVERY: Duration = Duration::from_millis(100);
 /// Events kept for watches that resume from a resourceVersion; older ones get 410 Gone.
-const RING: usize = 50_000;
+const RING: usize = 10_000;
 /// Events a watch may fall behind the newest before it is ended with 410 Gone.
-pub(super) const LAG: usize = 16_384;
+pub(super) const LAG: usize = 8_192;
 
 /// A request as the HTTP layer read it, owned, to cross to the cluster thread.
 #[derive(Debug)]
