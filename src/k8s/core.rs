@@ -305,21 +305,23 @@ pub struct Event<'a> {
     pub type_: &'a str,
     /// A CamelCase reason (`SuccessfulCreate`).
     pub reason: &'a str,
-    /// What happened, for people.
+    /// What happened, for people (`note` in `events.k8s.io/v1`).
+    #[serde(alias = "note")]
     pub message: &'a str,
     /// How many times it happened.
+    #[serde(alias = "deprecatedCount")]
     pub count: Option<i64>,
     /// When it first happened.
-    #[serde(borrow)]
+    #[serde(borrow, alias = "deprecatedFirstTimestamp")]
     pub first_timestamp: Option<&'a str>,
     /// When it last happened.
-    #[serde(borrow)]
+    #[serde(borrow, alias = "deprecatedLastTimestamp")]
     pub last_timestamp: Option<&'a str>,
     /// Who reported it.
-    #[serde(borrow)]
+    #[serde(borrow, alias = "deprecatedSource")]
     pub source: EventSource<'a>,
     /// What it is about.
-    #[serde(borrow)]
+    #[serde(borrow, alias = "regarding")]
     pub involved_object: InvolvedObject<'a>,
 }
 

@@ -234,9 +234,29 @@ pub fn storage_class(o: &mut Value) {
     set_default(root, "volumeBindingMode", json!("Immediate"));
 }
 
+/// Defaults of a Secret: type `Opaque`, and `stringData` moved into `data` as base64 (the API
+/// server never stores `stringData`).
+pub fn secret(o: &mut Value) {
+    use base64::Engine as _;
+    let Some(root) = obj(o) else { return };
+    set_default(root, "type", json!("Opaque"));
+    let Some(Value::Object(strings)) = root.remove("stringData") else {
+        return;
+    };
+    let data = root.entry("data").or_insert_with(|| json!({}));
+    if let Some(data) = data.as_object_mut() {
+        for (k, v) in strings {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+            data.insert(k, json!(encoded));
+        }
+    }
+}
+
 /// Apply the defaults of the object's kind (objects of other kinds are left alone).
 pub fn apply(o: &mut Value, v: KubeVersion) {
     match o.get("kind").and_then(Value::as_str) {
+        Some("Secret") => secret(o),
         Some("StatefulSet") => statefulset(o, v),
         Some("Service") => service(o),
         Some("PersistentVolumeClaim") => claim(o),

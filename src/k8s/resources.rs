@@ -217,6 +217,30 @@ pub const ROLE_BINDING: Resource = res(
     true,
 );
 
+/// `Secret`.
+pub const SECRET: Resource = res("Secret", "secrets", "secret", "", "v1", &[], true);
+/// `EndpointSlice`.
+pub const ENDPOINT_SLICE: Resource = res(
+    "EndpointSlice",
+    "endpointslices",
+    "endpointslice",
+    "discovery.k8s.io",
+    "discovery.k8s.io/v1",
+    &[],
+    true,
+);
+
+/// `events.k8s.io/v1` `Event`: the core Events, converted (see `runtime::api::views`).
+pub const EVENT_V1: Resource = res(
+    "Event",
+    "events",
+    "event",
+    "events.k8s.io",
+    "events.k8s.io/v1",
+    &["ev"],
+    true,
+);
+
 /// Every resource type of the runtime.
 pub const RESOURCES: &[Resource] = &[
     STATEFUL_SET,
@@ -237,6 +261,9 @@ pub const RESOURCES: &[Resource] = &[
     NETWORK_POLICY,
     ROLE,
     ROLE_BINDING,
+    SECRET,
+    ENDPOINT_SLICE,
+    EVENT_V1,
 ];
 
 /// The namespaces every cluster has from the start.

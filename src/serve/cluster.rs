@@ -133,6 +133,7 @@ impl Hub {
             None => {
                 let ns = w.namespace.as_deref();
                 let initial = in_scope(api, w.resource, ns, &w.params)
+                    .iter()
                     .map(|o| Arc::new(Event::existing(w.resource, o)))
                     .collect();
                 (initial, None)

@@ -296,9 +296,9 @@ async fn stream(
                 Ok(e) if e.resource_version <= w.resource_version => continue,
                 Ok(e) => {
                     last = last.max(e.resource_version);
-                    if !e.concerns(r, ns.as_deref(), &p) {
+                    let Some(e) = e.seen_as(r).filter(|e| e.concerns(r, ns.as_deref(), &p)) else {
                         continue;
-                    }
+                    };
                     let l = event_line(&e, enc, first, unix_now());
                     first = false;
                     l

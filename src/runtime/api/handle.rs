@@ -3,6 +3,8 @@
 //! `fieldValidation`), and the reply as a status code and a body. Watches are only described
 //! here ([`Outcome::Watch`]); streaming them is the server's (`crate::serve`).
 
+use std::borrow::Cow;
+
 use serde_json::{json, Value};
 
 use super::discovery::{self, AGGREGATED_CONTENT_TYPE};
@@ -11,7 +13,7 @@ use super::params::{FieldValidation, Params};
 use super::route::{route, Route, Sub, Target};
 use super::status::{status_of, unknown_path};
 use super::table::table_object;
-use super::{list_of, openapi, scale, version};
+use super::{list_of, openapi, scale, version, views};
 use crate::k8s::object::{meta_str, metadata_mut, obj_mut};
 use crate::k8s::resources::{self, Resource};
 use crate::runtime::api_server::{ApiError, ApiServer};
@@ -259,6 +261,13 @@ fn objects(
     form: Form,
     req: &Request,
 ) -> Answer {
+    p.fields.check(t.resource)?;
+    if matches!(m, Method::Post | Method::Put) {
+        check_body_type(req)?;
+    }
+    if let Some(v) = views::view_of(t.resource) {
+        return view::objects(api, t, v, m, p, form, req);
+    }
     match (m, t.name, t.sub) {
         (Method::Get, None, _) if p.watch => Ok(Outcome::Watch(WatchRequest {
             resource: t.resource,
@@ -274,7 +283,7 @@ fn objects(
         (Method::Get, Some(name), _) => get(api, t, name, p, form),
         (Method::Post, None, None) => write::create(api, t, p, req),
         (Method::Put, Some(name), sub) => {
-            let body = decode(req.body, false)?;
+            let body = decode(req.body, write::media_type(req) == "application/yaml")?;
             write::write(api, t, name, sub, p, req, write::Patched::update(body))
         }
         (Method::Patch, Some(name), sub) => {
@@ -287,6 +296,19 @@ fn objects(
     }
 }
 
+/// A POST or PUT body must be JSON (or YAML): protobuf, which kubectl's typed commands send
+/// (`kubectl create secret`), is refused as the API server refuses a type it cannot decode.
+fn check_body_type(req: &Request) -> Result<(), Failure> {
+    let media = write::media_type(req);
+    if matches!(media, "" | "application/json" | "application/yaml" | "*/*") {
+        return Ok(());
+    }
+    Err(error(
+        "UnsupportedMediaType",
+        format!("the body of the request was in an unknown format ({media:?}) - accepted media types include: application/json, application/yaml"),
+    ))
+}
+
 /// The stored object a path names.
 fn stored<'a>(api: &'a ApiServer, t: Target, name: &str) -> Result<&'a Value, Failure> {
     let r = t.resource;
@@ -294,22 +316,30 @@ fn stored<'a>(api: &'a ApiServer, t: Target, name: &str) -> Result<&'a Value, Fa
         .ok_or_else(|| about(r, name)(ApiError::not_found(r, name)))
 }
 
-/// The objects of a list or watch: its namespace (or all), selected.
+/// The objects of a list or watch: its namespace (or all), selected; a view's in its form.
 pub fn in_scope<'a>(
     api: &'a ApiServer,
     r: &Resource,
     namespace: Option<&'a str>,
-    p: &'a Params,
-) -> impl Iterator<Item = &'a Value> + 'a {
+    p: &Params,
+) -> Vec<Cow<'a, Value>> {
+    let view = views::view_of(r);
+    let stored = view.map_or(r, |v| v.stored);
     let all: Box<dyn Iterator<Item = (&Key, &Value)>> = match namespace {
-        Some(ns) if r.namespaced => Box::new(api.list_ns(r, ns)),
-        _ => Box::new(api.list(r)),
+        Some(ns) if stored.namespaced => Box::new(api.list_ns(stored, ns)),
+        _ => Box::new(api.list(stored)),
     };
-    all.map(|(_, v)| v).filter(move |o| p.selects(o))
+    all.map(|(_, o)| match view {
+        Some(v) => Cow::Owned((v.read)(o)),
+        None => Cow::Borrowed(o),
+    })
+    .filter(|o| p.selects(o))
+    .collect()
 }
 
 fn list(api: &ApiServer, t: Target, p: &Params, form: Form) -> Outcome {
-    let items: Vec<&Value> = in_scope(api, t.resource, t.namespace, p).collect();
+    let scope = in_scope(api, t.resource, t.namespace, p);
+    let items: Vec<&Value> = scope.iter().map(|o| o.as_ref()).collect();
     let rv = api.meta.resource_version.to_string();
     if form == Form::Table {
         let tab = table(t.resource, &items, api.now, api.version);
@@ -320,15 +350,17 @@ fn list(api: &ApiServer, t: Target, p: &Params, form: Form) -> Outcome {
 
 fn get(api: &ApiServer, t: Target, name: &str, p: &Params, form: Form) -> Answer {
     let o = stored(api, t, name)?;
+    Ok(get_table_or_json(api, t.resource, o, p, form))
+}
+
+/// One object as JSON, or as a one-row Table.
+fn get_table_or_json(api: &ApiServer, r: &Resource, o: &Value, p: &Params, form: Form) -> Outcome {
     if form == Form::Table {
-        let tab = table(t.resource, &[o], api.now, api.version);
+        let tab = table(r, &[o], api.now, api.version);
         let rv = meta_str(o, "resourceVersion");
-        return Ok(json_reply(
-            200,
-            table_object(&tab, rv, p.include_object, true),
-        ));
+        return json_reply(200, table_object(&tab, rv, p.include_object, true));
     }
-    Ok(json_reply(200, o.clone()))
+    json_reply(200, o.clone())
 }
 
 /// A request body as JSON (or YAML, for server-side apply).
@@ -495,6 +527,7 @@ fn scratch(api: &ApiServer, key: &Key) -> ApiServer {
     ApiServer::new(objects, api.meta.clone(), api.now, api.version)
 }
 
+mod view;
 mod write;
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod route;
 pub mod scale;
 pub mod status;
 pub mod table;
+pub mod views;
 pub mod watch;
 
 use serde_json::{json, Value};

@@ -3,31 +3,56 @@
 //! and empty pairs (kube-rs); they are ignored. Unknown parameters are ignored, as the API
 //! server does.
 
+use crate::k8s::resources::{self, Resource};
 use crate::k8s::selector::Selector;
 use crate::runtime::api::table::IncludeObject;
 use crate::runtime::api_server::ApiError;
 
-/// `fieldSelector`: the fields every kind can be selected by.
+/// `fieldSelector`: `metadata.name=web,status.phase!=Running`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSelector {
     /// `(field, wanted value, equal)`: `metadata.name=web` or `metadata.name!=web`.
-    pub terms: Vec<(Field, String, bool)>,
+    pub terms: Vec<(String, String, bool)>,
 }
 
-/// A field a selector may name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    /// `metadata.name`.
-    Name,
-    /// `metadata.namespace`.
-    Namespace,
+/// The fields each kind may be selected by besides `metadata.name` and `metadata.namespace`
+/// (the API server's field label conversion functions, `pkg/apis/core/v1/conversion.go`).
+fn selectable(r: &Resource) -> &'static [&'static str] {
+    match *r {
+        resources::EVENT => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
+        resources::POD => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ],
+        resources::SECRET => &["type"],
+        resources::NAMESPACE => &["status.phase"],
+        _ => &[],
+    }
 }
 
 impl FieldSelector {
     /// Parse `metadata.name=web,metadata.namespace!=kube-system`.
     ///
     /// # Errors
-    /// A field other than `metadata.name` and `metadata.namespace`, in the API server's words.
+    /// A term without an operator.
     pub fn parse(text: &str) -> Result<FieldSelector, ApiError> {
         let mut terms = Vec::new();
         for term in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
@@ -42,28 +67,40 @@ impl FieldSelector {
                     "invalid field selector: {term:?}: expected an operator (=, ==, !=)"
                 )));
             };
-            let field = match field.trim() {
-                "metadata.name" => Field::Name,
-                "metadata.namespace" => Field::Namespace,
-                other => {
-                    return Err(ApiError::bad_request(format!(
-                        "field label not supported: {other}"
-                    )))
-                }
-            };
-            terms.push((field, value.trim().to_string(), equal));
+            terms.push((field.trim().to_string(), value.trim().to_string(), equal));
         }
         Ok(FieldSelector { terms })
     }
 
-    /// Whether an object with this name and namespace is selected.
-    pub fn matches(&self, name: &str, namespace: &str) -> bool {
+    /// Refuse fields `r` cannot be selected by, in the API server's words.
+    ///
+    /// # Errors
+    /// `field label not supported: spec.foo`.
+    pub fn check(&self, r: &Resource) -> Result<(), ApiError> {
+        for (f, _, _) in &self.terms {
+            let known = matches!(f.as_str(), "metadata.name" | "metadata.namespace")
+                || selectable(r).contains(&f.as_str());
+            if !known {
+                return Err(ApiError::bad_request(format!(
+                    "field label not supported: {f}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an object is selected.
+    pub fn matches(&self, o: &serde_json::Value) -> bool {
         self.terms.iter().all(|(f, want, equal)| {
-            let have = match f {
-                Field::Name => name,
-                Field::Namespace => namespace,
+            // `source` stands for the component of an event's source.
+            let path = if f == "source" { "source.component" } else { f };
+            let v = path.split('.').fold(o, |at, k| &at[k]);
+            let have = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
             };
-            (have == want) == *equal
+            (have == *want) == *equal
         })
     }
 }
@@ -178,10 +215,11 @@ impl Params {
 
     /// Whether an object is selected by the label and field selectors.
     pub fn selects(&self, o: &serde_json::Value) -> bool {
-        let m = &o["metadata"];
-        let s = |f: &str| m[f].as_str().unwrap_or("");
-        self.fields.matches(s("name"), s("namespace"))
-            && self.labels.as_ref().is_none_or(|l| l.matches(&m["labels"]))
+        self.fields.matches(o)
+            && self
+                .labels
+                .as_ref()
+                .is_none_or(|l| l.matches(&o["metadata"]["labels"]))
     }
 }
 
@@ -219,8 +257,14 @@ mod tests {
         assert_eq!(p.field_manager.as_deref(), Some("kubectl"));
         assert_eq!(p.field_validation, FieldValidation::Strict);
         assert!(p.dry_run && !p.force);
-        let e = Params::parse("fieldSelector=spec.nodeName%3Dn").unwrap_err();
+        let p = Params::parse("fieldSelector=spec.nodeName%3Dn").unwrap();
+        assert!(p.fields.check(&resources::POD).is_ok());
+        let e = p.fields.check(&resources::STATEFUL_SET).unwrap_err();
         assert_eq!(e.message, "field label not supported: spec.nodeName");
+        let p = Params::parse("fieldSelector=involvedObject.name%3Dweb%2CinvolvedObject.kind%3DStatefulSet%2Csource%3Dstatefulset-controller").unwrap();
+        let event = serde_json::json!({"involvedObject": {"name": "web", "kind": "StatefulSet"},
+                                       "source": {"component": "statefulset-controller"}});
+        assert!(p.fields.check(&resources::EVENT).is_ok() && p.selects(&event));
         let e = Params::parse("dryRun=Some").unwrap_err();
         assert_eq!(
             e.message,

@@ -65,6 +65,21 @@ impl Event {
         Event::new(EventType::Added, r, object.clone())
     }
 
+    /// The event as a watch of `r` sees it: itself, or converted when `r` is a view of its
+    /// resource (`events.k8s.io` Events, EndpointSlices); `None` when it is not about `r`.
+    pub fn seen_as(self: &Arc<Self>, r: &'static Resource) -> Option<Arc<Event>> {
+        if *self.resource == *r {
+            return Some(self.clone());
+        }
+        let v = super::views::view_of(r).filter(|v| *v.stored == *self.resource)?;
+        Some(Arc::new(Event {
+            kind: self.kind,
+            resource: r,
+            resource_version: self.resource_version,
+            object: Arc::new((v.read)(&self.object)),
+        }))
+    }
+
     /// Whether a watch of `r` in `namespace` (`None`: all) with these selectors sees it.
     pub fn concerns(&self, r: &Resource, namespace: Option<&str>, p: &Params) -> bool {
         *self.resource == *r

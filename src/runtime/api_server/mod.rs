@@ -110,7 +110,7 @@ pub fn key_of(o: &Value) -> Result<(&'static Resource, Key), ApiError> {
             "the server doesn't have a resource type for kind {kind:?} (stsc runs {})",
             resources::RESOURCES
                 .iter()
-                .filter(|r| r.kind != "Event" && r.kind != "ControllerRevision")
+                .filter(|r| !matches!(r.kind, "Event" | "ControllerRevision" | "EndpointSlice"))
                 .map(|r| r.kind)
                 .collect::<Vec<_>>()
                 .join(", ")

@@ -444,3 +444,155 @@ fn a_scale_takes_the_replicas_from_the_applier() {
     assert_eq!(code, 409);
     assert_eq!(s["message"], "Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas");
 }
+
+#[test]
+fn events_k8s_io_events_are_the_core_events_converted() {
+    let mut api = cluster();
+    let v1 = r#"{"apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "metadata": {"name": "web.1"}, "eventTime": "2026-12-02T00:00:00.000000Z",
+        "reportingController": "example.com/probe", "reportingInstance": "probe-1",
+        "action": "Reconcile", "reason": "Synced", "type": "Normal", "note": "all good",
+        "regarding": {"kind": "StatefulSet", "name": "web", "namespace": "default"}}"#;
+    let events = "/apis/events.k8s.io/v1/namespaces/default/events";
+    let (code, made) = call(&mut api, request(Method::Post, events, v1));
+    assert_eq!(
+        (code, &made["apiVersion"], &made["note"]),
+        (201, &json!("events.k8s.io/v1"), &json!("all good"))
+    );
+    let (code, core) = call(
+        &mut api,
+        request(Method::Get, "/api/v1/namespaces/default/events/web.1", ""),
+    );
+    assert_eq!(
+        (code, &core["message"], &core["involvedObject"]["name"]),
+        (200, &json!("all good"), &json!("web"))
+    );
+    assert_eq!(core["source"]["component"], "example.com/probe");
+    // kubectl describe selects a set's events by the object they are about.
+    let q = "fieldSelector=involvedObject.name%3Dweb%2CinvolvedObject.kind%3DStatefulSet";
+    let (code, l) = call(
+        &mut api,
+        request(
+            Method::Get,
+            &format!("/api/v1/namespaces/default/events?{q}"),
+            "",
+        ),
+    );
+    assert_eq!((code, l["items"].as_array().map(Vec::len)), (200, Some(1)));
+    let (code, l) = call(&mut api, request(Method::Get, &format!("{events}?{q}"), ""));
+    assert_eq!(code, 400, "{l}");
+    let (_, l) = call(&mut api, request(Method::Get, events, ""));
+    assert_eq!(l["items"][0]["regarding"]["kind"], "StatefulSet");
+    let merge = "application/merge-patch+json";
+    let (code, o) = patch(
+        &mut api,
+        &format!("{events}/web.1"),
+        merge,
+        r#"{"series": {"count": 2, "lastObservedTime": "2026-12-02T00:01:00.000000Z"}}"#,
+    );
+    assert_eq!((code, &o["series"]["count"]), (200, &json!(2)));
+}
+
+#[test]
+fn endpoint_slices_are_read_from_endpoints_and_cannot_be_written() {
+    let mut api = cluster();
+    let ep = r#"{"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "nginx"},
+        "subsets": [{"addresses": [{"ip": "10.244.0.2"}], "ports": [{"port": 80, "protocol": "TCP"}]}]}"#;
+    assert_eq!(
+        call(
+            &mut api,
+            request(Method::Post, "/api/v1/namespaces/default/endpoints", ep)
+        )
+        .0,
+        201
+    );
+    let slices = "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices";
+    let (code, l) = call(&mut api, request(Method::Get, slices, ""));
+    assert_eq!((code, l["kind"].as_str()), (200, Some("EndpointSliceList")));
+    let s = &l["items"][0];
+    assert_eq!(
+        (&s["addressType"], &s["endpoints"][0]["addresses"]),
+        (&json!("IPv4"), &json!(["10.244.0.2"]))
+    );
+    let name = s["metadata"]["name"].as_str().unwrap().to_string();
+    let (code, one) = call(
+        &mut api,
+        request(Method::Get, &format!("{slices}/{name}"), ""),
+    );
+    assert_eq!((code, &one["metadata"]["name"]), (200, &json!(name)));
+    let mut req = request(Method::Get, slices, "");
+    req.accept = Some(TABLE);
+    let (_, t) = call(&mut api, req);
+    assert_eq!(
+        t["rows"][0]["cells"],
+        json!([name, "IPv4", "80", "10.244.0.2", t["rows"][0]["cells"][4]])
+    );
+    let (code, s) = call(&mut api, request(Method::Post, slices, "{}"));
+    assert_eq!(
+        (code, s["reason"].as_str()),
+        (405, Some("MethodNotAllowed"))
+    );
+}
+
+#[test]
+fn secrets_keep_string_data_as_base64_data() {
+    let mut api = cluster();
+    let secret = r#"{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"password": "hunter2"}}"#;
+    let (code, o) = call(
+        &mut api,
+        request(Method::Post, "/api/v1/namespaces/default/secrets", secret),
+    );
+    assert_eq!(code, 201);
+    assert_eq!(
+        (&o["type"], &o["data"]["password"]),
+        (&json!("Opaque"), &json!("aHVudGVyMg=="))
+    );
+    assert!(o.get("stringData").is_none());
+}
+
+#[test]
+fn pods_are_selected_by_their_phase() {
+    let mut api = cluster();
+    let pod = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}"#;
+    call(
+        &mut api,
+        request(Method::Post, "/api/v1/namespaces/default/pods", pod),
+    );
+    let names = |api: &mut ApiServer, q: &str| {
+        let (code, l) = call(
+            api,
+            request(
+                Method::Get,
+                &format!("/api/v1/namespaces/default/pods?{q}"),
+                "",
+            ),
+        );
+        assert_eq!(code, 200, "{l}");
+        l["items"].as_array().unwrap().len()
+    };
+    assert_eq!(
+        names(&mut api, "fieldSelector=status.phase%3DPending&limit=500"),
+        1
+    );
+    assert_eq!(
+        names(&mut api, "fieldSelector=status.phase%21%3DPending"),
+        0
+    );
+    assert_eq!(names(&mut api, "fieldSelector=status.phase%3DRunning"), 0);
+}
+
+#[test]
+fn a_protobuf_body_is_an_unsupported_media_type() {
+    let mut api = cluster();
+    let mut req = request(
+        Method::Post,
+        "/api/v1/namespaces/default/secrets",
+        "\u{6b}8s\0",
+    );
+    req.content_type = Some("application/vnd.kubernetes.protobuf");
+    let (code, s) = call(&mut api, req);
+    assert_eq!(
+        (code, s["reason"].as_str()),
+        (415, Some("UnsupportedMediaType"))
+    );
+}

@@ -15,6 +15,12 @@ use crate::runtime::api_server::managed;
 use crate::runtime::api_server::{key_of, ApiError, ApiServer, Cascade};
 use crate::runtime::store::Key;
 
+/// The media type of the request body, without parameters.
+pub(super) fn media_type<'a>(req: &Request<'a>) -> &'a str {
+    let ct = req.content_type.unwrap_or("");
+    ct.split(';').next().unwrap_or("").trim()
+}
+
 /// The field manager of a write: `fieldManager`, or the User-Agent up to its first `/`, as
 /// the API server derives it (`kubectl`).
 fn manager(p: &Params, req: &Request) -> String {
@@ -70,8 +76,19 @@ fn owned_by(
 }
 
 pub(super) fn create(api: &mut ApiServer, t: Target, p: &Params, req: &Request) -> Answer {
+    let o = decode(req.body, media_type(req) == "application/yaml")?;
+    create_object(api, t, p, req, o)
+}
+
+/// Create `o` (a POST's body, decoded).
+pub(super) fn create_object(
+    api: &mut ApiServer,
+    t: Target,
+    p: &Params,
+    req: &Request,
+    mut o: Value,
+) -> Answer {
     let r = t.resource;
-    let mut o = decode(req.body, false)?;
     check_kind(&mut o, r)?;
     check_namespace(&mut o, r, t.namespace)?;
     generate_name(api, &mut o);
@@ -117,13 +134,7 @@ pub(super) fn patched(
     req: &Request,
 ) -> Result<Patched, Failure> {
     let r = t.resource;
-    let kind = req
-        .content_type
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim();
+    let kind = media_type(req);
     if kind == "application/apply-patch+yaml" {
         if p.field_manager.is_none() {
             return Err(about(r, name)(ApiError::invalid(
@@ -170,29 +181,43 @@ pub(super) fn patched(
     }
     let live = stored(api, t, name)?;
     let mut target = base(live, sub);
+    let schema = match sub {
+        Some(Sub::Scale) => None,
+        _ => schema_of(api, r),
+    };
+    apply_patch(&mut target, kind, req.body, schema).map_err(|mut f| {
+        f.about = Some((r, name.to_string()));
+        f
+    })?;
+    Ok(Patched::update(target))
+}
+
+/// Apply a non-apply patch of media type `kind` to `target`.
+pub(super) fn apply_patch(
+    target: &mut Value,
+    kind: &str,
+    body: &[u8],
+    schema: Option<crate::patch::strategic::PatchSchema>,
+) -> Result<(), Failure> {
     match kind {
         "application/merge-patch+json" => {
-            let patch = decode(req.body, false)?;
-            json_patch::merge(&mut target, &patch);
+            let patch = decode(body, false)?;
+            json_patch::merge(target, &patch);
         }
         "application/strategic-merge-patch+json" => {
-            let patch = decode(req.body, false)?;
-            let schema = match sub {
-                Some(Sub::Scale) => None,
-                _ => crate::patch::strategic::PatchSchema::for_version(api.version, r.api_version, r.kind),
-            };
-            crate::patch::strategic::merge(&mut target, &patch, schema)
+            let patch = decode(body, false)?;
+            crate::patch::strategic::merge(target, &patch, schema)
                 .map_err(|e| error("BadRequest", e.to_string()))?;
         }
         "application/json-patch+json" => {
-            let ops: json_patch::Patch = serde_json::from_slice(req.body).map_err(|e| {
+            let ops: json_patch::Patch = serde_json::from_slice(body).map_err(|e| {
                 error("BadRequest", format!("the body of the request is not a JSON patch: {e}"))
             })?;
-            json_patch::patch(&mut target, &ops).map_err(|e| {
-                about(r, name)(ApiError {
-                    reason: "Invalid",
-                    message: format!("the server rejected our request due to an error in our request: {e}"),
-                })
+            json_patch::patch(target, &ops).map_err(|e| {
+                error(
+                    "Invalid",
+                    format!("the server rejected our request due to an error in our request: {e}"),
+                )
             })?;
         }
         other => {
@@ -202,7 +227,7 @@ pub(super) fn patched(
             ))
         }
     }
-    Ok(Patched::update(target))
+    Ok(())
 }
 
 /// 409 for an apply that would change fields others own, with a cause per field.
@@ -437,7 +462,10 @@ pub(super) fn delete_collection(
 ) -> Answer {
     let r = t.resource;
     let opts = delete_options(p, req.body)?;
-    let doomed: Vec<Value> = in_scope(api, r, t.namespace, p).cloned().collect();
+    let doomed: Vec<Value> = in_scope(api, r, t.namespace, p)
+        .into_iter()
+        .map(std::borrow::Cow::into_owned)
+        .collect();
     if !opts.dry_run {
         for o in &doomed {
             let ns = meta_str(o, "namespace");

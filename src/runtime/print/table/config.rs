@@ -67,6 +67,23 @@ fn config_map_cells(o: &Value, cx: &Context) -> Vec<String> {
     vec![name, (n("data") + n("binaryData")).to_string(), age(o, now)]
 }
 
+/// `Secret`.
+pub(super) const SECRET: Printer = Printer {
+    columns: secret_columns,
+    cells: secret_cells,
+};
+
+fn secret_columns(_cx: &Context) -> Vec<Column> {
+    vec![NAME, col("Type", 0), col("Data", 0), col("Age", 0)]
+}
+
+fn secret_cells(o: &Value, cx: &Context) -> Vec<String> {
+    let name = meta_str(o, "name").to_string();
+    let kind = o["type"].as_str().unwrap_or("Opaque").to_string();
+    let n = o["data"].as_object().map_or(0, serde_json::Map::len);
+    vec![name, kind, n.to_string(), age(o, cx.now)]
+}
+
 /// `PodDisruptionBudget`.
 pub(super) const POD_DISRUPTION_BUDGET: Printer = Printer {
     columns: pod_disruption_budget_columns,

@@ -102,6 +102,54 @@ fn endpoints_cells(o: &Value, cx: &Context) -> Vec<String> {
     vec![e.metadata.name.to_string(), cell, age(o, cx.now)]
 }
 
+/// `EndpointSlice` (`printEndpointSlice`: at most three ports and addresses, then a count).
+pub(super) const ENDPOINT_SLICE: Printer = Printer {
+    columns: endpoint_slice_columns,
+    cells: endpoint_slice_cells,
+};
+
+fn endpoint_slice_columns(_cx: &Context) -> Vec<Column> {
+    vec![
+        NAME,
+        col("AddressType", 0),
+        col("Ports", 0),
+        col("Endpoints", 0),
+        col("Age", 0),
+    ]
+}
+
+/// `a,b,c + 2 more...`, or `<unset>` for none.
+fn first_three(list: Vec<String>) -> String {
+    match list.len() {
+        0 => "<unset>".to_string(),
+        1..=3 => list.join(","),
+        n => format!("{} + {} more...", list[..3].join(","), n - 3),
+    }
+}
+
+fn endpoint_slice_cells(o: &Value, cx: &Context) -> Vec<String> {
+    let ports = o["ports"].as_array().into_iter().flatten().map(|p| {
+        p["port"]
+            .as_i64()
+            .map(|n| n.to_string())
+            .or_else(|| p["name"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "*".into())
+    });
+    let addresses = o["endpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e["addresses"].as_array().into_iter().flatten())
+        .filter_map(|a| a.as_str().map(str::to_string));
+    vec![
+        meta_str(o, "name").to_string(),
+        o["addressType"].as_str().unwrap_or("").to_string(),
+        first_three(ports.collect()),
+        first_three(addresses.collect()),
+        age(o, cx.now),
+    ]
+}
+
 /// `NetworkPolicy`.
 pub(super) const NETWORK_POLICY: Printer = Printer {
     columns: network_policy_columns,
