@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{have_kubectl, Server, STSC};
 
@@ -132,6 +132,22 @@ fn seed_walk_through(s: &Server) {
     let deleted = s.ok(&["delete", "pod", "web-1"]);
     assert_eq!(deleted, "pod \"web-1\" deleted\n");
     s.ok(&["rollout", "status", "statefulset", "web", "--timeout=30s"]);
+    // Deleting the set takes its pods (kubectl waits for it to go) and keeps its claims.
+    let deleted = s.ok(&["delete", "statefulset", "web"]);
+    assert_eq!(deleted, "statefulset.apps \"web\" deleted\n");
+    let start = Instant::now();
+    while !s.ok(&["get", "pods", "-o", "name"]).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the pods never went"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        names(&s.ok(&["get", "pvc"])),
+        claims,
+        "claims outlive their set"
+    );
 }
 
 #[test]
@@ -210,7 +226,7 @@ fn kubectl_get_prints_what_stsc_get_prints_over_the_same_state() {
 }
 
 #[test]
-fn a_watch_sees_a_scale_and_diff_shows_a_change() {
+fn a_watch_sees_a_scale_diff_shows_a_change_and_explain_knows_the_fields() {
     if !have_kubectl() {
         return;
     }
@@ -243,6 +259,11 @@ fn a_watch_sees_a_scale_and_diff_shows_a_change() {
     assert_eq!(same.status.code(), Some(1), "{same:?}");
     let text = String::from_utf8_lossy(&same.stdout);
     assert!(text.contains("-  replicas: 4\n+  replicas: 2"), "{text}");
+    let explained = s.ok(&["explain", "statefulset.spec.replicas"]);
+    assert!(
+        explained.contains("FIELD: replicas <integer>"),
+        "{explained}"
+    );
 }
 
 #[test]

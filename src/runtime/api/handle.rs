@@ -240,8 +240,10 @@ fn document(api: &ApiServer, route: Route, form: Form, host: &str) -> Outcome {
             body: Body::Bytes(openapi::v2_protobuf()),
             warnings: Vec::new(),
         }),
-        Route::OpenApiRoot => json_reply(200, openapi::root()),
-        Route::OpenApi { group, version } => json_reply(200, openapi::document(group, version)),
+        Route::OpenApiRoot => json_reply(200, openapi::root(api.version)),
+        Route::OpenApi { group, version } => {
+            json_reply(200, openapi::document(group, version, api.version))
+        }
         Route::Objects(_) => unreachable_route(),
     }
 }

@@ -1,9 +1,12 @@
-//! OpenAPI v3 documents as far as `kubectl apply` and `kubectl create` need them
+//! OpenAPI v3 documents as far as `kubectl apply`, `kubectl create` and `kubectl explain` need them
 //! (`docs/research/kubectl-and-api.md` §2.6): kubectl looks in a group-version's document for a
 //! PATCH operation of the object's kind that takes `fieldValidation`; finding it, it leaves
 //! validation to the server (`fieldValidation=Strict`), which checks against the bundled
 //! schemas. The request bodies leave out strategic merge patch on purpose: kubectl then computes
-//! its patches from its compiled-in types, as it does for every built-in kind.
+//! its patches from its compiled-in types, as it does for every built-in kind. The kinds stsc
+//! has schemas for (the bundled strict schemas of the version, without descriptions) are in
+//! `components.schemas` with their `x-kubernetes-group-version-kind`, which is what
+//! `kubectl explain` looks them up by.
 //! (`staging/src/k8s.io/cli-runtime/pkg/resource/query_param_verifier_v3.go`.)
 //!
 //! kubectl 1.27 and 1.28 ask the same question of OpenAPI v2, and read v2 only as protobuf
@@ -15,6 +18,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::k8s::resources::{self, Resource};
+use crate::k8s::version::KubeVersion;
 
 /// The path prefix of a group-version (`api/v1`, `apis/apps/v1`).
 fn prefix(group: &str, version: &str) -> String {
@@ -39,12 +43,12 @@ fn group_versions() -> Vec<(&'static str, &'static str)> {
 
 /// `GET /openapi/v3`: where each group-version's document is, with a hash of its content (so
 /// kubectl may cache it).
-pub fn root() -> Value {
+pub fn root(kube: KubeVersion) -> Value {
     let paths: Map<String, Value> = group_versions()
         .into_iter()
         .map(|(g, v)| {
             let p = prefix(g, v);
-            let hash = hash(&document(g, v));
+            let hash = hash(&document(g, v, kube));
             let url = format!("/openapi/v3/{p}?hash={hash}");
             (p, json!({ "serverRelativeURL": url }))
         })
@@ -82,8 +86,73 @@ fn patch_operation(r: &Resource) -> Value {
     })
 }
 
+/// A JSON Schema node of the bundle in OpenAPI 3.0's dialect: `$ref`s into
+/// `#/components/schemas`, and `type: [T, "null"]` as `type: T`.
+fn openapi_node(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, x) in m {
+                let x = match (k.as_str(), x) {
+                    ("$ref", Value::String(r)) => {
+                        json!(r.replace("#/$defs/", "#/components/schemas/"))
+                    }
+                    ("type", Value::Array(types)) => types
+                        .iter()
+                        .find(|t| *t != "null")
+                        .cloned()
+                        .unwrap_or(json!("string")),
+                    _ => openapi_node(x),
+                };
+                out.insert(k.clone(), x);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(openapi_node).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The definition name of a kind (`io.k8s.api.apps.v1.StatefulSet`).
+fn definition_name(r: &Resource) -> String {
+    let group = r
+        .group
+        .split('.')
+        .next()
+        .filter(|g| !g.is_empty())
+        .unwrap_or("core");
+    let version = r.api_version.rsplit('/').next().unwrap_or("v1");
+    format!("io.k8s.api.{group}.{version}.{}", r.kind)
+}
+
+/// The schemas of a group-version's kinds, and every definition of the bundle they refer to.
+fn schemas(group: &str, version: &str, kube: KubeVersion) -> Map<String, Value> {
+    let Ok(bundle) = crate::validate::bundle(kube) else {
+        return Map::new();
+    };
+    let mut out = Map::new();
+    let kinds = resources::RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.api_version.rsplit('/').next() == Some(version));
+    for r in kinds {
+        let Some(root) = bundle["kinds"].get(format!("{}/{}", r.api_version, r.kind)) else {
+            continue;
+        };
+        let mut s = openapi_node(root);
+        s["x-kubernetes-group-version-kind"] =
+            json!([{"group": r.group, "version": version, "kind": r.kind}]);
+        out.insert(definition_name(r), s);
+    }
+    if !out.is_empty() {
+        for (name, def) in bundle["$defs"].as_object().into_iter().flatten() {
+            out.insert(name.clone(), openapi_node(def));
+        }
+    }
+    out
+}
+
 /// `GET /openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`.
-pub fn document(group: &str, version: &str) -> Value {
+pub fn document(group: &str, version: &str, kube: KubeVersion) -> Value {
     let p = prefix(group, version);
     let paths: Map<String, Value> = resources::RESOURCES
         .iter()
@@ -101,7 +170,7 @@ pub fn document(group: &str, version: &str) -> Value {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes (stsc serve)", "version": "unversioned"},
         "paths": paths,
-        "components": {"schemas": {}},
+        "components": {"schemas": schemas(group, version, kube)},
     })
 }
 
@@ -182,13 +251,25 @@ mod tests {
 
     #[test]
     fn every_group_version_is_in_the_root_and_its_kinds_take_field_validation() {
-        let root = root();
+        let kube = KubeVersion::NEWEST;
+        let root = root(kube);
         let url = root["paths"]["apis/apps/v1"]["serverRelativeURL"]
             .as_str()
             .unwrap();
         assert!(url.starts_with("/openapi/v3/apis/apps/v1?hash="), "{url}");
         assert!(root["paths"]["api/v1"].is_object());
-        let doc = document("apps", "v1");
+        let doc = document("apps", "v1", kube);
+        let set = &doc["components"]["schemas"]["io.k8s.api.apps.v1.StatefulSet"];
+        assert_eq!(
+            set["x-kubernetes-group-version-kind"][0]["kind"],
+            "StatefulSet"
+        );
+        assert_eq!(
+            set["properties"]["spec"]["$ref"],
+            "#/components/schemas/io.k8s.api.apps.v1.StatefulSetSpec"
+        );
+        let spec = &doc["components"]["schemas"]["io.k8s.api.apps.v1.StatefulSetSpec"];
+        assert_eq!(spec["properties"]["replicas"]["type"], "integer");
         let op = &doc["paths"]["/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}"]["patch"];
         assert_eq!(
             op["x-kubernetes-group-version-kind"],
@@ -204,7 +285,7 @@ mod tests {
         assert_eq!(&v2[..5], b"\x0a\x032.0");
         let gvk = "group: \"apps\"\nkind: StatefulSet\nversion: v1\n";
         assert!(v2.windows(gvk.len()).any(|w| w == gvk.as_bytes()));
-        let core = document("", "v1");
+        let core = document("", "v1", kube);
         assert!(core["paths"]["/api/v1/persistentvolumes/{name}"].is_object());
     }
 }
