@@ -210,3 +210,44 @@ async fn a_kube_runtime_controller_reconciles_against_serve() {
         .unwrap();
     running.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_relabelled_out_of_a_selector_leaves_a_reflector() {
+    let s = Server::start("1.32");
+    let client = client(&s).await;
+    let maps: Api<ConfigMap> = Api::namespaced(client, "default");
+    let map = |team: &str| {
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": "m", "labels": {"team": team}}, "data": {"a": "1"}})
+    };
+    maps.patch("m", &PatchParams::apply("probe"), &Patch::Apply(&map("a")))
+        .await
+        .unwrap();
+    let (reader, writer) = reflector::store::<ConfigMap>();
+    let cfg = watcher::Config::default().labels("team=a");
+    let stream = reflector(writer, watcher(maps.clone(), cfg))
+        .applied_objects()
+        .boxed();
+    let watching = tokio::spawn(stream.for_each(|_| async {}));
+    within(reader.wait_until_ready()).await.unwrap();
+    assert_eq!(reader.state().len(), 1);
+    maps.patch("m", &PatchParams::apply("probe"), &Patch::Apply(&map("b")))
+        .await
+        .unwrap();
+    within(async {
+        while !reader.state().is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    maps.patch("m", &PatchParams::apply("probe"), &Patch::Apply(&map("a")))
+        .await
+        .unwrap();
+    within(async {
+        while reader.state().len() != 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    watching.abort();
+}

@@ -14,7 +14,7 @@ use tokio::sync::{broadcast, oneshot};
 use crate::runtime::api::handle::{
     handle, in_scope, Method, Outcome, Reply, Request, WatchRequest,
 };
-use crate::runtime::api::watch::{events, Event};
+use crate::runtime::api::watch::{events, Event, EventType};
 use crate::runtime::api_server::ApiServer;
 use crate::runtime::controllers::{reconcile_with, Informers};
 use crate::runtime::session::{waits_on_clock, Session};
@@ -94,6 +94,9 @@ struct Hub {
     /// The resourceVersion of the newest event published.
     last: u64,
     live: broadcast::Sender<Arc<Event>>,
+    /// The last object published for each key (the watch cache): what the next change of it
+    /// was before, for selecting watches.
+    latest: std::collections::HashMap<(&'static str, String, String), Arc<serde_json::Value>>,
 }
 
 impl Hub {
@@ -103,10 +106,20 @@ impl Hub {
             evicted_through: at,
             last: at,
             live: broadcast::channel(LAG).0,
+            latest: Default::default(),
         }
     }
 
-    fn publish(&mut self, e: Event) {
+    fn publish(&mut self, mut e: Event) {
+        let key = (
+            e.resource.plural,
+            crate::k8s::object::meta_str(&e.object, "namespace").to_string(),
+            crate::k8s::object::meta_str(&e.object, "name").to_string(),
+        );
+        e.previous = match e.kind {
+            EventType::Deleted => self.latest.remove(&key),
+            _ => self.latest.insert(key, e.object.clone()),
+        };
         let e = Arc::new(e);
         self.last = self.last.max(e.resource_version);
         if self.ring.len() == RING {

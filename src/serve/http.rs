@@ -271,12 +271,13 @@ async fn stream(
     }
     let mut first = true;
     for e in std::mem::take(&mut w.initial) {
-        if e.concerns(r, ns.as_deref(), &p) {
-            if send(event_line(&e, enc, first, unix_now())).await.is_err() {
-                return;
-            }
-            first = false;
+        let Some(e) = e.seen_as(r).and_then(|e| e.for_watch(r, ns.as_deref(), &p)) else {
+            continue;
+        };
+        if send(event_line(&e, enc, first, unix_now())).await.is_err() {
+            return;
         }
+        first = false;
     }
     let mut last = w.resource_version;
     if p.send_initial_events && send(bookmark_line(r, last, true)).await.is_err() {
@@ -296,7 +297,7 @@ async fn stream(
                 Ok(e) if e.resource_version <= w.resource_version => continue,
                 Ok(e) => {
                     last = last.max(e.resource_version);
-                    let Some(e) = e.seen_as(r).filter(|e| e.concerns(r, ns.as_deref(), &p)) else {
+                    let Some(e) = e.seen_as(r).and_then(|e| e.for_watch(r, ns.as_deref(), &p)) else {
                         continue;
                     };
                     let l = event_line(&e, enc, first, unix_now());

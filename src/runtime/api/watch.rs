@@ -48,6 +48,9 @@ pub struct Event {
     pub resource_version: u64,
     /// The object as the change left it (as it was, for DELETED).
     pub object: Arc<Value>,
+    /// The object before the change, when the publisher knew it (what a selecting watch
+    /// compares with: an object leaving its selectors is DELETED for it).
+    pub previous: Option<Arc<Value>>,
 }
 
 impl Event {
@@ -57,6 +60,7 @@ impl Event {
             resource: r,
             resource_version: meta_str(&object, "resourceVersion").parse().unwrap_or(0),
             object: Arc::new(object),
+            previous: None,
         }
     }
 
@@ -77,14 +81,37 @@ impl Event {
             resource: r,
             resource_version: self.resource_version,
             object: Arc::new((v.read)(&self.object)),
+            previous: self.previous.as_ref().map(|p| Arc::new((v.read)(p))),
         }))
     }
 
-    /// Whether a watch of `r` in `namespace` (`None`: all) with these selectors sees it.
-    pub fn concerns(&self, r: &Resource, namespace: Option<&str>, p: &Params) -> bool {
-        *self.resource == *r
-            && namespace.is_none_or(|ns| !r.namespaced || meta_str(&self.object, "namespace") == ns)
-            && p.selects(&self.object)
+    /// The event as a watch of `r` in `namespace` (`None`: all) with these selectors gets it,
+    /// or `None` when it is not the watch's: an object that stops matching the selectors is
+    /// DELETED for the watch, one that starts matching is ADDED, as the API server's watch
+    /// cache sends them (`staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go`).
+    /// A change whose previous object is unknown counts as matching before.
+    pub fn for_watch(&self, r: &Resource, namespace: Option<&str>, p: &Params) -> Option<Event> {
+        let in_scope = |o: &Value| {
+            namespace.is_none_or(|ns| !r.namespaced || meta_str(o, "namespace") == ns)
+                && p.selects(o)
+        };
+        if *self.resource != *r {
+            return None;
+        }
+        let now = in_scope(&self.object);
+        let before = self.previous.as_deref().is_none_or(|o| in_scope(o));
+        let kind = match (self.kind, before, now) {
+            (EventType::Deleted, _, true) => EventType::Deleted,
+            (EventType::Added, _, true) => EventType::Added,
+            (EventType::Modified, true, true) => EventType::Modified,
+            (EventType::Modified, false, true) => EventType::Added,
+            (EventType::Modified, true, false) if self.previous.is_some() => EventType::Deleted,
+            _ => return None,
+        };
+        Some(Event {
+            kind,
+            ..self.clone()
+        })
     }
 }
 
@@ -237,6 +264,55 @@ mod tests {
     }
 
     #[test]
+    fn an_object_leaving_a_selector_is_deleted_for_the_watch() {
+        let obj = |app: &str| {
+            Arc::new(
+                json!({"metadata": {"name": "a", "namespace": "default", "labels": {"app": app}}}),
+            )
+        };
+        let ev = |kind, before: Option<&str>, now: &str| Event {
+            kind,
+            resource: &resources::POD,
+            resource_version: 1,
+            object: obj(now),
+            previous: before.map(obj),
+        };
+        let p = Params::parse("labelSelector=app%3Dweb").unwrap();
+        let seen = |e: Event| {
+            e.for_watch(&resources::POD, Some("default"), &p)
+                .map(|e| e.kind)
+        };
+        assert_eq!(
+            seen(ev(EventType::Added, None, "web")),
+            Some(EventType::Added)
+        );
+        assert_eq!(
+            seen(ev(EventType::Modified, Some("web"), "web")),
+            Some(EventType::Modified)
+        );
+        assert_eq!(
+            seen(ev(EventType::Modified, Some("web"), "db")),
+            Some(EventType::Deleted)
+        );
+        assert_eq!(seen(ev(EventType::Modified, Some("db"), "db")), None);
+        assert_eq!(
+            seen(ev(EventType::Modified, Some("db"), "web")),
+            Some(EventType::Added)
+        );
+        assert_eq!(seen(ev(EventType::Modified, None, "db")), None);
+        assert_eq!(
+            seen(ev(EventType::Deleted, Some("web"), "web")),
+            Some(EventType::Deleted)
+        );
+        let other_ns = ev(EventType::Added, None, "web");
+        assert_eq!(
+            other_ns.for_watch(&resources::POD, Some("kube-system"), &p),
+            None
+        );
+        assert_eq!(other_ns.for_watch(&resources::SERVICE, None, &p), None);
+    }
+
+    #[test]
     fn events_are_lines_of_json_or_one_row_tables() {
         let mut api = cluster();
         api.create(pod("a")).unwrap();
@@ -259,8 +335,8 @@ mod tests {
         assert!(first["object"]["columnDefinitions"].is_array());
         assert!(next["object"].get("columnDefinitions").is_none());
         let p = Params::parse("labelSelector=app%3Dnginx").unwrap();
-        assert!(e.concerns(&resources::POD, Some("default"), &p));
-        assert!(!e.concerns(&resources::POD, Some("other"), &p));
+        assert!(e.for_watch(&resources::POD, Some("default"), &p).is_some());
+        assert!(e.for_watch(&resources::POD, Some("other"), &p).is_none());
         let b: Value = serde_json::from_slice(&bookmark_line(&resources::POD, 9, true)).unwrap();
         assert_eq!(
             b["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
