@@ -99,7 +99,7 @@ impl Event {
             return None;
         }
         let now = in_scope(&self.object);
-        let before = self.previous.as_deref().is_none_or(|o| in_scope(o));
+        let before = self.previous.as_deref().is_none_or(in_scope);
         let kind = match (self.kind, before, now) {
             (EventType::Deleted, _, true) => EventType::Deleted,
             (EventType::Added, _, true) => EventType::Added,
