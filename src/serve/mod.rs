@@ -110,42 +110,14 @@ async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), Ser
         .map_or(0, |d| d.as_secs() as i64);
     let mut session = Session::open(&opts.state, now, opts.version, None)?;
     add_built_in_namespaces(&mut session)?;
-    let address = SocketAddr::new(opts.address, opts.port);
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|source| ServeError::Bind { address, source })?;
-    let bound = listener
-        .local_addr()
-        .map_err(io("reading the bound address"))?;
-    let host = match bound.ip() {
-        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
-        ip => ip.to_string(),
-    };
-    let (credentials, url) = if opts.plain_http {
-        (None, format!("http://{host}:{}", bound.port()))
+    let (listener, url) = listen(opts).await?;
+    let credentials = if opts.plain_http {
+        None
     } else {
-        let hosts = vec![
-            host.clone(),
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-        ];
-        let c = tls::credentials(&hosts)?;
-        (Some(c), format!("https://{host}:{}", bound.port()))
+        Some(tls::credentials(&hosts(&url))?)
     };
-    let kubeconfig = opts.state.join("kubeconfig");
     let token = credentials.as_ref().map(|c| c.token.clone());
-    let text = tls::kubeconfig(
-        &url,
-        credentials.as_ref().map(|c| c.ca_pem.as_str()),
-        token.as_deref(),
-    );
-    tls::write_private(&kubeconfig, &text)
-        .map_err(io(format!("writing {}", kubeconfig.display())))?;
-    let marker = opts.state.join(SERVED_MARKER);
-    let note =
-        serde_json::json!({"pid": std::process::id(), "server": url, "kubeconfig": kubeconfig});
-    tls::write_private(&marker, &note.to_string())
-        .map_err(io(format!("writing {}", marker.display())))?;
+    let (kubeconfig, marker) = write_files(opts, &url, credentials.as_ref())?;
 
     let (commands, inbox) = std::sync::mpsc::channel();
     let owner = std::thread::Builder::new()
@@ -159,12 +131,10 @@ async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), Ser
         watches: Arc::new(Semaphore::new(MAX_WATCHES)),
         log: opts.log_requests,
     });
-    started(&Started {
-        url,
-        kubeconfig: kubeconfig.clone(),
-    });
+    started(&Started { url, kubeconfig });
     let tls = credentials.map(|c| tokio_rustls::TlsAcceptor::from(c.tls));
     accept(listener, tls, shared).await;
+    // Stop: the cluster thread answers what it was asked, commits, and ends.
     let _ = commands.send(cluster::Command::Stop);
     let result = owner.join().unwrap_or_else(|_| {
         Err(StoreError::Io {
@@ -174,6 +144,62 @@ async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), Ser
     });
     let _ = std::fs::remove_file(&marker);
     result.map_err(ServeError::from)
+}
+
+/// Bind the address; the listener and the URL clients reach it at.
+async fn listen(opts: &Options) -> Result<(TcpListener, String), ServeError> {
+    let address = SocketAddr::new(opts.address, opts.port);
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|source| ServeError::Bind { address, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(io("reading the bound address"))?;
+    let host = match bound.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        ip => ip.to_string(),
+    };
+    let scheme = if opts.plain_http { "http" } else { "https" };
+    Ok((listener, format!("{scheme}://{host}:{}", bound.port())))
+}
+
+/// The names the server certificate is for: the URL's host, and loopback's.
+fn hosts(url: &str) -> Vec<String> {
+    let host = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.rsplit_once(':'))
+        .map_or("127.0.0.1", |(h, _)| h);
+    let mut hosts = vec![host.to_string()];
+    for h in ["localhost", "127.0.0.1"] {
+        if !hosts.iter().any(|x| x == h) {
+            hosts.push(h.to_string());
+        }
+    }
+    hosts
+}
+
+/// Write the kubeconfig and the marker that tells other stsc commands the folder is served;
+/// their paths.
+fn write_files(
+    opts: &Options,
+    url: &str,
+    credentials: Option<&tls::Credentials>,
+) -> Result<(PathBuf, PathBuf), ServeError> {
+    let kubeconfig = opts.state.join("kubeconfig");
+    let text = tls::kubeconfig(
+        url,
+        credentials.map(|c| c.ca_pem.as_str()),
+        credentials.map(|c| c.token.as_str()),
+    );
+    tls::write_private(&kubeconfig, &text)
+        .map_err(io(format!("writing {}", kubeconfig.display())))?;
+    let marker = opts.state.join(SERVED_MARKER);
+    let note =
+        serde_json::json!({"pid": std::process::id(), "server": url, "kubeconfig": kubeconfig});
+    tls::write_private(&marker, &note.to_string())
+        .map_err(io(format!("writing {}", marker.display())))?;
+    Ok((kubeconfig, marker))
 }
 
 /// The namespaces every cluster lists (`kubectl get ns`): the CLI needs no objects for them,

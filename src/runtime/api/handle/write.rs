@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{
     about, admit, check_kind, check_namespace, decode, error, in_scope, json_reply, reply_with,
-    scratch, stored, Answer, Failure, Params, Request, Sub, Target,
+    scratch, stored, Answer, Failure, Outcome, Params, Request, Sub, Target,
 };
 use crate::k8s::object::{meta_str, metadata_mut};
 use crate::k8s::resources::Resource;
@@ -273,32 +273,11 @@ pub(super) fn write(
     }
     check_kind(&mut o, r)?;
     check_namespace(&mut o, r, t.namespace)?;
-    let given = meta_str(&o, "name");
-    if given.is_empty() {
-        metadata_mut(&mut o).insert("name".into(), json!(name));
-    } else if given != name {
-        return Err(error(
-            "BadRequest",
-            format!("the name of the object ({given}) does not match the name on the URL ({name})"),
-        ));
-    }
+    check_name(&mut o, name)?;
     let (_, key) = key_of(&o)?;
     if sub == Some(Sub::Status) {
-        let status = o.get("status").cloned().unwrap_or(json!({}));
-        if p.dry_run {
-            let mut s = scratch(api, &key);
-            s.put_status(&key, status);
-            return Ok(json_reply(
-                200,
-                s.get_key(&key).cloned().unwrap_or_default(),
-            ));
-        }
         stored(api, t, name)?;
-        api.put_status(&key, status);
-        return Ok(json_reply(
-            200,
-            api.get_key(&key).cloned().unwrap_or_default(),
-        ));
+        return Ok(write_status(api, &key, p, &o));
     }
     let live = api.get_key(&key);
     // A write that sets managedFields itself (kubectl moving client-side-apply ownership to
@@ -327,6 +306,34 @@ pub(super) fn write(
     }
     .map_err(about(r, name))?;
     Ok(reply_with(code, out, warnings))
+}
+
+/// The body's name is the path's (filled in when absent).
+fn check_name(o: &mut Value, name: &str) -> Result<(), Failure> {
+    let given = meta_str(o, "name");
+    if given.is_empty() {
+        metadata_mut(o).insert("name".into(), json!(name));
+    } else if given != name {
+        return Err(error(
+            "BadRequest",
+            format!("the name of the object ({given}) does not match the name on the URL ({name})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A write of the status subresource: the status alone changes.
+fn write_status(api: &mut ApiServer, key: &Key, p: &Params, o: &Value) -> Outcome {
+    let status = o.get("status").cloned().unwrap_or(json!({}));
+    let mut scratched;
+    let target = if p.dry_run {
+        scratched = scratch(api, key);
+        &mut scratched
+    } else {
+        api
+    };
+    target.put_status(key, status);
+    json_reply(200, target.get_key(key).cloned().unwrap_or_default())
 }
 
 /// A Scale written (PUT, or patched): the set's replicas, optimistic on its resourceVersion.
