@@ -113,11 +113,36 @@ pub fn select<'a>(
     targets: &GetTargets,
     scope: Scope<'a>,
 ) -> (Vec<&'a Value>, Vec<ApiError>) {
-    let mut objs: Vec<&Value> = if !r.namespaced || scope.all_namespaces {
+    let objs: Vec<&Value> = if !r.namespaced || scope.all_namespaces {
         api.list(r).map(|(_, v)| v).collect()
     } else {
         api.list_ns(r, scope.namespace).map(|(_, v)| v).collect()
     };
+    narrow(objs, r, targets, scope)
+}
+
+/// The objects of a view (`crate::runtime::api::views`: EndpointSlices, `events.k8s.io`
+/// Events) in scope, in the view's form: the caller keeps them while it prints.
+pub fn view_objects(api: &ApiServer, r: &Resource, scope: Scope<'_>) -> Vec<Value> {
+    let Some(v) = crate::runtime::api::views::view_of(r) else {
+        return Vec::new();
+    };
+    let all: Box<dyn Iterator<Item = (&crate::runtime::store::Key, &Value)>> =
+        if !v.stored.namespaced || scope.all_namespaces {
+            Box::new(api.list(v.stored))
+        } else {
+            Box::new(api.list_ns(v.stored, scope.namespace))
+        };
+    all.map(|(_, o)| (v.read)(o)).collect()
+}
+
+/// Objects narrowed by the label selector and to the names asked.
+pub fn narrow<'a>(
+    mut objs: Vec<&'a Value>,
+    r: &Resource,
+    targets: &GetTargets,
+    scope: Scope<'a>,
+) -> (Vec<&'a Value>, Vec<ApiError>) {
     if let Some(sel) = scope.selector {
         objs.retain(|o| sel.matches(&o["metadata"]["labels"]));
     }

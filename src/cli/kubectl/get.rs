@@ -63,18 +63,33 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> Outcome {
         .map(Selector::parse)
         .transpose()
         .map_err(|msg| CliError::invalid(format!("error: {msg}")))?;
-    let plurals: Vec<&str> = targets.types.iter().map(|r| r.plural).collect();
+    // A view reads the objects of the resource it is made from.
+    let plurals: Vec<&str> = targets
+        .types
+        .iter()
+        .map(|r| crate::runtime::api::views::view_of(r).map_or(r.plural, |v| v.stored.plural))
+        .collect();
     let s = open_view(state, version, &plurals)?;
     let scope = Scope {
         namespace: &args.namespace,
         all_namespaces: args.all_namespaces,
         selector: selector.as_ref(),
     };
+    // Views (EndpointSlices, events.k8s.io Events) are made here and borrowed while printed.
+    let views: Vec<Vec<Value>> = targets
+        .types
+        .iter()
+        .map(|r| query::view_objects(&s.api, r, scope))
+        .collect();
     let mut blocks: Vec<(&Resource, Table<'_>)> = Vec::new();
     let mut all: Vec<&Value> = Vec::new();
     let mut code = EXIT_OK;
-    for r in &targets.types {
-        let (objs, missing) = query::select(&s.api, r, &targets, scope);
+    for (r, view) in targets.types.iter().zip(&views) {
+        let (objs, missing) = if crate::runtime::api::views::view_of(r).is_some() {
+            query::narrow(view.iter().collect(), r, &targets, scope)
+        } else {
+            query::select(&s.api, r, &targets, scope)
+        };
         for e in missing {
             eprintln!("{e}");
             code = EXIT_INVALID;
