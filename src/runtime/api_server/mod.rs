@@ -452,6 +452,15 @@ impl ApiServer {
         let Some(o) = self.objects.get(&key).cloned() else {
             return Err(ApiError::not_found(r, name));
         };
+        // The NamespaceLifecycle admission plugin keeps these.
+        if *r == resources::NAMESPACE && matches!(name, "default" | "kube-system" | "kube-public") {
+            return Err(ApiError {
+                reason: "Forbidden",
+                message: format!(
+                    "namespaces {name:?} is forbidden: this namespace may not be deleted"
+                ),
+            });
+        }
         let uid = meta_str(&o, "uid").to_string();
         if cascade == Cascade::Orphan {
             let dependents: Vec<Key> = self
@@ -529,6 +538,27 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "Error from server (AlreadyExists): services \"nginx\" already exists"
+        );
+    }
+
+    #[test]
+    fn the_immortal_namespaces_may_not_be_deleted() {
+        let mut c = cluster();
+        c.create(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}),
+        )
+        .unwrap();
+        let e = c
+            .delete(
+                &resources::NAMESPACE,
+                "",
+                "kube-system",
+                Cascade::Background,
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Error from server (Forbidden): namespaces \"kube-system\" is forbidden: this namespace may not be deleted"
         );
     }
 
