@@ -117,3 +117,32 @@ fn a_plain_http_kubeconfig_has_no_token_and_no_ca() {
     assert_eq!(code, 200);
     assert_eq!(status_of(&body)["minor"], "32");
 }
+
+#[test]
+fn an_accepted_write_survives_a_kill_and_the_folder_is_usable_after() {
+    let mut s = Server::start_with("1.32", &["--insecure-plain-http"]);
+    let addr = address(&s);
+    let body =
+        br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kept"},"data":{"a":"1"}}"#;
+    let (code, _) = request(
+        &addr,
+        "POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nContent-Type: application/json",
+        body,
+    );
+    assert_eq!(code, 201);
+    // SIGKILL: no shutdown, no last commit; the answer came after the write was durable.
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    // The marker is left behind, but the lock died with the process: the folder is usable.
+    assert!(s.state().join("serve.json").exists());
+    let out = std::process::Command::new(common::STSC)
+        .args(["get", "configmap", "kept", "-o", "name", "--state"])
+        .arg(s.state())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "configmap/kept\n",
+        "{out:?}"
+    );
+}
