@@ -251,3 +251,22 @@ async fn an_object_relabelled_out_of_a_selector_leaves_a_reflector() {
     .await;
     watching.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_list_watcher_gets_its_initial_events() {
+    let s = Server::start("1.32");
+    let client = client(&s).await;
+    let sets: Api<StatefulSet> = Api::namespaced(client, "default");
+    sets.patch("web", &PatchParams::apply("probe"), &Patch::Apply(&web(1)))
+        .await
+        .unwrap();
+    let (reader, writer) = reflector::store::<StatefulSet>();
+    let cfg = watcher::Config::default().streaming_lists();
+    let stream = reflector(writer, watcher(sets.clone(), cfg))
+        .applied_objects()
+        .boxed();
+    let watching = tokio::spawn(stream.for_each(|_| async {}));
+    within(reader.wait_until_ready()).await.unwrap();
+    assert_eq!(reader.state().len(), 1);
+    watching.abort();
+}
