@@ -302,3 +302,59 @@ pub(super) fn run(
     }
     c.commit()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::resources;
+    use crate::k8s::version::KubeVersion;
+    use crate::runtime::api::params::Params;
+    use crate::runtime::store::Meta;
+    use serde_json::json;
+
+    fn watch(rv: Option<&str>) -> WatchRequest {
+        let mut params = Params::default();
+        params.resource_version = rv.map(str::to_string);
+        WatchRequest {
+            resource: &resources::CONFIG_MAP,
+            namespace: Some("default".into()),
+            params,
+            table: false,
+        }
+    }
+
+    #[test]
+    fn a_watch_starts_from_now_from_a_kept_version_or_is_told_it_is_too_old() {
+        let mut api = ApiServer::new(Default::default(), Meta::default(), 0, KubeVersion::NEWEST);
+        let mut hub = Hub::new(0);
+        let mut published = 0;
+        for i in 0..RING + 10 {
+            let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": format!("c{}", i % 3), "namespace": "default"},
+                "data": {"i": i.to_string()}});
+            api.put(cm);
+            for e in events(&api, &api.changes[published..]) {
+                hub.publish(e);
+            }
+            published = api.changes.len();
+        }
+        // From now: one synthetic ADDED per object that exists.
+        let now = hub.start(&api, watch(None));
+        assert_eq!(now.initial.len(), 3);
+        assert!(now.initial.iter().all(|e| e.kind == EventType::Added));
+        // From a version still kept: the events after it.
+        let last = hub.last;
+        let recent = hub.start(&api, watch(Some(&(last - 2).to_string())));
+        assert_eq!(recent.initial.len(), 2);
+        assert!(recent.expired.is_none());
+        // From a version no longer kept: 410.
+        let old = hub.start(&api, watch(Some("3")));
+        assert_eq!(old.expired, Some((3, hub.evicted_through)));
+        // The hub knows what each change replaced.
+        let e = hub.ring.back().unwrap();
+        assert_eq!(
+            e.previous.as_ref().unwrap()["data"]["i"],
+            json!((RING + 6).to_string())
+        );
+    }
+}
