@@ -313,8 +313,10 @@ mod tests {
     use serde_json::json;
 
     fn watch(rv: Option<&str>) -> WatchRequest {
-        let mut params = Params::default();
-        params.resource_version = rv.map(str::to_string);
+        let params = Params {
+            resource_version: rv.map(str::to_string),
+            ..Params::default()
+        };
         WatchRequest {
             resource: &resources::CONFIG_MAP,
             namespace: Some("default".into()),
