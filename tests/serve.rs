@@ -371,3 +371,21 @@ fn server_side_apply_with_two_field_managers_and_a_conflict() {
         "{managers:?}"
     );
 }
+
+#[test]
+fn apply_of_a_build_directory_applies_its_objects_and_names_the_kustomization_as_a_cluster_does() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start("1.32");
+    let (out, _) = manifests(s.dir.path());
+    let applied = s.kubectl(&["apply", "-f", out.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&applied.stdout);
+    let stderr = String::from_utf8_lossy(&applied.stderr);
+    assert!(stdout.contains("statefulset.apps/web created"), "{stdout}");
+    assert_eq!(applied.status.code(), Some(1));
+    assert!(
+        stderr.contains("no matches for kind \"Kustomization\" in version \"kustomize.config.k8s.io/v1beta1\"\nensure CRDs are installed first"),
+        "{stderr}"
+    );
+}

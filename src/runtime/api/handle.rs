@@ -240,6 +240,12 @@ fn document(api: &ApiServer, route: Route, form: Form, host: &str) -> Outcome {
             body: Body::Bytes(openapi::v2_protobuf()),
             warnings: Vec::new(),
         }),
+        Route::CustomResourceDefinitions => json_reply(
+            200,
+            json!({"kind": "CustomResourceDefinitionList", "apiVersion": "apiextensions.k8s.io/v1",
+                   "metadata": {"resourceVersion": api.meta.resource_version.to_string()},
+                   "items": []}),
+        ),
         Route::OpenApiRoot => json_reply(200, openapi::root(api.version)),
         Route::OpenApi { group, version } => {
             json_reply(200, openapi::document(group, version, api.version))

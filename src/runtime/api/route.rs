@@ -34,6 +34,9 @@ pub enum Route<'a> {
         /// Version.
         version: &'a str,
     },
+    /// `/apis/apiextensions.k8s.io/v1/customresourcedefinitions`: the runtime has none (kubectl
+    /// asks, to validate a kind it does not know, and then says the kind is not served).
+    CustomResourceDefinitions,
     /// Objects of one resource type.
     Objects(Target<'a>),
 }
@@ -75,6 +78,9 @@ pub fn route(path: &str) -> Option<Route<'_>> {
         }
         ["openapi", "v3", "apis", group, version] => {
             known(group, version).then_some(Route::OpenApi { group, version })
+        }
+        ["apis", "apiextensions.k8s.io", "v1", "customresourcedefinitions"] => {
+            Some(Route::CustomResourceDefinitions)
         }
         ["api", version, rest @ ..] => within("", version, rest),
         ["apis", group, version, rest @ ..] => within(group, version, rest),
