@@ -16,7 +16,7 @@ use crate::runtime::api::handle::{
 };
 use crate::runtime::api::watch::{events, Event, EventType};
 use crate::runtime::api_server::ApiServer;
-use crate::runtime::controllers::{reconcile_with, Informers};
+use crate::runtime::controllers::{round, Informers};
 use crate::runtime::session::{waits_on_clock, Session};
 use crate::runtime::store::StoreError;
 
@@ -190,19 +190,25 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Publish the change log's entries from `published` on as events; whether there were any.
+fn publish(api: &ApiServer, hub: &mut Hub, published: &mut usize) -> bool {
+    let fresh = &api.changes[(*published).min(api.changes.len())..];
+    if fresh.is_empty() {
+        return false;
+    }
+    for e in events(api, fresh) {
+        hub.publish(e);
+    }
+    *published = api.changes.len();
+    true
+}
+
 impl Cluster {
-    /// Publish the change log's new entries as events.
+    /// Publish what changed; the controllers have work.
     fn publish(&mut self) {
-        let api = &self.session.api;
-        let fresh = &api.changes[self.published.min(api.changes.len())..];
-        if fresh.is_empty() {
-            return;
+        if publish(&self.session.api, &mut self.hub, &mut self.published) {
+            self.busy = true;
         }
-        for e in events(api, fresh) {
-            self.hub.publish(e);
-        }
-        self.published = api.changes.len();
-        self.busy = true;
     }
 
     fn answer(&mut self, req: &OwnedRequest) -> Answer {
@@ -222,19 +228,19 @@ impl Cluster {
         Ok(())
     }
 
-    /// One round of every controller; false when it changed nothing.
+    /// One round of every controller, publishing after each; false when it changed nothing.
     fn round(&mut self) -> bool {
-        let rounds = reconcile_with(&mut self.session.api, &mut self.informers, 1, &mut |_| {
-            Ok::<(), std::convert::Infallible>(())
+        let (hub, published) = (&mut self.hub, &mut self.published);
+        let changed = round(&mut self.session.api, &mut self.informers, &mut |api| {
+            publish(api, hub, published);
         });
-        self.publish();
         // Entries every controller and the hub have read are dropped: a long run keeps a
         // short log.
         let n = self.informers.oldest_cursor().min(self.published);
         self.session.api.forget_changes(n);
         self.informers.forget(n);
         self.published -= n;
-        rounds == Ok(1)
+        changed
     }
 }
 

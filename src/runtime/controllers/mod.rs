@@ -45,7 +45,7 @@ pub fn reconcile<E>(
     reconcile_with(c, &mut inf, max_rounds, checkpoint)
 }
 
-/// [`reconcile`] with caches kept by the caller (to step round by round).
+/// [`reconcile`] with caches kept by the caller.
 ///
 /// # Errors
 /// Whatever `checkpoint` returns.
@@ -55,35 +55,51 @@ pub fn reconcile_with<E>(
     max_rounds: usize,
     checkpoint: &mut dyn FnMut(&mut ApiServer) -> Result<(), E>,
 ) -> Result<usize, E> {
-    let first = !inf.primed;
-    inf.prime(c);
-    for round in 0..max_rounds {
-        let start = c.changes.len();
-        let initial = if first && round == 0 {
-            std::mem::take(&mut inf.initial)
-        } else {
-            Vec::new()
-        };
-        statefulsets(c, inf, &initial);
-        provisioner(c, inf, &initial);
-        kubelet(c, inf, &initial);
-        claim_protection(c, inf);
-        garbage_collector(c, inf, &initial);
-        let mut changed = c.changes.len() > start;
-        if !changed {
-            // Endpoints and addresses follow once pods settle; they feed nothing above.
-            endpoints(c);
-            load_balancers(c);
-            changed = c.changes.len() > start;
-        }
+    for r in 0..max_rounds {
+        let changed = round(c, inf, &mut |_| {});
         if c.pending_len() > 0 {
             checkpoint(c)?;
         }
         if !changed {
-            return Ok(round);
+            return Ok(r);
         }
     }
     Ok(max_rounds)
+}
+
+/// One round of every controller; whether it changed anything. `after_step` sees the cluster
+/// after each controller: a server publishes watch events there, so a watch sees a pod created
+/// (Pending) and then running, not only where the round left it.
+pub fn round(
+    c: &mut ApiServer,
+    inf: &mut Informers,
+    after_step: &mut dyn FnMut(&ApiServer),
+) -> bool {
+    let first = !inf.primed;
+    inf.prime(c);
+    let initial = if first {
+        std::mem::take(&mut inf.initial)
+    } else {
+        Vec::new()
+    };
+    let start = c.changes.len();
+    statefulsets(c, inf, &initial);
+    after_step(c);
+    provisioner(c, inf, &initial);
+    after_step(c);
+    kubelet(c, inf, &initial);
+    after_step(c);
+    claim_protection(c, inf);
+    garbage_collector(c, inf, &initial);
+    after_step(c);
+    if c.changes.len() > start {
+        return true;
+    }
+    // Endpoints and addresses follow once pods settle; they feed nothing above.
+    endpoints(c);
+    load_balancers(c);
+    after_step(c);
+    c.changes.len() > start
 }
 
 /// Sync every StatefulSet whose namespace saw a change to a set, pod, claim or revision.
