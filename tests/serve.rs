@@ -1,6 +1,6 @@
 //! `stsc serve` against the real kubectl: the seed's commands, a watch, rollout status,
-//! describe, delete, diff and apply -k, on every kubectl minor the dispatcher on these machines
-//! offers. Without kubectl the tests say so and pass, unless `STSC_REQUIRE_KUBECTL=1` (CI on
+//! describe, delete, diff, explain, apply -k and -f, server-side apply, and the same tables as
+//! `stsc get`, each on every kubectl minor the dispatcher on these machines offers. Without kubectl the tests say so and pass, unless `STSC_REQUIRE_KUBECTL=1` (CI on
 //! the project's machines, which have it).
 #![allow(clippy::print_stderr)]
 
@@ -150,13 +150,18 @@ fn seed_walk_through(s: &Server) {
     );
 }
 
+/// The versions whose `/version` makes the dispatcher run each kubectl it has (1.27–1.33).
+fn dispatched_versions() -> Vec<String> {
+    (27..=33).map(|m| format!("1.{m}")).collect()
+}
+
 #[test]
 fn the_seeds_commands_work_through_every_kubectl_the_dispatcher_runs() {
     if !have_kubectl() {
         return;
     }
-    for minor in 27..=33 {
-        let s = Server::start(&format!("1.{minor}"));
+    for (minor, version) in (27..=33).zip(dispatched_versions()) {
+        let s = Server::start(&version);
         let v: serde_json::Value = serde_json::from_str(&s.ok(&["version", "-o", "json"])).unwrap();
         assert_eq!(v["serverVersion"]["gitVersion"], format!("v1.{minor}.0"));
         // The dispatcher's own 1.32 says "32+".
@@ -178,7 +183,13 @@ fn kubectl_get_prints_what_stsc_get_prints_over_the_same_state() {
     if !have_kubectl() {
         return;
     }
-    let mut s = Server::start("1.32");
+    for v in dispatched_versions() {
+        kubectl_get_prints_what_stsc_get_prints_over_the_same_state_on(&v);
+    }
+}
+
+fn kubectl_get_prints_what_stsc_get_prints_over_the_same_state_on(version: &str) {
+    let mut s = Server::start(version);
     let (out, class) = manifests(s.dir.path());
     s.ok(&[
         "apply",
@@ -207,7 +218,7 @@ fn kubectl_get_prints_what_stsc_get_prints_over_the_same_state() {
     s.stop();
     let stsc = |args: &[&str]| {
         let o = Command::new(STSC)
-            .args(["--kube-version", "1.32", "--state"])
+            .args(["--kube-version", version, "--state"])
             .arg(s.state())
             .args(args)
             .output()
@@ -230,7 +241,13 @@ fn a_watch_sees_a_scale_diff_shows_a_change_and_explain_knows_the_fields() {
     if !have_kubectl() {
         return;
     }
-    let s = Server::start("1.32");
+    for v in dispatched_versions() {
+        a_watch_sees_a_scale_diff_shows_a_change_and_explain_knows_the_fields_on(&v);
+    }
+}
+
+fn a_watch_sees_a_scale_diff_shows_a_change_and_explain_knows_the_fields_on(version: &str) {
+    let s = Server::start(version);
     let (out, class) = manifests(s.dir.path());
     s.ok(&["apply", "-f", class.to_str().unwrap()]);
     s.ok(&["apply", "-k", out.to_str().unwrap()]);
@@ -271,7 +288,13 @@ fn requests_without_the_token_are_unauthorized() {
     if !have_kubectl() {
         return;
     }
-    let s = Server::start("1.32");
+    for v in dispatched_versions() {
+        requests_without_the_token_are_unauthorized_on(&v);
+    }
+}
+
+fn requests_without_the_token_are_unauthorized_on(version: &str) {
+    let s = Server::start(version);
     let cfg = std::fs::read_to_string(&s.kubeconfig).unwrap();
     assert!(s.url.starts_with("https://127.0.0.1:"), "{}", s.url);
     let wrong = s.dir.path().join("wrong");
@@ -297,7 +320,13 @@ fn server_side_apply_with_two_field_managers_and_a_conflict() {
     if !have_kubectl() {
         return;
     }
-    let s = Server::start("1.32");
+    for v in dispatched_versions() {
+        server_side_apply_with_two_field_managers_and_a_conflict_on(&v);
+    }
+}
+
+fn server_side_apply_with_two_field_managers_and_a_conflict_on(version: &str) {
+    let s = Server::start(version);
     let (out, class) = manifests(s.dir.path());
     let web = out.join("statefulset-web.yaml");
     let four = s.dir.path().join("web-4.yaml");
@@ -377,7 +406,15 @@ fn apply_of_a_build_directory_applies_its_objects_and_names_the_kustomization_as
     if !have_kubectl() {
         return;
     }
-    let s = Server::start("1.32");
+    for v in dispatched_versions() {
+        apply_of_a_build_directory_applies_its_objects_and_names_the_kustomization_as_a_cluster_does_on(&v);
+    }
+}
+
+fn apply_of_a_build_directory_applies_its_objects_and_names_the_kustomization_as_a_cluster_does_on(
+    version: &str,
+) {
+    let s = Server::start(version);
     let (out, _) = manifests(s.dir.path());
     let applied = s.kubectl(&["apply", "-f", out.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&applied.stdout);
