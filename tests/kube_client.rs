@@ -18,15 +18,7 @@ use kube::runtime::{reflector, watcher, WatchStreamExt as _};
 use kube::{Client, Config};
 use serde_json::json;
 
-use common::Server;
-
-async fn client(s: &Server) -> Client {
-    let kc = Kubeconfig::read_from(&s.kubeconfig).unwrap();
-    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
-}
+use common::{client, Server};
 
 fn web(replicas: i32) -> serde_json::Value {
     json!({

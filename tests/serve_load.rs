@@ -17,21 +17,12 @@ use futures::StreamExt as _;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::{watcher, WatchStreamExt as _};
-use kube::{Client, Config};
+use kube::Client;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use common::{Server, STSC};
-
-async fn client(s: &Server) -> Client {
-    let kc = Kubeconfig::read_from(&s.kubeconfig).unwrap();
-    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
-}
+use common::{client, Server, STSC};
 
 /// Latencies of every request, in microseconds.
 type Latencies = Arc<Mutex<Vec<u64>>>;

@@ -26,6 +26,15 @@ fn label_shape(s: &str, first: fn(u8) -> bool) -> bool {
         && b.iter().all(|&c| alnum_lower(c) || c == b'-')
 }
 
+/// apimachinery's `rand.SafeEncodeString`: each byte as a letter or digit with no vowels and
+/// no look-alikes, as in generated names (`web-5667f74465`, `nginx-445wz`).
+pub fn safe_encode(s: &str) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    s.bytes()
+        .map(|b| ALPHABET[usize::from(b) % ALPHABET.len()] as char)
+        .collect()
+}
+
 /// Problems with a DNS-1123 label (empty when valid).
 pub fn dns1123_label(s: &str) -> Vec<String> {
     let mut out = Vec::new();

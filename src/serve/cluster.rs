@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, oneshot};
 
+use super::unix_now;
+
 use crate::runtime::api::handle::{
     handle, in_scope, Method, Outcome, Reply, Request, WatchRequest,
 };
@@ -182,12 +184,6 @@ struct Cluster {
     /// The controllers may have work.
     busy: bool,
     last_commit: Instant,
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Publish the change log's entries from `published` on as events; whether there were any.

@@ -16,6 +16,7 @@ use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use super::cluster::{Answer, Command, OwnedRequest, WatchStart};
+use super::unix_now;
 use crate::k8s::version::KubeVersion;
 use crate::runtime::api::handle::{Body, Method, Reply};
 use crate::runtime::api::status::status_of;
@@ -241,12 +242,6 @@ fn watch(shared: &Shared, w: WatchStart) -> hyper::Response<ResponseBody> {
         r.headers_mut().insert(CONTENT_TYPE, v);
     }
     r
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// One watch's task: the initial events, then live ones, bookmarks when allowed, until the

@@ -104,11 +104,15 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
     move |source| ServeError::Io { what, source }
 }
 
-async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), ServeError> {
-    let now = std::time::SystemTime::now()
+/// Now, in seconds since the epoch (the clock of the cluster and of watch tables' AGE).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let mut session = Session::open(&opts.state, now, opts.version, None)?;
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+async fn serve(opts: &Options, started: impl FnOnce(&Started)) -> Result<(), ServeError> {
+    let mut session = Session::open(&opts.state, unix_now(), opts.version, None)?;
     add_built_in_namespaces(&mut session)?;
     let (listener, url) = listen(opts).await?;
     let credentials = if opts.plain_http {

@@ -125,3 +125,13 @@ impl Drop for Server {
         }
     }
 }
+
+/// A kube-rs client of the server, from the kubeconfig it wrote.
+pub async fn client(s: &Server) -> kube::Client {
+    let kc = kube::config::Kubeconfig::read_from(&s.kubeconfig).unwrap();
+    let options = kube::config::KubeConfigOptions::default();
+    let config = kube::Config::from_custom_kubeconfig(kc, &options)
+        .await
+        .unwrap();
+    kube::Client::try_from(config).unwrap()
+}

@@ -277,12 +277,7 @@ fn objects(
         return view::objects(api, t, v, m, p, form, req);
     }
     match (m, t.name, t.sub) {
-        (Method::Get, None, _) if p.watch => Ok(Outcome::Watch(WatchRequest {
-            resource: t.resource,
-            namespace: t.namespace.map(str::to_string),
-            params: p.clone(),
-            table: form == Form::Table,
-        })),
+        (Method::Get, None, _) if p.watch => Ok(watch_of(t, p, form)),
         (Method::Get, None, _) => Ok(list(api, t, p, form)),
         (Method::Get, Some(name), Some(Sub::Scale)) => {
             let set = stored(api, t, name)?;
@@ -315,6 +310,16 @@ fn check_body_type(req: &Request) -> Result<(), Failure> {
         "UnsupportedMediaType",
         format!("the body of the request was in an unknown format ({media:?}) - accepted media types include: application/json, application/yaml"),
     ))
+}
+
+/// A watch of the path's objects, in the negotiated form.
+fn watch_of(t: Target, p: &Params, form: Form) -> Outcome {
+    Outcome::Watch(WatchRequest {
+        resource: t.resource,
+        namespace: t.namespace.map(str::to_string),
+        params: p.clone(),
+        table: form == Form::Table,
+    })
 }
 
 /// The stored object a path names.

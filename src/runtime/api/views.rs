@@ -143,12 +143,7 @@ pub fn endpoint_slice(ep: &Value) -> Value {
     let service = m["name"].as_str().unwrap_or("");
     let h = digest(m["uid"].as_str().unwrap_or(service));
     // generateName's five characters, from the uid so the name stays put.
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let suffix: String = h
-        .bytes()
-        .take(5)
-        .map(|b| ALPHABET[usize::from(b) % ALPHABET.len()] as char)
-        .collect();
+    let suffix = crate::k8s::names::safe_encode(&h[..5]);
     let mut labels = m["labels"].as_object().cloned().unwrap_or_default();
     labels.insert("kubernetes.io/service-name".into(), json!(service));
     labels.insert(

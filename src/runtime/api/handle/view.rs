@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::write::{self, Patched};
 use super::{
-    check_kind, decode, error, get_table_or_json, in_scope, list, method_not_allowed, Answer, Body,
-    Form, Method, Outcome, Params, Request, Target, WatchRequest,
+    check_kind, decode, error, get_table_or_json, in_scope, list, method_not_allowed, watch_of,
+    Answer, Body, Form, Method, Outcome, Params, Request, Target,
 };
 use crate::k8s::object::meta_str;
 use crate::runtime::api::views::View;
@@ -41,12 +41,7 @@ pub(super) fn objects(
         ..t
     };
     match (m, t.name, t.sub) {
-        (Method::Get, None, None) if p.watch => Ok(Outcome::Watch(WatchRequest {
-            resource: t.resource,
-            namespace: t.namespace.map(str::to_string),
-            params: p.clone(),
-            table: form == Form::Table,
-        })),
+        (Method::Get, None, None) if p.watch => Ok(watch_of(t, p, form)),
         (Method::Get, None, None) => Ok(list(api, t, p, form)),
         (Method::Get, Some(name), None) => {
             let all = in_scope(api, t.resource, t.namespace, &Params::default());

@@ -113,14 +113,13 @@ fn generate_name(api: &mut ApiServer, o: &mut Value) {
     if prefix.is_empty() || !meta_str(o, "name").is_empty() {
         return;
     }
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let uid = api.new_uid();
-    let suffix: String = uid
-        .bytes()
-        .filter(u8::is_ascii_hexdigit)
+    let hex: String = uid
+        .chars()
+        .filter(char::is_ascii_hexdigit)
         .take(5)
-        .map(|b| ALPHABET[usize::from(b) % ALPHABET.len()] as char)
         .collect();
+    let suffix = crate::k8s::names::safe_encode(&hex);
     metadata_mut(o).insert("name".into(), json!(format!("{prefix}{suffix}")));
 }
 

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use crate::k8s::names::safe_encode;
 use serde_json::{json, Value};
 
 use super::{Action, Set};
@@ -175,14 +176,6 @@ fn fnv1_32(bytes: &[u8]) -> u32 {
         h ^= u32::from(*b);
     }
     h
-}
-
-/// apimachinery's `rand.SafeEncodeString` of the decimal hash: no vowels, no look-alikes.
-fn safe_encode(s: &str) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    s.bytes()
-        .map(|b| ALPHABET[b as usize % ALPHABET.len()] as char)
-        .collect()
 }
 
 /// The revision data of a set: its defaulted pod template as a replace patch.
