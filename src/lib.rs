@@ -40,6 +40,8 @@
 
 pub(crate) mod check;
 pub mod cli;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub(crate) mod compile;
 pub mod diag;
 pub mod import;

@@ -7,6 +7,8 @@
 mod against;
 mod build;
 mod check;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod import;
 mod init;
 mod kubectl;
@@ -42,6 +44,13 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub state: std::path::PathBuf,
+    /// Run the runtime commands on the cluster of this kubeconfig instead of the local state.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// Run the runtime commands on this context's cluster (of --kubeconfig, else KUBECONFIG,
+    /// else ~/.kube/config).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
     /// When to color messages and show source snippets.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -80,6 +89,9 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Apply specs (or manifests with -f) to the local cluster state and reconcile.
     Apply(kubectl::ApplyArgs),
+    /// Show what `apply` would change on a cluster (a server-side dry run): exit 0 nothing,
+    /// 1 changes, 2 error.
+    Diff(kubectl::ApplyArgs),
     /// Show objects of the local cluster state as kubectl does.
     Get(kubectl::GetArgs),
     /// Set the replicas of a StatefulSet and reconcile.
@@ -143,6 +155,9 @@ pub fn main() -> ExitCode {
         }
     };
     let style = Style::from(cli.color);
+    if let Some(code) = on_cluster(&cli, style) {
+        return ExitCode::from(code);
+    }
     let code = match &cli.command {
         Command::Build(args) => finish(build::run(args, cli.kube_version, style)),
         Command::Check(args) => finish(check::run(args, cli.kube_version, style)),
@@ -157,6 +172,9 @@ pub fn main() -> ExitCode {
         Command::Describe(args) => finish(kubectl::describe(args, &cli.state, cli.kube_version)),
         Command::Rollout(args) => finish(kubectl::rollout(args, &cli.state, cli.kube_version)),
         Command::Serve(args) => finish(serve::run(args, &cli.state, cli.kube_version)),
+        Command::Diff(_) => finish(Err(CliError::usage(
+            "error: stsc diff compares with a cluster: add --kubeconfig FILE or --context NAME",
+        ))),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(*shell, &mut Cli::command(), "stsc", &mut std::io::stdout());
@@ -168,6 +186,62 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+/// The exit code of a runtime command given `--kubeconfig` or `--context`, run on that
+/// cluster; None for the local runtime and the commands that take no cluster.
+fn on_cluster(cli: &Cli, style: Style) -> Option<u8> {
+    if cli.kubeconfig.is_none() && cli.context.is_none() {
+        return None;
+    }
+    let outcome = match &cli.command {
+        Command::Fault(_) => Err(CliError::usage(
+            "error: fault breaks pods of the local runtime; a cluster's pods are real",
+        )),
+        Command::Serve(_) => Err(CliError::usage(
+            "error: serve serves the local state folder; it takes no --kubeconfig or --context",
+        )),
+        _ => return cluster_command(cli, style),
+    };
+    Some(finish(outcome))
+}
+
+#[cfg(feature = "cluster")]
+fn cluster_command(cli: &Cli, style: Style) -> Option<u8> {
+    let t = crate::cluster::Target {
+        kubeconfig: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+    };
+    let v = cli.kube_version;
+    let outcome = match &cli.command {
+        Command::Apply(a) => cluster::apply(a, &t, v, style),
+        Command::Diff(a) => cluster::diff(a, &t, v, style),
+        Command::Get(a) => cluster::get(a, &t, v),
+        Command::Scale(a) => cluster::scale(a, &t),
+        Command::Delete(a) => cluster::delete(a, &t),
+        Command::Events(a) => cluster::events(a, &t, v),
+        Command::Describe(a) => cluster::describe(a, &t),
+        Command::Rollout(a) => cluster::rollout(a, &t),
+        _ => return None,
+    };
+    Some(finish(outcome))
+}
+
+#[cfg(not(feature = "cluster"))]
+fn cluster_command(cli: &Cli, _style: Style) -> Option<u8> {
+    match &cli.command {
+        Command::Apply(_)
+        | Command::Diff(_)
+        | Command::Get(_)
+        | Command::Scale(_)
+        | Command::Delete(_)
+        | Command::Events(_)
+        | Command::Describe(_)
+        | Command::Rollout(_) => Some(finish(Err(CliError::usage(
+            "error: this stsc was built without the `cluster` feature, so it cannot reach a cluster: install it with default features",
+        )))),
+        _ => None,
+    }
 }
 
 /// Leave a large value to the process's exit instead of freeing it: a command that is about to
@@ -220,6 +294,35 @@ impl From<crate::runtime::api_server::ApiError> for CliError {
     fn from(e: crate::runtime::api_server::ApiError) -> Self {
         CliError::invalid(e.to_string())
     }
+}
+
+/// A kubectl duration: `90s`, `5m`, `1h`, `1m30s`, or a bare number of seconds; `0` waits
+/// without end.
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(n));
+    }
+    let bad = || format!("time: invalid duration {s:?}");
+    let mut total = 0u64;
+    let mut digits = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: u64 = digits.parse().map_err(|_| bad())?;
+        digits.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => return Err(bad()),
+        };
+    }
+    if !digits.is_empty() || s.is_empty() {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(total))
 }
 
 /// What a command ends with: its exit code (0, or 1 for a result that is not an error, such

@@ -11,6 +11,7 @@ use crate::cli::{CliError, Outcome, Style};
 use crate::diag::{render_text, Severity};
 use crate::input::{manifest_files, read_sources};
 use crate::k8s::manifests;
+use crate::Compiled;
 use crate::k8s::version::KubeVersion;
 use crate::runtime::apply::{apply_objects, check_manifests};
 
@@ -23,6 +24,49 @@ pub struct ApplyArgs {
     /// Manifest files or directories (as written by `build -o`) to apply as they are.
     #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterApplyArgs,
+}
+
+/// The flags of `apply` and `diff` that only a cluster (`--kubeconfig`, `--context`) takes.
+#[derive(Debug, Args, Default)]
+pub struct ClusterApplyArgs {
+    /// Namespace of namespaced objects that name none (default: the context's).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// `server`: the cluster checks and answers what it would do; nothing changes.
+    #[arg(long, value_parser = ["none", "server"], default_value = "none")]
+    pub dry_run: String,
+    /// Take over fields another field manager owns instead of failing on the conflict.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Delete what an earlier apply of the same app created and the spec no longer produces.
+    #[arg(long)]
+    pub prune: bool,
+    /// The inventory (what stsc applied, for --prune); default: one per spec's app.
+    #[arg(long, value_name = "NAME")]
+    pub inventory: Option<String>,
+    /// Wait until every StatefulSet is rolled out (pods ready and updated, claims Bound).
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits (`90s`, `5m`; `0`: no end).
+    #[arg(long, default_value = "5m", value_parser = crate::cli::parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+impl ClusterApplyArgs {
+    /// The first flag given that needs a cluster.
+    pub(crate) fn cluster_only(&self) -> Option<&'static str> {
+        [
+            (self.namespace.is_some(), "--namespace"),
+            (self.dry_run != "none", "--dry-run"),
+            (self.force_conflicts, "--force-conflicts"),
+            (self.prune, "--prune"),
+            (self.inventory.is_some(), "--inventory"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
 }
 
 /// Run `stsc apply`: compile the specs, read the manifests, check them, apply everything or
@@ -33,7 +77,13 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
             "error: must specify one of SPEC or -f FILE",
         ));
     }
-    let mut objects = compile_specs(&args.specs, version, style)?;
+    if let Some(flag) = args.cluster.cluster_only() {
+        return Err(CliError::usage(format!(
+            "error: {flag} needs a cluster: add --kubeconfig FILE or --context NAME"
+        )));
+    }
+    let compiled = compile_specs(&args.specs, version, style)?;
+    let mut objects: Vec<Value> = compiled.manifests.into_iter().map(|m| m.object).collect();
     let from_specs = objects.len();
     for f in &args.files {
         objects.extend(read_manifests(f)?);
@@ -53,28 +103,28 @@ pub fn apply(args: &ApplyArgs, state: &Path, version: KubeVersion, style: Style)
 
 /// The objects of the specs; their findings are shown as `build` shows them, and an error
 /// stops the apply before anything.
-fn compile_specs(
+pub(crate) fn compile_specs(
     specs: &[PathBuf],
     version: KubeVersion,
     style: Style,
-) -> Result<Vec<Value>, CliError> {
+) -> Result<Compiled, CliError> {
     if specs.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Compiled::default());
     }
     let (sources, mut findings) =
         read_sources(specs).map_err(|e| CliError::usage(format!("stsc: error: {e}")))?;
     let compiler = make_compiler(None, version, None)?;
-    let out = compiler.compile(&sources);
-    findings.extend(out.findings);
+    let mut out = compiler.compile(&sources);
+    findings.append(&mut out.findings);
     eprint!("{}", render_text(&findings, style.snippets, style.color));
     if findings.iter().any(|f| f.severity == Severity::Error) {
         return Err(CliError::invalid("stsc: nothing applied"));
     }
-    Ok(out.manifests.into_iter().map(|m| m.object).collect())
+    Ok(out)
 }
 
 /// The objects of a manifest file or directory (an unreadable one is an I/O error, exit 2).
-fn read_manifests(path: &Path) -> Result<Vec<Value>, CliError> {
+pub(crate) fn read_manifests(path: &Path) -> Result<Vec<Value>, CliError> {
     let files = manifest_files(path).map_err(|e| CliError::usage(format!("error: {e}")))?;
     let (sources, findings) =
         read_sources(&files).map_err(|e| CliError::usage(format!("error: {e}")))?;
@@ -88,4 +138,26 @@ fn read_manifests(path: &Path) -> Result<Vec<Value>, CliError> {
         out.extend(objects);
     }
     Ok(out)
+}
+
+/// Check manifests bound for a cluster: the kinds stsc knows against the version's strict
+/// schema and the API server's rules; others (a CRD's) are left to the cluster.
+#[cfg(feature = "cluster")]
+pub(crate) fn check_manifests_for_cluster(
+    objects: &[Value],
+    version: KubeVersion,
+) -> Result<(), CliError> {
+    let known: Vec<Value> = objects
+        .iter()
+        .filter(|o| crate::validate::has_schema(o))
+        .cloned()
+        .collect();
+    let check = check_manifests(&known, version);
+    for w in &check.warnings {
+        eprintln!("{w}");
+    }
+    match check.refused {
+        Some(refused) => Err(CliError::invalid(refused)),
+        None => Ok(()),
+    }
 }

@@ -46,8 +46,8 @@ pub struct GetArgs {
     #[arg(long)]
     pub show_labels: bool,
     /// Namespace.
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
     /// Every namespace.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
@@ -71,7 +71,7 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> Outcome {
         .collect();
     let s = open_view(state, version, &plurals)?;
     let scope = Scope {
-        namespace: &args.namespace,
+        namespace: super::local_ns(&args.namespace),
         all_namespaces: args.all_namespaces,
         selector: selector.as_ref(),
     };
@@ -81,8 +81,7 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> Outcome {
         .iter()
         .map(|r| query::view_objects(&s.api, r, scope))
         .collect();
-    let mut blocks: Vec<(&Resource, Table<'_>)> = Vec::new();
-    let mut all: Vec<&Value> = Vec::new();
+    let mut found: Vec<(&Resource, Vec<&Value>)> = Vec::new();
     let mut code = EXIT_OK;
     for (r, view) in targets.types.iter().zip(&views) {
         let (objs, missing) = if crate::runtime::api::views::view_of(r).is_some() {
@@ -94,22 +93,39 @@ pub fn get(args: &GetArgs, state: &Path, version: KubeVersion) -> Outcome {
             eprintln!("{e}");
             code = EXIT_INVALID;
         }
-        all.extend(objs.iter().copied());
-        blocks.push((*r, table::table(r, &objs, s.api.now, version)));
+        found.push((*r, objs));
     }
+    let ns = super::local_ns(&args.namespace);
+    show(args, &targets, &found, ns, s.api.now, version);
+    Ok(code)
+}
+
+/// Print what `get` found, per type, in the asked format (or say that nothing was found).
+pub(crate) fn show(
+    args: &GetArgs,
+    targets: &GetTargets,
+    found: &[(&Resource, Vec<&Value>)],
+    namespace: &str,
+    now: i64,
+    version: KubeVersion,
+) {
+    let all: Vec<&Value> = found.iter().flat_map(|(_, o)| o.iter().copied()).collect();
     if all.is_empty()
         && targets.names.is_empty()
         && matches!(args.output, None | Some(GetOutput::Wide))
     {
         if targets.types.iter().all(|r| r.namespaced) && !args.all_namespaces {
-            eprintln!("No resources found in {} namespace.", args.namespace);
+            eprintln!("No resources found in {namespace} namespace.");
         } else {
             eprintln!("No resources found");
         }
-        return Ok(code);
+        return;
     }
-    crate::cli::emit(&render(args, &targets, &blocks, &all));
-    Ok(code)
+    let blocks: Vec<(&Resource, Table<'_>)> = found
+        .iter()
+        .map(|(r, objs)| (*r, table::table(r, objs, now, version)))
+        .collect();
+    crate::cli::emit(&render(args, targets, &blocks, &all));
 }
 
 /// The output of `get` in the asked format.

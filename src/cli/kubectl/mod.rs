@@ -14,7 +14,14 @@ use std::path::Path;
 pub use apply::{apply, ApplyArgs};
 pub use get::{get, GetArgs};
 pub use show::{describe, events, rollout, DescribeArgs, EventsArgs, RolloutArgs};
-pub use verbs::{delete, fault, scale, DeleteArgs, FaultArgs, ScaleArgs};
+pub use verbs::{delete, fault, scale, CascadeArg, DeleteArgs, FaultArgs, ScaleArgs};
+
+// What the cluster commands share with the local ones: the arguments' meaning and the output.
+#[cfg(feature = "cluster")]
+pub(crate) use apply::{check_manifests_for_cluster, compile_specs, read_manifests};
+#[cfg(feature = "cluster")]
+pub(crate) use get::show as show_get;
+
 
 use super::{CliError, EXIT_OK};
 use crate::k8s::resources::Resource;
@@ -116,13 +123,18 @@ fn note_unfinished(s: &Session) {
     }
 }
 
+/// The namespace of a local command: `-n`, else `default`.
+fn local_ns(namespace: &Option<String>) -> &str {
+    namespace.as_deref().unwrap_or("default")
+}
+
 /// The resource and names of `TYPE NAME...` or `TYPE/NAME`.
-fn target(words: &[String]) -> Result<(&'static Resource, Vec<String>), CliError> {
+pub(crate) fn target(words: &[String]) -> Result<(&'static Resource, Vec<String>), CliError> {
     query::target(words).map_err(CliError::invalid)
 }
 
 /// [`target`] for commands that act on one named object.
-fn named_target(words: &[String]) -> Result<(&'static Resource, String), CliError> {
+pub(crate) fn named_target(words: &[String]) -> Result<(&'static Resource, String), CliError> {
     let (r, names) = target(words)?;
     names.into_iter().next().map(|n| (r, n)).ok_or_else(|| {
         CliError::usage("error: resource(s) were provided, but no name was specified")
@@ -131,7 +143,7 @@ fn named_target(words: &[String]) -> Result<(&'static Resource, String), CliErro
 
 /// [`named_target`] for commands that only StatefulSets support; `refuse` words kubectl's
 /// error for another kind.
-fn statefulset_target(
+pub(crate) fn statefulset_target(
     words: &[String],
     refuse: impl Fn(&str) -> String,
 ) -> Result<(&'static Resource, String), CliError> {

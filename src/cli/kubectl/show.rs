@@ -17,8 +17,8 @@ use crate::runtime::print::time::parse_rfc3339;
 #[derive(Debug, Args)]
 pub struct EventsArgs {
     /// Namespace.
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
 }
 
 /// `stsc describe`.
@@ -28,8 +28,8 @@ pub struct DescribeArgs {
     #[arg(value_name = "TYPE[/NAME]", num_args = 1..=2, required = true)]
     pub target: Vec<String>,
     /// Namespace.
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
 }
 
 /// `stsc rollout status`.
@@ -42,15 +42,18 @@ pub struct RolloutArgs {
     #[arg(value_name = "TYPE[/NAME]", num_args = 1..=2, required = true)]
     pub target: Vec<String>,
     /// Namespace.
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// On a cluster: how long to wait for the rollout (`0`: no end).
+    #[arg(long, default_value = "0", value_parser = crate::cli::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 /// Run `stsc events`: the namespace's events, oldest first.
 pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> Outcome {
     let s = open_view(state, version, &["events"])?;
     let r = &resources::EVENT;
-    let mut evs: Vec<&Value> = s.api.list_ns(r, &args.namespace).map(|(_, v)| v).collect();
+    let mut evs: Vec<&Value> = s.api.list_ns(r, super::local_ns(&args.namespace)).map(|(_, v)| v).collect();
     evs.sort_by_key(|e| {
         (
             e["lastTimestamp"]
@@ -61,7 +64,7 @@ pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> Outcome 
         )
     });
     if evs.is_empty() {
-        eprintln!("No events found in {} namespace.", args.namespace);
+        eprintln!("No events found in {} namespace.", super::local_ns(&args.namespace));
         return Ok(EXIT_OK);
     }
     let t = table::table(r, &evs, s.api.now, version);
@@ -81,11 +84,11 @@ pub fn describe(args: &DescribeArgs, state: &Path, version: KubeVersion) -> Outc
     let (r, name) = named_target(&args.target)?;
     let s = open_settled(state, version)?;
     let c = &s.api;
-    let Some(o) = c.get(r, &args.namespace, &name) else {
+    let Some(o) = c.get(r, super::local_ns(&args.namespace), &name) else {
         return Err(ApiError::not_found(r, &name).into());
     };
     let ns = if r.namespaced {
-        args.namespace.as_str()
+        super::local_ns(&args.namespace)
     } else {
         "default"
     };
@@ -101,7 +104,7 @@ pub fn describe(args: &DescribeArgs, state: &Path, version: KubeVersion) -> Outc
             .any(|x| x.uid == crate::k8s::object::meta_str(o, "uid"))
     };
     let pods: Vec<&Value> = c
-        .list_ns(&resources::POD, &args.namespace)
+        .list_ns(&resources::POD, super::local_ns(&args.namespace))
         .map(|(_, p)| p)
         .filter(|p| r.kind != "StatefulSet" || owned(p))
         .collect();
@@ -119,7 +122,7 @@ pub fn rollout(args: &RolloutArgs, state: &Path, version: KubeVersion) -> Outcom
         format!("no status viewer has been implemented for {kind}")
     })?;
     let s = open_settled(state, version)?;
-    let Some(o) = s.api.get(r, &args.namespace, &name) else {
+    let Some(o) = s.api.get(r, super::local_ns(&args.namespace), &name) else {
         return Err(ApiError::not_found(r, &name).into());
     };
     let (msg, done) = crate::runtime::print::describe::rollout_status(o)

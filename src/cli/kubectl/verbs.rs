@@ -20,9 +20,15 @@ pub struct ScaleArgs {
     /// New replica count.
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_int32)]
     pub replicas: i32,
+    /// On a cluster: wait until the set is rolled out (the local runtime always has).
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits (`90s`, `5m`; `0`: no end).
+    #[arg(long, default_value = "5m", value_parser = crate::cli::parse_duration)]
+    pub timeout: std::time::Duration,
     /// Namespace.
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
 }
 
 /// An int32 flag value, refused as kubectl's flag parser refuses it.
@@ -57,8 +63,8 @@ pub struct DeleteArgs {
     #[arg(long, value_enum, default_value_t = CascadeArg::Background)]
     pub cascade: CascadeArg,
     /// Namespace.
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
 }
 
 /// `stsc fault`.
@@ -77,8 +83,8 @@ pub struct FaultArgs {
     #[arg(long, group = "fault")]
     pub clear: bool,
     /// Namespace.
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
 }
 
 /// Run `stsc scale`.
@@ -87,7 +93,7 @@ pub fn scale(args: &ScaleArgs, state: &Path, version: KubeVersion) -> Outcome {
         format!("no scaler has been implemented for {{\"\" \"{kind}\"}}")
     })?;
     let mut s = open(state, version)?;
-    s.api.scale(r, &args.namespace, &name, args.replicas)?;
+    s.api.scale(r, super::local_ns(&args.namespace), &name, args.replicas)?;
     settle(s, format!("{}/{name} scaled\n", r.prefix()))
 }
 
@@ -112,7 +118,7 @@ pub fn delete(args: &DeleteArgs, state: &Path, version: KubeVersion) -> Outcome 
     let mut printed = String::new();
     let mut code = EXIT_OK;
     for n in &names {
-        match s.api.delete(r, &args.namespace, n, cascade) {
+        match s.api.delete(r, super::local_ns(&args.namespace), n, cascade) {
             Ok(()) => printed.push_str(&format!("{} {n:?} deleted\n", r.prefix())),
             Err(e) => {
                 eprintln!("{e}");
@@ -148,7 +154,7 @@ pub fn fault(args: &FaultArgs, state: &Path, version: KubeVersion) -> Outcome {
         ));
     };
     let mut s = open(state, version)?;
-    let Some(mut pod) = s.api.get(r, &args.namespace, name).cloned() else {
+    let Some(mut pod) = s.api.get(r, super::local_ns(&args.namespace), name).cloned() else {
         return Err(ApiError::not_found(r, name).into());
     };
     let ann = crate::k8s::object::metadata_mut(&mut pod)

@@ -1,0 +1,52 @@
+//! The runtime commands on a real cluster (`--kubeconfig`, `--context`): the same arguments
+//! as on the local state, sent through [`crate::cluster::Cluster`]. Nothing is written locally.
+
+mod apply;
+mod read;
+mod wait;
+
+pub(crate) use apply::{apply, diff};
+pub(crate) use read::{delete, describe, events, get, rollout, scale};
+
+use super::CliError;
+use crate::cluster::{Cluster, ClusterError, Target};
+
+impl From<ClusterError> for CliError {
+    fn from(e: ClusterError) -> Self {
+        CliError {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Connect, or say in one line why not (exit 2).
+fn connect(target: &Target) -> Result<Cluster, CliError> {
+    Ok(Cluster::connect(target)?)
+}
+
+/// The namespace of a command: `-n`, else the context's.
+fn namespace<'a>(given: &'a Option<String>, cluster: &'a Cluster) -> &'a str {
+    given.as_deref().unwrap_or(&cluster.namespace)
+}
+
+/// Seconds since the epoch, for ages in tables.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::parse_duration;
+        #[test]
+    fn durations_read_as_kubectl_reads_them() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("5x"), Err("time: invalid duration \"5x\"".into()));
+        assert_eq!(parse_duration("5m3"), Err("time: invalid duration \"5m3\"".into()));
+    }
+}

@@ -1,0 +1,229 @@
+//! `--kubeconfig` on the runtime commands, end to end against `stsc serve` standing in for a
+//! cluster: the very requests a real cluster gets, from a working folder with no local state.
+#![cfg(feature = "cluster")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{Server, STSC};
+
+/// A working folder with the seed's spec and its StorageClass, and no `.stsc`.
+struct Work {
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl Work {
+    fn new(s: &Server) -> Work {
+        let dir = tempfile::tempdir().unwrap();
+        let web = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/web.yaml")).unwrap();
+        std::fs::write(dir.path().join("web.yaml"), &web).unwrap();
+        let edit = |name: &str, from: &str, to: &str| {
+            assert!(web.contains(from));
+            std::fs::write(dir.path().join(name), web.replace(from, to)).unwrap();
+        };
+        edit("image.yaml", "nginx-slim:0.8", "nginx-slim:0.9");
+        edit("bigger.yaml", "size: 1Gi", "size: 2Gi");
+        let at = web.find("loadBalancer:").unwrap();
+        std::fs::write(dir.path().join("no-lb.yaml"), &web[..at]).unwrap();
+        std::fs::write(
+            dir.path().join("class.yaml"),
+            "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: statefulset-storageclass\nprovisioner: sim.stsc.dev/hostpath\n",
+        )
+        .unwrap();
+        Work { dir, kubeconfig: s.kubeconfig.clone() }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(STSC)
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .current_dir(self.path())
+            .env_remove("STSC_STATE")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+
+    /// stdout of a command that must exit 0.
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    }
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const APPLIED: &str = "serviceaccount/statefulset-sa created
+clusterrole.rbac.authorization.k8s.io/statefulset-cr created
+clusterrolebinding.rbac.authorization.k8s.io/statefulset-rb created
+service/nginx created
+service/nginx-lb-svc created
+statefulset.apps/web created
+";
+
+#[test]
+fn apply_wait_scale_diff_refuse_prune_get_delete() {
+    let s = Server::start("1.33");
+    let w = Work::new(&s);
+    assert_eq!(
+        w.ok(&["apply", "-f", "class.yaml"]),
+        "storageclass.storage.k8s.io/statefulset-storageclass created\n"
+    );
+    let dry = w.ok(&["apply", "web.yaml", "--dry-run=server"]);
+    assert_eq!(dry, APPLIED.replace('\n', " (server dry run)\n"));
+    assert_eq!(w.ok(&["get", "statefulsets", "-o", "name"]), "");
+
+    let applied = w.ok(&["apply", "web.yaml", "--wait", "--timeout", "60s"]);
+    assert_eq!(applied, format!("{APPLIED}statefulset/web rolled out: 2/2 pods ready\n"));
+    assert_eq!(w.ok(&["get", "pods", "-o", "name"]), "pod/web-0\npod/web-1\n");
+    let again = w.ok(&["apply", "web.yaml"]);
+    assert_eq!(again, APPLIED.replace("created", "unchanged"));
+
+    let scaled = w.ok(&["scale", "statefulset", "web", "--replicas=3", "--wait"]);
+    assert_eq!(scaled, "statefulset.apps/web scaled\nstatefulset/web rolled out: 3/3 pods ready\n");
+    let claims = w.ok(&["get", "pvc", "-o", "name"]);
+    assert_eq!(claims, "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-1\npersistentvolumeclaim/www-web-2\n");
+
+    // The scale subresource owns .spec.replicas now: a diff says so until it is forced.
+    let conflict = w.run(&["diff", "image.yaml"]);
+    assert_eq!(code(&conflict), 2);
+    assert!(stderr(&conflict).contains("Error from server (Conflict): Apply failed with 1 conflict: conflict with \"stsc\" with subresource \"scale\" using apps/v1: .spec.replicas\n"), "{}", stderr(&conflict));
+    assert!(stderr(&conflict).contains("--force-conflicts"));
+    let d = w.run(&["diff", "image.yaml", "--force-conflicts"]);
+    assert_eq!(code(&d), 1, "{}", stderr(&d));
+    let text = String::from_utf8(d.stdout).unwrap();
+    assert!(text.starts_with("diff -u -N live/apps.v1.StatefulSet.default.web merged/apps.v1.StatefulSet.default.web\n--- live/apps.v1.StatefulSet.default.web\n+++ merged/apps.v1.StatefulSet.default.web\n"), "{text}");
+    assert!(text.contains("\n-  replicas: 3\n+  replicas: 2\n"), "{text}");
+    assert!(text.contains("\n-      - image: k8s.gcr.io/nginx-slim:0.8\n+      - image: k8s.gcr.io/nginx-slim:0.9\n"), "{text}");
+    assert!(!text.contains("managedFields") && !text.contains("resourceVersion"), "{text}");
+    w.ok(&["apply", "web.yaml", "--force-conflicts", "--wait"]);
+    let same = w.run(&["diff", "web.yaml"]);
+    assert_eq!((code(&same), same.stdout.len()), (0, 0), "{}", stderr(&same));
+
+    // An immutable change is refused at the spec's line, with the remedy, and nothing changes.
+    let refused = w.run(&["apply", "bigger.yaml"]);
+    assert_eq!(code(&refused), 1);
+    let err = stderr(&refused);
+    assert!(err.contains("bigger.yaml:20:11: error[immutable-field]: StatefulSet \"web\": spec: Forbidden: updates to statefulset spec for fields other than"), "{err}");
+    assert!(err.contains("(changed spec.volumeClaimTemplates[0].spec.resources.requests.storage: \"1Gi\" → \"2Gi\")"), "{err}");
+    assert!(err.contains("= help: claim templates never change existing claims: resize www-web-0, www-web-1 first"), "{err}");
+    assert!(err.ends_with("Error from server (Invalid): StatefulSet.apps \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden\nstsc: nothing applied\n"), "{err}");
+    assert!(refused.stdout.is_empty());
+    assert_eq!(code(&w.run(&["diff", "bigger.yaml"])), 2);
+
+    // Prune: listed under --dry-run, then deleted; what stays is untouched.
+    let listed = w.ok(&["apply", "no-lb.yaml", "--prune", "--dry-run=server"]);
+    assert!(listed.ends_with("statefulset.apps/web unchanged (server dry run)\nservice/nginx-lb-svc pruned (server dry run)\n"), "{listed}");
+    w.ok(&["get", "service", "nginx-lb-svc"]);
+    let pruned = w.ok(&["apply", "no-lb.yaml", "--prune"]);
+    assert!(pruned.ends_with("statefulset.apps/web unchanged\nservice/nginx-lb-svc pruned\n"), "{pruned}");
+    let gone = w.run(&["get", "service", "nginx-lb-svc"]);
+    assert_eq!(code(&gone), 1);
+    assert_eq!(stderr(&gone), "Error from server (NotFound): services \"nginx-lb-svc\" not found\n");
+    assert!(!w.ok(&["apply", "no-lb.yaml", "--prune"]).contains("pruned"));
+
+    assert_eq!(w.ok(&["rollout", "status", "statefulset/web"]), "partitioned roll out complete: 2 new pods have been updated...\n");
+    let described = w.ok(&["describe", "statefulset", "web"]);
+    assert!(described.starts_with("Name:               web\nNamespace:          default\n"), "{described}");
+    assert!(described.contains("create Pod web-1 in StatefulSet web successful"), "{described}");
+    assert!(w.ok(&["events"]).contains("SuccessfulCreate"));
+    let table = w.ok(&["get", "statefulset"]);
+    assert!(table.starts_with("NAME   READY   AGE\nweb    2/2     "), "{table}");
+
+    assert_eq!(w.ok(&["delete", "statefulset", "web"]), "statefulset.apps \"web\" deleted\n");
+    let start = std::time::Instant::now();
+    while !w.ok(&["get", "pods", "-o", "name"]).is_empty() {
+        assert!(start.elapsed().as_secs() < 30, "the pods were never collected");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let missing = w.run(&["delete", "statefulset", "web"]);
+    assert_eq!((code(&missing), stderr(&missing)), (1, "Error from server (NotFound): statefulsets.apps \"web\" not found\n".into()));
+    assert!(!w.path().join(".stsc").exists(), "a cluster command wrote local state");
+}
+
+#[test]
+fn a_rollout_that_cannot_finish_times_out_naming_the_pod_and_why() {
+    let s = Server::start("1.33");
+    let w = Work::new(&s);
+    let o = w.run(&["apply", "web.yaml", "--wait", "--timeout", "2s"]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(err.contains("Warning: StorageClass \"statefulset-storageclass\" does not exist on the cluster: the claims of statefulset.apps/web stay Pending until it does\n"), "{err}");
+    assert!(err.contains("error: timed out waiting for the condition on statefulsets/web: pod web-0 is not ready: phase Pending; PodScheduled=False (Unschedulable: 0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.)"), "{err}");
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), APPLIED);
+}
+
+#[test]
+fn connection_problems_are_one_line_and_exit_2() {
+    let s = Server::start("1.33");
+    let w = Work::new(&s);
+    let one_line = |o: &Output, want: &str| {
+        assert_eq!(stderr(o), format!("{want}\n"));
+        assert_eq!(code(o), 2);
+    };
+    one_line(
+        &w.run(&["get", "pods", "--context", "nope"]),
+        "error: context was not found for specified context: nope",
+    );
+    let missing = Command::new(STSC)
+        .args(["get", "pods", "--kubeconfig", "/nonexistent/config"])
+        .output()
+        .unwrap();
+    one_line(&missing, "error: cannot read kubeconfig /nonexistent/config: No such file or directory (os error 2)");
+
+    let config = std::fs::read_to_string(&s.kubeconfig).unwrap();
+    let port = s.url.rsplit(':').next().unwrap();
+    let closed = w.path().join("closed");
+    std::fs::write(&closed, config.replace(&format!(":{port}"), ":1")).unwrap();
+    let o = Command::new(STSC).args(["get", "pods", "--kubeconfig"]).arg(&closed).output().unwrap();
+    one_line(&o, "Unable to connect to the server: https://127.0.0.1:1: Connection refused (os error 111)");
+
+    // Another server's certificate authority does not vouch for this server.
+    let other = Server::start("1.33");
+    let theirs = std::fs::read_to_string(&other.kubeconfig).unwrap();
+    let ca = |c: &str| c.lines().find(|l| l.contains("certificate-authority-data")).unwrap().to_string();
+    let wrong_ca = w.path().join("wrong-ca");
+    std::fs::write(&wrong_ca, config.replace(&ca(&config), &ca(&theirs))).unwrap();
+    let o = Command::new(STSC).args(["get", "pods", "--kubeconfig"]).arg(&wrong_ca).output().unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).starts_with("Unable to connect to the server: https://127.0.0.1:"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(": invalid peer certificate: "), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1);
+
+    let token = config.lines().find(|l| l.trim_start().starts_with("token:")).unwrap();
+    let bad_token = w.path().join("bad-token");
+    std::fs::write(&bad_token, config.replace(token, "    token: wrong")).unwrap();
+    let o = Command::new(STSC).args(["get", "pods", "--kubeconfig"]).arg(&bad_token).output().unwrap();
+    assert_eq!(stderr(&o), "error: You must be logged in to the server (Unauthorized)\n");
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn flags_that_need_a_cluster_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| Command::new(STSC).args(args).current_dir(dir.path()).output().unwrap();
+    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/web.yaml");
+    let o = run(&["apply", web, "--prune"]);
+    assert_eq!((code(&o), stderr(&o)), (2, "error: --prune needs a cluster: add --kubeconfig FILE or --context NAME\n".into()));
+    let o = run(&["diff", web]);
+    assert_eq!((code(&o), stderr(&o)), (2, "error: stsc diff compares with a cluster: add --kubeconfig FILE or --context NAME\n".into()));
+    let o = run(&["apply", "-f", web, "--prune", "--kubeconfig", "/nonexistent"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).starts_with("error: --prune with -f needs --inventory NAME"), "{}", stderr(&o));
+    assert!(!dir.path().join(".stsc").exists());
+}
