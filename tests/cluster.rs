@@ -18,7 +18,9 @@ struct Work {
 impl Work {
     fn new(s: &Server) -> Work {
         let dir = tempfile::tempdir().unwrap();
-        let web = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/web.yaml")).unwrap();
+        let web =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/web.yaml"))
+                .unwrap();
         std::fs::write(dir.path().join("web.yaml"), &web).unwrap();
         let edit = |name: &str, from: &str, to: &str| {
             assert!(web.contains(from));
@@ -33,7 +35,10 @@ impl Work {
             "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: statefulset-storageclass\nprovisioner: sim.stsc.dev/hostpath\n",
         )
         .unwrap();
-        Work { dir, kubeconfig: s.kubeconfig.clone() }
+        Work {
+            dir,
+            kubeconfig: s.kubeconfig.clone(),
+        }
     }
 
     fn path(&self) -> &Path {
@@ -55,7 +60,11 @@ impl Work {
     /// stdout of a command that must exit 0.
     fn ok(&self, args: &[&str]) -> String {
         let o = self.run(args);
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8(o.stdout).unwrap()
     }
 }
@@ -89,13 +98,22 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
     assert_eq!(w.ok(&["get", "statefulsets", "-o", "name"]), "");
 
     let applied = w.ok(&["apply", "web.yaml", "--wait", "--timeout", "60s"]);
-    assert_eq!(applied, format!("{APPLIED}statefulset/web rolled out: 2/2 pods ready\n"));
-    assert_eq!(w.ok(&["get", "pods", "-o", "name"]), "pod/web-0\npod/web-1\n");
+    assert_eq!(
+        applied,
+        format!("{APPLIED}statefulset/web rolled out: 2/2 pods ready\n")
+    );
+    assert_eq!(
+        w.ok(&["get", "pods", "-o", "name"]),
+        "pod/web-0\npod/web-1\n"
+    );
     let again = w.ok(&["apply", "web.yaml"]);
     assert_eq!(again, APPLIED.replace("created", "unchanged"));
 
     let scaled = w.ok(&["scale", "statefulset", "web", "--replicas=3", "--wait"]);
-    assert_eq!(scaled, "statefulset.apps/web scaled\nstatefulset/web rolled out: 3/3 pods ready\n");
+    assert_eq!(
+        scaled,
+        "statefulset.apps/web scaled\nstatefulset/web rolled out: 3/3 pods ready\n"
+    );
     let claims = w.ok(&["get", "pvc", "-o", "name"]);
     assert_eq!(claims, "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-1\npersistentvolumeclaim/www-web-2\n");
 
@@ -108,12 +126,23 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
     assert_eq!(code(&d), 1, "{}", stderr(&d));
     let text = String::from_utf8(d.stdout).unwrap();
     assert!(text.starts_with("diff -u -N live/apps.v1.StatefulSet.default.web merged/apps.v1.StatefulSet.default.web\n--- live/apps.v1.StatefulSet.default.web\n+++ merged/apps.v1.StatefulSet.default.web\n"), "{text}");
-    assert!(text.contains("\n-  replicas: 3\n+  replicas: 2\n"), "{text}");
+    assert!(
+        text.contains("\n-  replicas: 3\n+  replicas: 2\n"),
+        "{text}"
+    );
     assert!(text.contains("\n-      - image: k8s.gcr.io/nginx-slim:0.8\n+      - image: k8s.gcr.io/nginx-slim:0.9\n"), "{text}");
-    assert!(!text.contains("managedFields") && !text.contains("resourceVersion"), "{text}");
+    assert!(
+        !text.contains("managedFields") && !text.contains("resourceVersion"),
+        "{text}"
+    );
     w.ok(&["apply", "web.yaml", "--force-conflicts", "--wait"]);
     let same = w.run(&["diff", "web.yaml"]);
-    assert_eq!((code(&same), same.stdout.len()), (0, 0), "{}", stderr(&same));
+    assert_eq!(
+        (code(&same), same.stdout.len()),
+        (0, 0),
+        "{}",
+        stderr(&same)
+    );
 
     // An immutable change is refused at the spec's line, with the remedy, and nothing changes.
     let refused = w.run(&["apply", "bigger.yaml"]);
@@ -131,29 +160,62 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
     assert!(listed.ends_with("statefulset.apps/web unchanged (server dry run)\nservice/nginx-lb-svc pruned (server dry run)\n"), "{listed}");
     w.ok(&["get", "service", "nginx-lb-svc"]);
     let pruned = w.ok(&["apply", "no-lb.yaml", "--prune"]);
-    assert!(pruned.ends_with("statefulset.apps/web unchanged\nservice/nginx-lb-svc pruned\n"), "{pruned}");
+    assert!(
+        pruned.ends_with("statefulset.apps/web unchanged\nservice/nginx-lb-svc pruned\n"),
+        "{pruned}"
+    );
     let gone = w.run(&["get", "service", "nginx-lb-svc"]);
     assert_eq!(code(&gone), 1);
-    assert_eq!(stderr(&gone), "Error from server (NotFound): services \"nginx-lb-svc\" not found\n");
+    assert_eq!(
+        stderr(&gone),
+        "Error from server (NotFound): services \"nginx-lb-svc\" not found\n"
+    );
     assert!(!w.ok(&["apply", "no-lb.yaml", "--prune"]).contains("pruned"));
 
-    assert_eq!(w.ok(&["rollout", "status", "statefulset/web"]), "partitioned roll out complete: 2 new pods have been updated...\n");
+    assert_eq!(
+        w.ok(&["rollout", "status", "statefulset/web"]),
+        "partitioned roll out complete: 2 new pods have been updated...\n"
+    );
     let described = w.ok(&["describe", "statefulset", "web"]);
-    assert!(described.starts_with("Name:               web\nNamespace:          default\n"), "{described}");
-    assert!(described.contains("create Pod web-1 in StatefulSet web successful"), "{described}");
+    assert!(
+        described.starts_with("Name:               web\nNamespace:          default\n"),
+        "{described}"
+    );
+    assert!(
+        described.contains("create Pod web-1 in StatefulSet web successful"),
+        "{described}"
+    );
     assert!(w.ok(&["events"]).contains("SuccessfulCreate"));
     let table = w.ok(&["get", "statefulset"]);
-    assert!(table.starts_with("NAME   READY   AGE\nweb    2/2     "), "{table}");
+    assert!(
+        table.starts_with("NAME   READY   AGE\nweb    2/2     "),
+        "{table}"
+    );
 
-    assert_eq!(w.ok(&["delete", "statefulset", "web"]), "statefulset.apps \"web\" deleted\n");
+    assert_eq!(
+        w.ok(&["delete", "statefulset", "web"]),
+        "statefulset.apps \"web\" deleted\n"
+    );
     let start = std::time::Instant::now();
     while !w.ok(&["get", "pods", "-o", "name"]).is_empty() {
-        assert!(start.elapsed().as_secs() < 30, "the pods were never collected");
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "the pods were never collected"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let missing = w.run(&["delete", "statefulset", "web"]);
-    assert_eq!((code(&missing), stderr(&missing)), (1, "Error from server (NotFound): statefulsets.apps \"web\" not found\n".into()));
-    assert!(!w.path().join(".stsc").exists(), "a cluster command wrote local state");
+    assert_eq!(
+        (code(&missing), stderr(&missing)),
+        (
+            1,
+            "Error from server (NotFound): statefulsets.apps \"web\" not found\n".into()
+        )
+    );
+    assert!(
+        !w.path().join(".stsc").exists(),
+        "a cluster command wrote local state"
+    );
 }
 
 #[test]
@@ -184,46 +246,113 @@ fn connection_problems_are_one_line_and_exit_2() {
         .args(["get", "pods", "--kubeconfig", "/nonexistent/config"])
         .output()
         .unwrap();
-    one_line(&missing, "error: cannot read kubeconfig /nonexistent/config: No such file or directory (os error 2)");
+    one_line(
+        &missing,
+        "error: cannot read kubeconfig /nonexistent/config: No such file or directory (os error 2)",
+    );
 
     let config = std::fs::read_to_string(&s.kubeconfig).unwrap();
     let port = s.url.rsplit(':').next().unwrap();
     let closed = w.path().join("closed");
     std::fs::write(&closed, config.replace(&format!(":{port}"), ":1")).unwrap();
-    let o = Command::new(STSC).args(["get", "pods", "--kubeconfig"]).arg(&closed).output().unwrap();
-    one_line(&o, "Unable to connect to the server: https://127.0.0.1:1: Connection refused (os error 111)");
+    let o = Command::new(STSC)
+        .args(["get", "pods", "--kubeconfig"])
+        .arg(&closed)
+        .output()
+        .unwrap();
+    one_line(
+        &o,
+        "Unable to connect to the server: https://127.0.0.1:1: Connection refused (os error 111)",
+    );
 
     // Another server's certificate authority does not vouch for this server.
     let other = Server::start("1.33");
     let theirs = std::fs::read_to_string(&other.kubeconfig).unwrap();
-    let ca = |c: &str| c.lines().find(|l| l.contains("certificate-authority-data")).unwrap().to_string();
+    let ca = |c: &str| {
+        c.lines()
+            .find(|l| l.contains("certificate-authority-data"))
+            .unwrap()
+            .to_string()
+    };
     let wrong_ca = w.path().join("wrong-ca");
     std::fs::write(&wrong_ca, config.replace(&ca(&config), &ca(&theirs))).unwrap();
-    let o = Command::new(STSC).args(["get", "pods", "--kubeconfig"]).arg(&wrong_ca).output().unwrap();
+    let o = Command::new(STSC)
+        .args(["get", "pods", "--kubeconfig"])
+        .arg(&wrong_ca)
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).starts_with("Unable to connect to the server: https://127.0.0.1:"), "{}", stderr(&o));
-    assert!(stderr(&o).contains(": invalid peer certificate: "), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("Unable to connect to the server: https://127.0.0.1:"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(": invalid peer certificate: "),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(stderr(&o).lines().count(), 1);
 
-    let token = config.lines().find(|l| l.trim_start().starts_with("token:")).unwrap();
+    let token = config
+        .lines()
+        .find(|l| l.trim_start().starts_with("token:"))
+        .unwrap();
     let bad_token = w.path().join("bad-token");
     std::fs::write(&bad_token, config.replace(token, "    token: wrong")).unwrap();
-    let o = Command::new(STSC).args(["get", "pods", "--kubeconfig"]).arg(&bad_token).output().unwrap();
-    assert_eq!(stderr(&o), "error: You must be logged in to the server (Unauthorized)\n");
+    let o = Command::new(STSC)
+        .args(["get", "pods", "--kubeconfig"])
+        .arg(&bad_token)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr(&o),
+        "error: You must be logged in to the server (Unauthorized)\n"
+    );
     assert_eq!(code(&o), 1);
 }
 
 #[test]
 fn flags_that_need_a_cluster_say_so() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| Command::new(STSC).args(args).current_dir(dir.path()).output().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(STSC)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
     let web = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/web.yaml");
     let o = run(&["apply", web, "--prune"]);
-    assert_eq!((code(&o), stderr(&o)), (2, "error: --prune needs a cluster: add --kubeconfig FILE or --context NAME\n".into()));
+    assert_eq!(
+        (code(&o), stderr(&o)),
+        (
+            2,
+            "error: --prune needs a cluster: add --kubeconfig FILE or --context NAME\n".into()
+        )
+    );
     let o = run(&["diff", web]);
-    assert_eq!((code(&o), stderr(&o)), (2, "error: stsc diff compares with a cluster: add --kubeconfig FILE or --context NAME\n".into()));
-    let o = run(&["apply", "-f", web, "--prune", "--kubeconfig", "/nonexistent"]);
+    assert_eq!(
+        (code(&o), stderr(&o)),
+        (
+            2,
+            "error: stsc diff compares with a cluster: add --kubeconfig FILE or --context NAME\n"
+                .into()
+        )
+    );
+    let o = run(&[
+        "apply",
+        "-f",
+        web,
+        "--prune",
+        "--kubeconfig",
+        "/nonexistent",
+    ]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).starts_with("error: --prune with -f needs --inventory NAME"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error: --prune with -f needs --inventory NAME"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.path().join(".stsc").exists());
 }

@@ -72,7 +72,11 @@ fn api_message(status: &Status, verb: &str, resource: &str) -> String {
     let mut m = format!("Error from server ({reason}): {}", status.message);
     if status.code == 403 {
         let (plural, group) = resource.split_once('.').unwrap_or((resource, ""));
-        let group = if group.is_empty() { "\"\" (core)" } else { group };
+        let group = if group.is_empty() {
+            "\"\" (core)"
+        } else {
+            group
+        };
         m.push_str(&format!(
             "\nstsc: grant the verb {verb:?} on resource {plural:?} in API group {group} to this user (README: \"Permissions on a cluster\")"
         ));

@@ -112,8 +112,10 @@ mod tests {
 
     #[test]
     fn only_objects_stsc_applied_are_pruned() {
-        let mine = json!({"metadata": {"managedFields": [{"manager": "stsc", "operation": "Apply"}]}});
-        let theirs = json!({"metadata": {"managedFields": [{"manager": "kubectl", "operation": "Update"}]}});
+        let mine =
+            json!({"metadata": {"managedFields": [{"manager": "stsc", "operation": "Apply"}]}});
+        let theirs =
+            json!({"metadata": {"managedFields": [{"manager": "kubectl", "operation": "Update"}]}});
         assert!(applied_by_stsc(&mine));
         assert!(!applied_by_stsc(&theirs));
     }

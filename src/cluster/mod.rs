@@ -293,7 +293,9 @@ impl Cluster {
         self.rt
             .block_on(self.client.request::<Value>(req))
             .map_err(|e| match ClusterError::from_kube(e, verb, p.qualified()) {
-                ClusterError::Connect(why) => ClusterError::Connect(format!("{}: {why}", self.server)),
+                ClusterError::Connect(why) => {
+                    ClusterError::Connect(format!("{}: {why}", self.server))
+                }
                 other => other,
             })
     }
@@ -367,6 +369,9 @@ mod tests {
             cr.url(Some("db"), Some("x")),
             "/apis/rbac.authorization.k8s.io/v1/clusterroles/x"
         );
-        assert_eq!(ApiPath::of(&resources::POD).url(Some("d"), None), "/api/v1/namespaces/d/pods");
+        assert_eq!(
+            ApiPath::of(&resources::POD).url(Some("d"), None),
+            "/api/v1/namespaces/d/pods"
+        );
     }
 }

@@ -43,9 +43,7 @@ pub fn claim_names(set: &Value) -> Vec<String> {
 /// The pod names the set wants, in ordinal order.
 fn pod_names(set: &Value) -> Vec<String> {
     let name = meta_str(set, "name");
-    ordinals(set)
-        .map(|i| format!("{name}-{i}"))
-        .collect()
+    ordinals(set).map(|i| format!("{name}-{i}")).collect()
 }
 
 /// Where the rollout of `set` stands, given the live claims of its namespace.
@@ -124,16 +122,28 @@ fn pod_state(pod: &Value) -> String {
     )];
     for c in pod["status"]["conditions"].as_array().into_iter().flatten() {
         if c["status"] != "True" {
-            let mut s = format!("{}={}", c["type"].as_str().unwrap_or(""), c["status"].as_str().unwrap_or(""));
+            let mut s = format!(
+                "{}={}",
+                c["type"].as_str().unwrap_or(""),
+                c["status"].as_str().unwrap_or("")
+            );
             let reason = [c["reason"].as_str(), c["message"].as_str()];
-            let detail: Vec<&str> = reason.into_iter().flatten().filter(|s| !s.is_empty()).collect();
+            let detail: Vec<&str> = reason
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .collect();
             if !detail.is_empty() {
                 s.push_str(&format!(" ({})", detail.join(": ")));
             }
             parts.push(s);
         }
     }
-    for cs in pod["status"]["containerStatuses"].as_array().into_iter().flatten() {
+    for cs in pod["status"]["containerStatuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         if let Some(reason) = cs["state"]["waiting"]["reason"].as_str() {
             parts.push(format!("container {} waiting ({reason})", meta_str_of(cs)));
         }
@@ -215,9 +225,11 @@ mod tests {
                    "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                                    "message": "0/1 nodes are available"}]}}),
         ];
-        let events = [json!({"type": "Warning", "reason": "FailedScheduling", "message": "0/1 nodes are available",
+        let events = [
+            json!({"type": "Warning", "reason": "FailedScheduling", "message": "0/1 nodes are available",
                              "involvedObject": {"kind": "Pod", "name": "web-1"},
-                             "lastTimestamp": "2026-12-01T00:00:00Z"})];
+                             "lastTimestamp": "2026-12-01T00:00:00Z"}),
+        ];
         assert_eq!(
             stuck(&set(1), &pods, &[], &events),
             "pod web-1 is not ready: phase Pending; PodScheduled=False (Unschedulable: 0/1 nodes are available)\n  Warning FailedScheduling: 0/1 nodes are available"
@@ -229,6 +241,9 @@ mod tests {
         let ok = |n: &str| json!({"metadata": {"name": n}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}});
         let pods = [ok("web-0"), ok("web-1")];
         let claims = [claim("www-web-0", "Bound"), claim("www-web-1", "Pending")];
-        assert_eq!(stuck(&set(2), &pods, &claims, &[]), "claim www-web-1 is Pending");
+        assert_eq!(
+            stuck(&set(2), &pods, &claims, &[]),
+            "claim www-web-1 is Pending"
+        );
     }
 }

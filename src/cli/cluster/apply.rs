@@ -62,7 +62,12 @@ struct Dry {
 }
 
 /// Run `stsc apply` on a cluster.
-pub(crate) fn apply(args: &ApplyArgs, target: &Target, version: KubeVersion, style: Style) -> Outcome {
+pub(crate) fn apply(
+    args: &ApplyArgs,
+    target: &Target,
+    version: KubeVersion,
+    style: Style,
+) -> Outcome {
     let flags = &args.cluster;
     if flags.prune && flags.inventory.is_none() && !args.files.is_empty() {
         return Err(CliError::usage(
@@ -79,7 +84,11 @@ pub(crate) fn apply(args: &ApplyArgs, target: &Target, version: KubeVersion, sty
     let old = read_inventories(&c, &plan)?;
     let mut printed = String::new();
     // Namespaces first (the plan puts them there), so the inventory can be written in them.
-    let namespaces = plan.objects.iter().take_while(|p| p.object["kind"] == "Namespace").count();
+    let namespaces = plan
+        .objects
+        .iter()
+        .take_while(|p| p.object["kind"] == "Namespace")
+        .count();
     for (i, (p, d)) in plan.objects.iter().zip(&dries).enumerate() {
         if i == namespaces && !dry_run {
             write_inventories(&c, &plan, &old, true)?;
@@ -102,7 +111,11 @@ pub(crate) fn apply(args: &ApplyArgs, target: &Target, version: KubeVersion, sty
         write_inventories(&c, &plan, &old, !flags.prune)?;
     }
     if flags.wait && !dry_run {
-        for p in plan.objects.iter().filter(|p| p.object["kind"] == "StatefulSet") {
+        for p in plan
+            .objects
+            .iter()
+            .filter(|p| p.object["kind"] == "StatefulSet")
+        {
             wait::rollout(&c, p.ns(), p.name(), flags.timeout, wait::Show::Progress)?;
         }
     }
@@ -110,7 +123,12 @@ pub(crate) fn apply(args: &ApplyArgs, target: &Target, version: KubeVersion, sty
 }
 
 /// Run `stsc diff`: exit 0 when nothing would change, 1 when something would, 2 on error.
-pub(crate) fn diff(args: &ApplyArgs, target: &Target, version: KubeVersion, style: Style) -> Outcome {
+pub(crate) fn diff(
+    args: &ApplyArgs,
+    target: &Target,
+    version: KubeVersion,
+    style: Style,
+) -> Outcome {
     let run = || -> Result<bool, CliError> {
         let (compiled, objects, from_specs) = read_input(args, version, style)?;
         let c = connect(target)?;
@@ -142,10 +160,16 @@ fn read_input(
     style: Style,
 ) -> Result<(Compiled, Vec<Value>, usize), CliError> {
     if args.specs.is_empty() && args.files.is_empty() {
-        return Err(CliError::usage("error: must specify one of SPEC or -f FILE"));
+        return Err(CliError::usage(
+            "error: must specify one of SPEC or -f FILE",
+        ));
     }
     let compiled = compile_specs(&args.specs, version, style)?;
-    let mut objects: Vec<Value> = compiled.manifests.iter().map(|m| m.object.clone()).collect();
+    let mut objects: Vec<Value> = compiled
+        .manifests
+        .iter()
+        .map(|m| m.object.clone())
+        .collect();
     let from_specs = objects.len();
     for f in &args.files {
         objects.extend(read_manifests(f)?);
@@ -167,7 +191,10 @@ fn place(
     let default_ns = given.unwrap_or(&c.namespace).to_string();
     let mut placed = Vec::new();
     for (i, mut o) in objects.into_iter().enumerate() {
-        let path = c.path_of(o["apiVersion"].as_str().unwrap_or(""), o["kind"].as_str().unwrap_or(""))?;
+        let path = c.path_of(
+            o["apiVersion"].as_str().unwrap_or(""),
+            o["kind"].as_str().unwrap_or(""),
+        )?;
         let own = o["metadata"]["namespace"].as_str().map(str::to_string);
         if let (Some(own), Some(given)) = (&own, given) {
             if own != given && path.namespaced {
@@ -188,11 +215,18 @@ fn place(
             }
             (None, false) => None,
         };
-        placed.push(Placed { path, object: o, inventory });
+        placed.push(Placed {
+            path,
+            object: o,
+            inventory,
+        });
     }
     // Namespaces before what lives in them, as Helm's install order has it.
     placed.sort_by_key(|p| p.object["kind"] != "Namespace");
-    let mut plan = Plan { compiled, objects: placed };
+    let mut plan = Plan {
+        compiled,
+        objects: placed,
+    };
     add_missing_namespaces(c, &mut plan, from_specs)?;
     Ok(plan)
 }
@@ -210,7 +244,10 @@ fn add_missing_namespaces(c: &Cluster, plan: &mut Plan, from_specs: usize) -> Re
     wanted.dedup();
     let mut missing = Vec::new();
     for ns in wanted {
-        let listed = plan.objects.iter().any(|p| p.object["kind"] == "Namespace" && p.name() == ns);
+        let listed = plan
+            .objects
+            .iter()
+            .any(|p| p.object["kind"] == "Namespace" && p.name() == ns);
         if !listed && c.get(&ns_path, "", &ns)?.is_none() {
             missing.push(Placed {
                 path: ns_path.clone(),
@@ -227,10 +264,21 @@ fn add_missing_namespaces(c: &Cluster, plan: &mut Plan, from_specs: usize) -> Re
 /// Pending (stsc makes classes only on the local runtime, where it is the provisioner).
 fn warn_missing_classes(c: &Cluster, plan: &Plan) -> Result<(), CliError> {
     let class_path = ApiPath::of(&resources::STORAGE_CLASS);
-    for p in plan.objects.iter().filter(|p| p.object["kind"] == "StatefulSet") {
+    for p in plan
+        .objects
+        .iter()
+        .filter(|p| p.object["kind"] == "StatefulSet")
+    {
         let templates = p.object["spec"]["volumeClaimTemplates"].as_array();
-        for class in templates.into_iter().flatten().filter_map(|t| t["spec"]["storageClassName"].as_str()) {
-            let given = plan.objects.iter().any(|o| o.object["kind"] == "StorageClass" && o.name() == class);
+        for class in templates
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["spec"]["storageClassName"].as_str())
+        {
+            let given = plan
+                .objects
+                .iter()
+                .any(|o| o.object["kind"] == "StorageClass" && o.name() == class);
             if !given && c.get(&class_path, "", class)?.is_none() {
                 eprintln!(
                     "Warning: StorageClass {class:?} does not exist on the cluster: the claims of {} stay Pending until it does",
@@ -260,7 +308,11 @@ fn dry_pass(
     let mut out = Vec::new();
     for p in &plan.objects {
         let new_ns = p.path.namespaced && creating.contains(&p.ns());
-        let live = if new_ns { None } else { c.get(&p.path, p.ns(), p.name())? };
+        let live = if new_ns {
+            None
+        } else {
+            c.get(&p.path, p.ns(), p.name())?
+        };
         let merged = match c.apply(&p.path, p.ns(), &p.object, force, true) {
             Ok(m) => m,
             Err(e) if new_ns && e.is_not_found() => p.object.clone(),
@@ -280,9 +332,9 @@ fn refused(
     version: KubeVersion,
     style: Style,
 ) -> CliError {
-    let immutable = e
-        .status()
-        .is_some_and(|s| s.code == 422 && s.message.contains("Forbidden: updates to statefulset spec"));
+    let immutable = e.status().is_some_and(|s| {
+        s.code == 422 && s.message.contains("Forbidden: updates to statefulset spec")
+    });
     if let (true, Some(live)) = (immutable, live) {
         let findings: Vec<_> = against(std::slice::from_ref(live), compiled, version)
             .into_iter()
@@ -310,7 +362,10 @@ fn read_inventories(c: &Cluster, plan: &Plan) -> Result<BTreeMap<Inventory, Vec<
             continue;
         }
         let live = c.get(&path, &inv.1, &inventory::config_map_name(&inv.0))?;
-        out.insert(inv, live.as_ref().map(inventory::entries).unwrap_or_default());
+        out.insert(
+            inv,
+            live.as_ref().map(inventory::entries).unwrap_or_default(),
+        );
     }
     Ok(out)
 }
@@ -344,7 +399,12 @@ fn current_entries(plan: &Plan, inv: &Inventory) -> Vec<Entry> {
 }
 
 /// Delete what each inventory listed and this apply no longer produces, if stsc applied it.
-fn prune(c: &Cluster, plan: &Plan, old: &BTreeMap<Inventory, Vec<Entry>>, dry_run: bool) -> Result<(), CliError> {
+fn prune(
+    c: &Cluster,
+    plan: &Plan,
+    old: &BTreeMap<Inventory, Vec<Entry>>,
+    dry_run: bool,
+) -> Result<(), CliError> {
     let suffix = if dry_run { " (server dry run)" } else { "" };
     let mut printed = String::new();
     for (inv, before) in old {
@@ -353,12 +413,25 @@ fn prune(c: &Cluster, plan: &Plan, old: &BTreeMap<Inventory, Vec<Entry>>, dry_ru
             let Some(live) = c.get(&path, &e.namespace, &e.name)? else {
                 continue;
             };
-            let shown = Placed { path: path.clone(), object: live, inventory: None };
+            let shown = Placed {
+                path: path.clone(),
+                object: live,
+                inventory: None,
+            };
             if !inventory::applied_by_stsc(&shown.object) {
-                eprintln!("stsc: {} not pruned: stsc no longer manages it", shown.prefix());
+                eprintln!(
+                    "stsc: {} not pruned: stsc no longer manages it",
+                    shown.prefix()
+                );
                 continue;
             }
-            if c.delete(&path, &e.namespace, &e.name, Propagation::Background, dry_run)? {
+            if c.delete(
+                &path,
+                &e.namespace,
+                &e.name,
+                Propagation::Background,
+                dry_run,
+            )? {
                 printed.push_str(&format!("{} pruned{suffix}\n", shown.prefix()));
             }
         }

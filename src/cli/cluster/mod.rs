@@ -36,17 +36,3 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::cli::parse_duration;
-        #[test]
-    fn durations_read_as_kubectl_reads_them() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
-        assert_eq!(parse_duration("5x"), Err("time: invalid duration \"5x\"".into()));
-        assert_eq!(parse_duration("5m3"), Err("time: invalid duration \"5m3\"".into()));
-    }
-}

@@ -17,7 +17,10 @@ use crate::runtime::query;
 
 /// kubectl's line for a missing object.
 fn not_found(r: &Resource, name: &str) -> String {
-    format!("Error from server (NotFound): {} {name:?} not found", r.qualified())
+    format!(
+        "Error from server (NotFound): {} {name:?} not found",
+        r.qualified()
+    )
 }
 
 fn get_one(c: &Cluster, r: &Resource, ns: &str, name: &str) -> Result<Value, CliError> {
@@ -40,7 +43,10 @@ pub(crate) fn get(args: &GetArgs, target: &Target, version: KubeVersion) -> Outc
             continue;
         }
         let mut objs = Vec::new();
-        let named = targets.names.iter().filter(|(t, _)| t.is_none_or(|t| t == *r));
+        let named = targets
+            .names
+            .iter()
+            .filter(|(t, _)| t.is_none_or(|t| t == *r));
         for (_, name) in named {
             match c.get(&ApiPath::of(r), &ns, name)? {
                 Some(o) => objs.push(o),
@@ -52,8 +58,10 @@ pub(crate) fn get(args: &GetArgs, target: &Target, version: KubeVersion) -> Outc
         }
         found.push((r, objs));
     }
-    let borrowed: Vec<(&Resource, Vec<&Value>)> =
-        found.iter().map(|(r, o)| (*r, o.iter().collect())).collect();
+    let borrowed: Vec<(&Resource, Vec<&Value>)> = found
+        .iter()
+        .map(|(r, o)| (*r, o.iter().collect()))
+        .collect();
     show_get(args, &targets, &borrowed, &ns, now(), version);
     Ok(code)
 }
@@ -98,7 +106,9 @@ pub(crate) fn events(args: &EventsArgs, target: &Target, version: KubeVersion) -
     let r = &resources::EVENT;
     let mut evs = c.list(r, Some(&ns), None, None)?;
     evs.sort_by_key(|e| {
-        let t = e["lastTimestamp"].as_str().or_else(|| e["eventTime"].as_str());
+        let t = e["lastTimestamp"]
+            .as_str()
+            .or_else(|| e["eventTime"].as_str());
         (t.map(str::to_string), resource_version(e))
     });
     if evs.is_empty() {

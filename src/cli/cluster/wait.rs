@@ -28,13 +28,20 @@ const POLL: Duration = Duration::from_millis(500);
 /// # Errors
 /// No such set, a strategy without rollout status, a cluster error, or the timeout (exit 1,
 /// naming what is stuck).
-pub(crate) fn rollout(c: &Cluster, ns: &str, name: &str, timeout: Duration, show: Show) -> Result<(), CliError> {
+pub(crate) fn rollout(
+    c: &Cluster,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+    show: Show,
+) -> Result<(), CliError> {
     let deadline = (!timeout.is_zero()).then(|| Instant::now() + timeout);
     let mut display = Display::new(show, name);
     loop {
         let set = get_set(c, ns, name)?;
         let claims = c.list(&resources::PERSISTENT_VOLUME_CLAIM, Some(ns), None, None)?;
-        let p = rollout::progress(&set, &claims).map_err(|e| CliError::invalid(format!("error: {e}")))?;
+        let p = rollout::progress(&set, &claims)
+            .map_err(|e| CliError::invalid(format!("error: {e}")))?;
         display.update(&p);
         if p.done {
             display.finish(&p);
@@ -52,11 +59,12 @@ pub(crate) fn rollout(c: &Cluster, ns: &str, name: &str, timeout: Duration, show
 }
 
 fn get_set(c: &Cluster, ns: &str, name: &str) -> Result<Value, CliError> {
-    c.get(&ApiPath::of(&resources::STATEFUL_SET), ns, name)?.ok_or_else(|| {
-        CliError::invalid(format!(
-            "Error from server (NotFound): statefulsets.apps {name:?} not found"
-        ))
-    })
+    c.get(&ApiPath::of(&resources::STATEFUL_SET), ns, name)?
+        .ok_or_else(|| {
+            CliError::invalid(format!(
+                "Error from server (NotFound): statefulsets.apps {name:?} not found"
+            ))
+        })
 }
 
 /// What holds the rollout up: the set's pods (by its selector) and the namespace's events.
@@ -84,13 +92,20 @@ impl Display {
     fn new(show: Show, name: &str) -> Display {
         let bar = (show == Show::Progress && std::io::stderr().is_terminal()).then(|| {
             let b = indicatif::ProgressBar::new(0);
-            let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} ready  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            let style = indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} ready  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
             b.set_style(style.progress_chars("=> "));
             b.set_prefix(format!("statefulset/{name}"));
             b
         });
-        Display { show, bar, last: String::new(), name: name.to_string() }
+        Display {
+            show,
+            bar,
+            last: String::new(),
+            name: name.to_string(),
+        }
     }
 
     fn update(&mut self, p: &rollout::Progress) {
@@ -111,7 +126,10 @@ impl Display {
         match self.show {
             Show::Status => self.line(&p.message),
             Show::Progress => {
-                let text = format!("statefulset/{} rolled out: {}/{} pods ready\n", self.name, p.ready, p.want);
+                let text = format!(
+                    "statefulset/{} rolled out: {}/{} pods ready\n",
+                    self.name, p.ready, p.want
+                );
                 crate::cli::emit(&text);
             }
         }

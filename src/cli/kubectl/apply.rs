@@ -11,9 +11,9 @@ use crate::cli::{CliError, Outcome, Style};
 use crate::diag::{render_text, Severity};
 use crate::input::{manifest_files, read_sources};
 use crate::k8s::manifests;
-use crate::Compiled;
 use crate::k8s::version::KubeVersion;
 use crate::runtime::apply::{apply_objects, check_manifests};
+use crate::Compiled;
 
 /// `stsc apply`.
 #[derive(Debug, Args)]

@@ -14,14 +14,15 @@ use std::path::Path;
 pub use apply::{apply, ApplyArgs};
 pub use get::{get, GetArgs};
 pub use show::{describe, events, rollout, DescribeArgs, EventsArgs, RolloutArgs};
-pub use verbs::{delete, fault, scale, CascadeArg, DeleteArgs, FaultArgs, ScaleArgs};
+pub use verbs::{delete, fault, scale, DeleteArgs, FaultArgs, ScaleArgs};
 
 // What the cluster commands share with the local ones: the arguments' meaning and the output.
 #[cfg(feature = "cluster")]
 pub(crate) use apply::{check_manifests_for_cluster, compile_specs, read_manifests};
 #[cfg(feature = "cluster")]
 pub(crate) use get::show as show_get;
-
+#[cfg(feature = "cluster")]
+pub(crate) use verbs::CascadeArg;
 
 use super::{CliError, EXIT_OK};
 use crate::k8s::resources::Resource;

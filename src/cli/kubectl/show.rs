@@ -53,7 +53,11 @@ pub struct RolloutArgs {
 pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> Outcome {
     let s = open_view(state, version, &["events"])?;
     let r = &resources::EVENT;
-    let mut evs: Vec<&Value> = s.api.list_ns(r, super::local_ns(&args.namespace)).map(|(_, v)| v).collect();
+    let mut evs: Vec<&Value> = s
+        .api
+        .list_ns(r, super::local_ns(&args.namespace))
+        .map(|(_, v)| v)
+        .collect();
     evs.sort_by_key(|e| {
         (
             e["lastTimestamp"]
@@ -64,7 +68,10 @@ pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> Outcome 
         )
     });
     if evs.is_empty() {
-        eprintln!("No events found in {} namespace.", super::local_ns(&args.namespace));
+        eprintln!(
+            "No events found in {} namespace.",
+            super::local_ns(&args.namespace)
+        );
         return Ok(EXIT_OK);
     }
     let t = table::table(r, &evs, s.api.now, version);

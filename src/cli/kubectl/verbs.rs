@@ -93,7 +93,8 @@ pub fn scale(args: &ScaleArgs, state: &Path, version: KubeVersion) -> Outcome {
         format!("no scaler has been implemented for {{\"\" \"{kind}\"}}")
     })?;
     let mut s = open(state, version)?;
-    s.api.scale(r, super::local_ns(&args.namespace), &name, args.replicas)?;
+    s.api
+        .scale(r, super::local_ns(&args.namespace), &name, args.replicas)?;
     settle(s, format!("{}/{name} scaled\n", r.prefix()))
 }
 
@@ -118,7 +119,10 @@ pub fn delete(args: &DeleteArgs, state: &Path, version: KubeVersion) -> Outcome 
     let mut printed = String::new();
     let mut code = EXIT_OK;
     for n in &names {
-        match s.api.delete(r, super::local_ns(&args.namespace), n, cascade) {
+        match s
+            .api
+            .delete(r, super::local_ns(&args.namespace), n, cascade)
+        {
             Ok(()) => printed.push_str(&format!("{} {n:?} deleted\n", r.prefix())),
             Err(e) => {
                 eprintln!("{e}");
@@ -154,7 +158,11 @@ pub fn fault(args: &FaultArgs, state: &Path, version: KubeVersion) -> Outcome {
         ));
     };
     let mut s = open(state, version)?;
-    let Some(mut pod) = s.api.get(r, super::local_ns(&args.namespace), name).cloned() else {
+    let Some(mut pod) = s
+        .api
+        .get(r, super::local_ns(&args.namespace), name)
+        .cloned()
+    else {
         return Err(ApiError::not_found(r, name).into());
     };
     let ann = crate::k8s::object::metadata_mut(&mut pod)
