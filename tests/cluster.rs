@@ -93,6 +93,14 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
         w.ok(&["apply", "-f", "class.yaml"]),
         "storageclass.storage.k8s.io/statefulset-storageclass created\n"
     );
+    let permissions = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/cluster/permissions.yaml"
+    );
+    assert_eq!(
+        w.ok(&["apply", "-f", permissions]),
+        "clusterrole.rbac.authorization.k8s.io/stsc-deployer created\n"
+    );
     let dry = w.ok(&["apply", "web.yaml", "--dry-run=server"]);
     assert_eq!(dry, APPLIED.replace('\n', " (server dry run)\n"));
     assert_eq!(w.ok(&["get", "statefulsets", "-o", "name"]), "");

@@ -210,8 +210,11 @@ fn place(
         let inventory = match (&args.cluster.inventory, i < from_specs) {
             (Some(name), _) => Some((name.clone(), default_ns.clone())),
             (None, true) => {
+                // The app's inventory lives in the app's namespace, its cluster-scoped
+                // objects (ClusterRoles, StorageClasses) listed there too.
                 let app = &compiled.apps[compiled.manifests[i].app];
-                Some((app.spec.name.clone(), ns.clone()))
+                let app_ns = app.spec.namespace.clone().unwrap_or(default_ns.clone());
+                Some((app.spec.name.clone(), app_ns))
             }
             (None, false) => None,
         };

@@ -83,6 +83,9 @@ fn stuck(c: &Cluster, ns: &str, set: &Value, claims: &[Value]) -> Result<String,
 /// Progress as it changes.
 struct Display {
     show: Show,
+    /// A progress bar is drawn (stderr is a terminal); made at the first update, when the
+    /// number of pods is known.
+    tty: bool,
     bar: Option<indicatif::ProgressBar>,
     last: String,
     name: String,
@@ -90,26 +93,30 @@ struct Display {
 
 impl Display {
     fn new(show: Show, name: &str) -> Display {
-        let bar = (show == Show::Progress && std::io::stderr().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::new(0);
-            let style = indicatif::ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {pos}/{len} ready  {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-            b.set_style(style.progress_chars("=> "));
-            b.set_prefix(format!("statefulset/{name}"));
-            b
-        });
         Display {
             show,
-            bar,
+            tty: show == Show::Progress && std::io::stderr().is_terminal(),
+            bar: None,
             last: String::new(),
             name: name.to_string(),
         }
     }
 
+    fn bar(&mut self, want: u64) -> &indicatif::ProgressBar {
+        let name = &self.name;
+        self.bar.get_or_insert_with(|| {
+            let template = "{prefix} [{bar:30}] {pos}/{len} ready  {msg}";
+            let style = indicatif::ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            indicatif::ProgressBar::new(want)
+                .with_style(style.progress_chars("=> "))
+                .with_prefix(format!("statefulset/{name}"))
+        })
+    }
+
     fn update(&mut self, p: &rollout::Progress) {
-        if let Some(b) = &self.bar {
+        if self.tty {
+            let b = self.bar(p.want.max(0) as u64);
             b.set_length(p.want.max(0) as u64);
             b.set_position(p.ready.max(0) as u64);
             b.set_message(p.message.trim_end().to_string());
