@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export INSTA_UPDATE=no CI="${CI:-true}"
-cargo test --locked
+cargo test --locked "$@"

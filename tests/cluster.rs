@@ -161,7 +161,9 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
     assert!(err.contains("= help: claim templates never change existing claims: resize www-web-0, www-web-1 first"), "{err}");
     assert!(err.ends_with("Error from server (Invalid): StatefulSet.apps \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden\nstsc: nothing applied\n"), "{err}");
     assert!(refused.stdout.is_empty());
-    assert_eq!(code(&w.run(&["diff", "bigger.yaml"])), 2);
+    let d = w.run(&["diff", "bigger.yaml"]);
+    assert_eq!(code(&d), 2);
+    assert!(stderr(&d).starts_with("bigger.yaml:20:11: error[immutable-field]"), "{}", stderr(&d));
 
     // Prune: listed under --dry-run, then deleted; what stays is untouched.
     let listed = w.ok(&["apply", "no-lb.yaml", "--prune", "--dry-run=server"]);

@@ -91,7 +91,7 @@ pub enum Command {
     Apply(kubectl::ApplyArgs),
     /// Show what `apply` would change on a cluster (a server-side dry run): exit 0 nothing,
     /// 1 changes, 2 error.
-    Diff(kubectl::ApplyArgs),
+    Diff(kubectl::DiffArgs),
     /// Show objects of the local cluster state as kubectl does.
     Get(kubectl::GetArgs),
     /// Set the replicas of a StatefulSet and reconcile.
@@ -215,7 +215,7 @@ fn cluster_command(cli: &Cli, style: Style) -> Option<u8> {
     let v = cli.kube_version;
     let outcome = match &cli.command {
         Command::Apply(a) => cluster::apply(a, &t, v, style),
-        Command::Diff(a) => cluster::diff(a, &t, v, style),
+        Command::Diff(a) => cluster::diff(&a.as_apply(), &t, v, style),
         Command::Get(a) => cluster::get(a, &t, v),
         Command::Scale(a) => cluster::scale(a, &t),
         Command::Delete(a) => cluster::delete(a, &t),

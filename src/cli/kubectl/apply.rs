@@ -28,7 +28,40 @@ pub struct ApplyArgs {
     pub cluster: ClusterApplyArgs,
 }
 
-/// The flags of `apply` and `diff` that only a cluster (`--kubeconfig`, `--context`) takes.
+/// `stsc diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Spec files to compile and compare.
+    #[arg(value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+    /// Manifest files or directories to compare as they are.
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
+    pub files: Vec<PathBuf>,
+    /// Namespace of namespaced objects that name none (default: the context's).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Show the change as if the fields other managers own were taken over.
+    #[arg(long)]
+    pub force_conflicts: bool,
+}
+
+impl DiffArgs {
+    /// The apply whose dry run the diff shows.
+    pub(crate) fn as_apply(&self) -> ApplyArgs {
+        ApplyArgs {
+            specs: self.specs.clone(),
+            files: self.files.clone(),
+            cluster: ClusterApplyArgs {
+                namespace: self.namespace.clone(),
+                dry_run: "server".into(),
+                force_conflicts: self.force_conflicts,
+                ..ClusterApplyArgs::default()
+            },
+        }
+    }
+}
+
+/// The flags of `apply` that only a cluster (`--kubeconfig`, `--context`) takes.
 #[derive(Debug, Args, Default)]
 pub struct ClusterApplyArgs {
     /// Namespace of namespaced objects that name none (default: the context's).

@@ -11,7 +11,7 @@ mod verbs;
 
 use std::path::Path;
 
-pub use apply::{apply, ApplyArgs};
+pub use apply::{apply, ApplyArgs, DiffArgs};
 pub use get::{get, GetArgs};
 pub use show::{describe, events, rollout, DescribeArgs, EventsArgs, RolloutArgs};
 pub use verbs::{delete, fault, scale, DeleteArgs, FaultArgs, ScaleArgs};
