@@ -163,7 +163,11 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
     assert!(refused.stdout.is_empty());
     let d = w.run(&["diff", "bigger.yaml"]);
     assert_eq!(code(&d), 2);
-    assert!(stderr(&d).starts_with("bigger.yaml:20:11: error[immutable-field]"), "{}", stderr(&d));
+    assert!(
+        stderr(&d).contains("\nbigger.yaml:20:11: error[immutable-field]"),
+        "{}",
+        stderr(&d)
+    );
 
     // Prune: listed under --dry-run, then deleted; what stays is untouched.
     let listed = w.ok(&["apply", "no-lb.yaml", "--prune", "--dry-run=server"]);

@@ -32,9 +32,9 @@ pub const EXIT_USAGE: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "stsc", version, about, long_about = None)]
 pub struct Cli {
-    /// Target Kubernetes version (1.25 to 1.37).
-    #[arg(long, global = true, value_name = "X.Y", default_value_t = KubeVersion::NEWEST, value_parser = parse_version)]
-    pub kube_version: KubeVersion,
+    /// Target Kubernetes version, 1.25 to 1.37 [default: 1.37; on a cluster, the server's].
+    #[arg(long, global = true, value_name = "X.Y", value_parser = parse_version)]
+    pub kube_version: Option<KubeVersion>,
     /// The local cluster state folder of the runtime commands (apply, get, scale, ...).
     #[arg(
         long,
@@ -158,20 +158,21 @@ pub fn main() -> ExitCode {
     if let Some(code) = on_cluster(&cli, style) {
         return ExitCode::from(code);
     }
+    let version = cli.kube_version.unwrap_or(KubeVersion::NEWEST);
     let code = match &cli.command {
-        Command::Build(args) => finish(build::run(args, cli.kube_version, style)),
-        Command::Check(args) => finish(check::run(args, cli.kube_version, style)),
+        Command::Build(args) => finish(build::run(args, version, style)),
+        Command::Check(args) => finish(check::run(args, version, style)),
         Command::Init(args) => finish(init::run(args)),
-        Command::Import(args) => finish(import::run(args, cli.kube_version)),
-        Command::Apply(args) => finish(kubectl::apply(args, &cli.state, cli.kube_version, style)),
-        Command::Get(args) => finish(kubectl::get(args, &cli.state, cli.kube_version)),
-        Command::Scale(args) => finish(kubectl::scale(args, &cli.state, cli.kube_version)),
-        Command::Delete(args) => finish(kubectl::delete(args, &cli.state, cli.kube_version)),
-        Command::Fault(args) => finish(kubectl::fault(args, &cli.state, cli.kube_version)),
-        Command::Events(args) => finish(kubectl::events(args, &cli.state, cli.kube_version)),
-        Command::Describe(args) => finish(kubectl::describe(args, &cli.state, cli.kube_version)),
-        Command::Rollout(args) => finish(kubectl::rollout(args, &cli.state, cli.kube_version)),
-        Command::Serve(args) => finish(serve::run(args, &cli.state, cli.kube_version)),
+        Command::Import(args) => finish(import::run(args, version)),
+        Command::Apply(args) => finish(kubectl::apply(args, &cli.state, version, style)),
+        Command::Get(args) => finish(kubectl::get(args, &cli.state, version)),
+        Command::Scale(args) => finish(kubectl::scale(args, &cli.state, version)),
+        Command::Delete(args) => finish(kubectl::delete(args, &cli.state, version)),
+        Command::Fault(args) => finish(kubectl::fault(args, &cli.state, version)),
+        Command::Events(args) => finish(kubectl::events(args, &cli.state, version)),
+        Command::Describe(args) => finish(kubectl::describe(args, &cli.state, version)),
+        Command::Rollout(args) => finish(kubectl::rollout(args, &cli.state, version)),
+        Command::Serve(args) => finish(serve::run(args, &cli.state, version)),
         Command::Diff(_) => finish(Err(CliError::usage(
             "error: stsc diff compares with a cluster: add --kubeconfig FILE or --context NAME",
         ))),

@@ -103,7 +103,9 @@ mod tests {
     fn a_new_object_is_all_additions() {
         let d = unified(None, &set("a", "1")).unwrap();
         assert!(d.contains("@@ -0,0 +1,"), "{d}");
-        let removed = d.lines().filter(|l| l.starts_with('-') && !l.starts_with("---"));
+        let removed = d
+            .lines()
+            .filter(|l| l.starts_with('-') && !l.starts_with("---"));
         assert_eq!(removed.count(), 0, "{d}");
     }
 }

@@ -158,6 +158,28 @@ impl Cluster {
         }
     }
 
+    /// The server's minor version (`/version`; a managed cluster's `33+` reads as 33).
+    ///
+    /// # Errors
+    /// A connection problem, or a version that is not a number.
+    pub fn server_minor(&self) -> Result<u32, ClusterError> {
+        let info = self
+            .rt
+            .block_on(self.client.apiserver_version())
+            .map_err(|e| self.connect_error(e, "get", "version"))?;
+        let digits: String = info
+            .minor
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().map_err(|_| {
+            ClusterError::Connect(format!(
+                "{}: unexpected version {:?}",
+                self.server, info.minor
+            ))
+        })
+    }
+
     /// One object, or None when it does not exist.
     ///
     /// # Errors
@@ -292,12 +314,15 @@ impl Cluster {
         let req = req.map_err(|e| ClusterError::Config(format!("bad request: {e}")))?;
         self.rt
             .block_on(self.client.request::<Value>(req))
-            .map_err(|e| match ClusterError::from_kube(e, verb, p.qualified()) {
-                ClusterError::Connect(why) => {
-                    ClusterError::Connect(format!("{}: {why}", self.server))
-                }
-                other => other,
-            })
+            .map_err(|e| self.connect_error(e, verb, &p.qualified()))
+    }
+
+    /// A kube error; a connection problem names the server.
+    fn connect_error(&self, e: kube::Error, verb: &'static str, resource: &str) -> ClusterError {
+        match ClusterError::from_kube(e, verb, resource.to_string()) {
+            ClusterError::Connect(why) => ClusterError::Connect(format!("{}: {why}", self.server)),
+            other => other,
+        }
     }
 }
 

@@ -57,7 +57,22 @@ pub fn progress(set: &Value, claims: &[Value]) -> Result<Progress, String> {
     let unbound = claim_names(set)
         .into_iter()
         .find(|n| !claims.iter().any(|c| meta_str(c, "name") == n && bound(c)));
+    let status = &set["status"];
+    let partitioned = set["spec"]["updateStrategy"]["rollingUpdate"]["partition"]
+        .as_i64()
+        .is_some_and(|p| p > 0);
+    // kubectl stops at "partitioned roll out complete"; without a partition every pod must
+    // also be at the update revision.
+    let behind = !partitioned && status["currentRevision"] != status["updateRevision"];
     let (message, done) = match unbound {
+        _ if rolled && behind => (
+            format!(
+                "waiting for statefulset rolling update to complete {} pods at revision {}...\n",
+                status["updatedReplicas"].as_i64().unwrap_or(0),
+                status["updateRevision"].as_str().unwrap_or("")
+            ),
+            false,
+        ),
         Some(c) if rolled => (format!("Waiting for claim {c} to be bound...\n"), false),
         _ => (message, rolled),
     };
@@ -211,6 +226,14 @@ mod tests {
         assert_eq!((p.ready, p.want, p.done), (1, 2, false));
         assert_eq!(p.message, "Waiting for 1 pods to be ready...\n");
         assert!(progress(&set(2), &bound).unwrap().done);
+        let mut rolling = set(2);
+        rolling["status"]["updateRevision"] = json!("web-2");
+        let p = progress(&rolling, &bound).unwrap();
+        assert_eq!(
+            p.message,
+            "waiting for statefulset rolling update to complete 2 pods at revision web-2...\n"
+        );
+        assert!(!p.done);
         let p = progress(&set(2), &bound[..1]).unwrap();
         assert_eq!(p.message, "Waiting for claim www-web-1 to be bound...\n");
         assert!(!p.done);

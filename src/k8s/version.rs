@@ -19,6 +19,13 @@ impl KubeVersion {
         minor: SUPPORTED_MINORS.1,
     };
 
+    /// The supported version nearest to `1.minor` (a cluster's, which may be older or newer
+    /// than stsc knows), and whether it is that version.
+    pub fn nearest(minor: u32) -> (KubeVersion, bool) {
+        let clamped = minor.clamp(SUPPORTED_MINORS.0, SUPPORTED_MINORS.1);
+        (KubeVersion { minor: clamped }, clamped == minor)
+    }
+
     /// Every supported version, oldest first.
     pub fn all() -> impl Iterator<Item = KubeVersion> {
         (SUPPORTED_MINORS.0..=SUPPORTED_MINORS.1).map(|minor| KubeVersion { minor })

@@ -65,7 +65,7 @@ struct Dry {
 pub(crate) fn apply(
     args: &ApplyArgs,
     target: &Target,
-    version: KubeVersion,
+    version: Option<KubeVersion>,
     style: Style,
 ) -> Outcome {
     let flags = &args.cluster;
@@ -74,8 +74,8 @@ pub(crate) fn apply(
             "error: --prune with -f needs --inventory NAME: the set of objects an earlier apply wrote",
         ));
     }
+    let (c, version) = connect(target, version)?;
     let (compiled, objects, from_specs) = read_input(args, version, style)?;
-    let c = connect(target)?;
     let plan = place(&c, compiled, objects, from_specs, args)?;
     warn_missing_classes(&c, &plan)?;
     let dry_run = flags.dry_run == "server";
@@ -126,12 +126,12 @@ pub(crate) fn apply(
 pub(crate) fn diff(
     args: &ApplyArgs,
     target: &Target,
-    version: KubeVersion,
+    version: Option<KubeVersion>,
     style: Style,
 ) -> Outcome {
     let run = || -> Result<bool, CliError> {
+        let (c, version) = connect(target, version)?;
         let (compiled, objects, from_specs) = read_input(args, version, style)?;
-        let c = connect(target)?;
         let plan = place(&c, compiled, objects, from_specs, args)?;
         let dries = dry_pass(&c, &plan, args.cluster.force_conflicts, version, style)?;
         let mut out = String::new();

@@ -10,6 +10,7 @@ pub(crate) use read::{delete, describe, events, get, rollout, scale};
 
 use super::CliError;
 use crate::cluster::{Cluster, ClusterError, Target};
+use crate::k8s::version::KubeVersion;
 
 impl From<ClusterError> for CliError {
     fn from(e: ClusterError) -> Self {
@@ -20,9 +21,22 @@ impl From<ClusterError> for CliError {
     }
 }
 
-/// Connect, or say in one line why not (exit 2).
-fn connect(target: &Target) -> Result<Cluster, CliError> {
-    Ok(Cluster::connect(target)?)
+/// Connect, or say in one line why not (exit 2); and the version to compile and print for:
+/// `--kube-version`, else the server's (the nearest stsc targets, with a warning).
+fn connect(
+    target: &Target,
+    asked: Option<KubeVersion>,
+) -> Result<(Cluster, KubeVersion), CliError> {
+    let c = Cluster::connect(target)?;
+    if let Some(v) = asked {
+        return Ok((c, v));
+    }
+    let minor = c.server_minor()?;
+    let (v, exact) = KubeVersion::nearest(minor);
+    if !exact {
+        eprintln!("Warning: the cluster runs Kubernetes 1.{minor}, which stsc does not target: using {v} (set --kube-version to choose)");
+    }
+    Ok((c, v))
 }
 
 /// The namespace of a command: `-n`, else the context's.

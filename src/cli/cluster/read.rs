@@ -29,10 +29,10 @@ fn get_one(c: &Cluster, r: &Resource, ns: &str, name: &str) -> Result<Value, Cli
 }
 
 /// Run `stsc get` on a cluster.
-pub(crate) fn get(args: &GetArgs, target: &Target, version: KubeVersion) -> Outcome {
+pub(crate) fn get(args: &GetArgs, target: &Target, version: Option<KubeVersion>) -> Outcome {
     let targets = query::get_targets(&args.types, &args.names)
         .map_err(|msg| CliError::invalid(format!("error: {msg}")))?;
-    let c = connect(target)?;
+    let (c, version) = connect(target, version)?;
     let ns = namespace(&args.namespace, &c).to_string();
     let scope = (!args.all_namespaces).then_some(ns.as_str());
     let mut code = EXIT_OK;
@@ -69,7 +69,8 @@ pub(crate) fn get(args: &GetArgs, target: &Target, version: KubeVersion) -> Outc
 /// Run `stsc describe` on a cluster: the object, its events, and a set's pods.
 pub(crate) fn describe(args: &DescribeArgs, target: &Target) -> Outcome {
     let (r, name) = crate::cli::kubectl::named_target(&args.target)?;
-    let c = connect(target)?;
+    // The version only shapes tables, which these commands do not print.
+    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
     let ns = namespace(&args.namespace, &c).to_string();
     let o = get_one(&c, r, &ns, &name)?;
     let uid = meta_str(&o, "uid").to_string();
@@ -100,8 +101,8 @@ fn resource_version(o: &Value) -> u64 {
 }
 
 /// Run `stsc events` on a cluster: the namespace's events, oldest first.
-pub(crate) fn events(args: &EventsArgs, target: &Target, version: KubeVersion) -> Outcome {
-    let c = connect(target)?;
+pub(crate) fn events(args: &EventsArgs, target: &Target, version: Option<KubeVersion>) -> Outcome {
+    let (c, version) = connect(target, version)?;
     let ns = namespace(&args.namespace, &c).to_string();
     let r = &resources::EVENT;
     let mut evs = c.list(r, Some(&ns), None, None)?;
@@ -126,7 +127,8 @@ pub(crate) fn rollout(args: &RolloutArgs, target: &Target) -> Outcome {
     let (_, name) = crate::cli::kubectl::statefulset_target(&args.target, |kind| {
         format!("no status viewer has been implemented for {kind}")
     })?;
-    let c = connect(target)?;
+    // The version only shapes tables, which these commands do not print.
+    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
     let ns = namespace(&args.namespace, &c).to_string();
     wait::rollout(&c, &ns, &name, args.timeout, wait::Show::Status)?;
     Ok(EXIT_OK)
@@ -137,7 +139,8 @@ pub(crate) fn scale(args: &ScaleArgs, target: &Target) -> Outcome {
     let (r, name) = crate::cli::kubectl::statefulset_target(&args.target, |kind| {
         format!("no scaler has been implemented for {{\"\" \"{kind}\"}}")
     })?;
-    let c = connect(target)?;
+    // The version only shapes tables, which these commands do not print.
+    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
     let ns = namespace(&args.namespace, &c).to_string();
     c.scale(&ns, &name, args.replicas)?;
     crate::cli::emit(&format!("{}/{name} scaled\n", r.prefix()));
@@ -155,7 +158,8 @@ pub(crate) fn delete(args: &DeleteArgs, target: &Target) -> Outcome {
             "error: resource(s) were provided, but no name was specified",
         ));
     }
-    let c = connect(target)?;
+    // The version only shapes tables, which these commands do not print.
+    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
     let ns = namespace(&args.namespace, &c).to_string();
     let propagation = match args.cascade {
         CascadeArg::Background => Propagation::Background,
