@@ -195,16 +195,9 @@ fn place(
             o["apiVersion"].as_str().unwrap_or(""),
             o["kind"].as_str().unwrap_or(""),
         )?;
-        let own = o["metadata"]["namespace"].as_str().map(str::to_string);
-        if let (Some(own), Some(given)) = (&own, given) {
-            if own != given && path.namespaced {
-                return Err(CliError::invalid(format!(
-                    "error: the namespace from the provided object {own:?} does not match the namespace {given:?}. You must pass '--namespace={own}' to perform this operation."
-                )));
-            }
-        }
-        let ns = own.unwrap_or_else(|| default_ns.clone());
         if path.namespaced {
+            let own = o["metadata"]["namespace"].as_str();
+            let ns = namespace_for(own, given, &c.namespace).map_err(CliError::invalid)?;
             o["metadata"]["namespace"] = json!(ns);
         }
         let inventory = match (&args.cluster.inventory, i < from_specs) {
@@ -232,6 +225,19 @@ fn place(
     };
     add_missing_namespaces(c, &mut plan, from_specs)?;
     Ok(plan)
+}
+
+/// The namespace of a namespaced object: its own, else `-n`, else the context's. An object
+/// whose own namespace is not `-n` is refused, in kubectl's words.
+fn namespace_for(own: Option<&str>, given: Option<&str>, context: &str) -> Result<String, String> {
+    match (own, given) {
+        (Some(own), Some(given)) if own != given => Err(format!(
+            "error: the namespace from the provided object {own:?} does not match the namespace {given:?}. You must pass '--namespace={own}' to perform this operation."
+        )),
+        (Some(own), _) => Ok(own.to_string()),
+        (None, Some(given)) => Ok(given.to_string()),
+        (None, None) => Ok(context.to_string()),
+    }
 }
 
 /// A spec says where its app lives, so its namespace is made when missing (outside any
@@ -441,4 +447,24 @@ fn prune(
     }
     crate::cli::emit(&printed);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::namespace_for;
+
+    #[test]
+    fn an_object_goes_to_its_namespace_else_the_flag_else_the_context() {
+        assert_eq!(namespace_for(Some("db"), None, "dev"), Ok("db".into()));
+        assert_eq!(
+            namespace_for(Some("db"), Some("db"), "dev"),
+            Ok("db".into())
+        );
+        assert_eq!(namespace_for(None, Some("shop"), "dev"), Ok("shop".into()));
+        assert_eq!(namespace_for(None, None, "dev"), Ok("dev".into()));
+        assert_eq!(
+            namespace_for(Some("db"), Some("shop"), "dev"),
+            Err("error: the namespace from the provided object \"db\" does not match the namespace \"shop\". You must pass '--namespace=db' to perform this operation.".into())
+        );
+    }
 }
