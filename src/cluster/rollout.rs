@@ -47,11 +47,8 @@ fn pod_names(set: &Value) -> Vec<String> {
 }
 
 /// Where the rollout of `set` stands, given the live claims of its namespace.
-///
-/// # Errors
-/// A set whose strategy has no rollout status (`OnDelete`), in kubectl's words.
-pub fn progress(set: &Value, claims: &[Value]) -> Result<Progress, String> {
-    let (message, rolled) = rollout_status(set)?;
+pub fn progress(set: &Value, claims: &[Value]) -> Progress {
+    let (message, rolled) = rollout_status(set).unwrap_or_else(|_| on_delete_status(set));
     let want = StatefulSetSpec::of(set).unwrap_or_default().replicas();
     let ready = set["status"]["readyReplicas"].as_i64().unwrap_or(0) as i32;
     let unbound = claim_names(set)
@@ -62,8 +59,10 @@ pub fn progress(set: &Value, claims: &[Value]) -> Result<Progress, String> {
         .as_i64()
         .is_some_and(|p| p > 0);
     // kubectl stops at "partitioned roll out complete"; without a partition every pod must
-    // also be at the update revision.
-    let behind = !partitioned && status["currentRevision"] != status["updateRevision"];
+    // also be at the update revision (OnDelete leaves that to whoever deletes the pods).
+    let on_delete = set["spec"]["updateStrategy"]["type"] == "OnDelete";
+    let behind =
+        !partitioned && !on_delete && status["currentRevision"] != status["updateRevision"];
     let (message, done) = match unbound {
         _ if rolled && behind => (
             format!(
@@ -76,12 +75,32 @@ pub fn progress(set: &Value, claims: &[Value]) -> Result<Progress, String> {
         Some(c) if rolled => (format!("Waiting for claim {c} to be bound...\n"), false),
         _ => (message, rolled),
     };
-    Ok(Progress {
+    Progress {
         ready,
         want,
         message,
         done,
-    })
+    }
+}
+
+/// `OnDelete` has no rollout status in kubectl (pods change only when deleted): the set is
+/// ready when its spec is observed and every pod is ready.
+fn on_delete_status(set: &Value) -> (String, bool) {
+    let st = &set["status"];
+    let generation = set["metadata"]["generation"].as_i64().unwrap_or(0);
+    let observed = st["observedGeneration"].as_i64().unwrap_or(0);
+    if observed == 0 || generation > observed {
+        return (
+            "Waiting for statefulset spec update to be observed...\n".into(),
+            false,
+        );
+    }
+    let want = StatefulSetSpec::of(set).unwrap_or_default().replicas();
+    let left = want - st["readyReplicas"].as_i64().unwrap_or(0) as i32;
+    if left > 0 {
+        return (format!("Waiting for {left} pods to be ready...\n"), false);
+    }
+    (format!("statefulset ready: {want} pods (OnDelete: pods take a new template only when deleted)\n"), true)
 }
 
 fn bound(claim: &Value) -> bool {
@@ -222,21 +241,41 @@ mod tests {
     #[test]
     fn done_needs_ready_pods_and_bound_claims() {
         let bound = [claim("www-web-0", "Bound"), claim("www-web-1", "Bound")];
-        let p = progress(&set(1), &bound).unwrap();
+        let p = progress(&set(1), &bound);
         assert_eq!((p.ready, p.want, p.done), (1, 2, false));
         assert_eq!(p.message, "Waiting for 1 pods to be ready...\n");
-        assert!(progress(&set(2), &bound).unwrap().done);
+        assert!(progress(&set(2), &bound).done);
         let mut rolling = set(2);
         rolling["status"]["updateRevision"] = json!("web-2");
-        let p = progress(&rolling, &bound).unwrap();
+        let p = progress(&rolling, &bound);
         assert_eq!(
             p.message,
             "waiting for statefulset rolling update to complete 2 pods at revision web-2...\n"
         );
         assert!(!p.done);
-        let p = progress(&set(2), &bound[..1]).unwrap();
+        let p = progress(&set(2), &bound[..1]);
         assert_eq!(p.message, "Waiting for claim www-web-1 to be bound...\n");
         assert!(!p.done);
+    }
+
+    #[test]
+    fn an_on_delete_set_is_waited_for_until_its_pods_are_ready() {
+        let mut s = set(1);
+        s["spec"]["updateStrategy"] = json!({"type": "OnDelete"});
+        s["status"]["updateRevision"] = json!("web-2");
+        let bound = [claim("www-web-0", "Bound"), claim("www-web-1", "Bound")];
+        let p = progress(&s, &bound);
+        assert_eq!(
+            (p.message.as_str(), p.done),
+            ("Waiting for 1 pods to be ready...\n", false)
+        );
+        s["status"]["readyReplicas"] = json!(2);
+        let p = progress(&s, &bound);
+        assert!(p.done, "{p:?}");
+        assert_eq!(
+            p.message,
+            "statefulset ready: 2 pods (OnDelete: pods take a new template only when deleted)\n"
+        );
     }
 
     #[test]

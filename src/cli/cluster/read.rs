@@ -130,6 +130,10 @@ pub(crate) fn rollout(args: &RolloutArgs, target: &Target) -> Outcome {
     // The version only shapes tables, which these commands do not print.
     let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
     let ns = namespace(&args.namespace, &c).to_string();
+    // kubectl has no rollout status for OnDelete (--wait on apply has: every pod ready).
+    let set = get_one(&c, &resources::STATEFUL_SET, &ns, &name)?;
+    crate::runtime::print::describe::rollout_status(&set)
+        .map_err(|e| CliError::invalid(format!("error: {e}")))?;
     wait::rollout(&c, &ns, &name, args.timeout, wait::Show::Status)?;
     Ok(EXIT_OK)
 }

@@ -26,7 +26,7 @@ const POLL: Duration = Duration::from_millis(500);
 /// Wait until `ns/name` is rolled out; `timeout` zero waits without end.
 ///
 /// # Errors
-/// No such set, a strategy without rollout status, a cluster error, or the timeout (exit 1,
+/// No such set, a cluster error, or the timeout (exit 1,
 /// naming what is stuck).
 pub(crate) fn rollout(
     c: &Cluster,
@@ -40,8 +40,7 @@ pub(crate) fn rollout(
     loop {
         let set = get_set(c, ns, name)?;
         let claims = c.list(&resources::PERSISTENT_VOLUME_CLAIM, Some(ns), None, None)?;
-        let p = rollout::progress(&set, &claims)
-            .map_err(|e| CliError::invalid(format!("error: {e}")))?;
+        let p = rollout::progress(&set, &claims);
         display.update(&p);
         if p.done {
             display.finish(&p);
