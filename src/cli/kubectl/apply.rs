@@ -47,6 +47,7 @@ pub struct DiffArgs {
 
 impl DiffArgs {
     /// The apply whose dry run the diff shows.
+    #[cfg(feature = "cluster")]
     pub(crate) fn as_apply(&self) -> ApplyArgs {
         ApplyArgs {
             specs: self.specs.clone(),
