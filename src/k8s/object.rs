@@ -56,6 +56,14 @@ pub fn meta_str<'a>(o: &'a Value, field: &str) -> &'a str {
     o["metadata"][field].as_str().unwrap_or("")
 }
 
+/// `metadata.resourceVersion` as a number (0 when absent): the order writes happened in.
+pub fn resource_version(o: &Value) -> u64 {
+    o["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
 /// Whether `metadata.deletionTimestamp` is set.
 pub fn is_terminating(o: &Value) -> bool {
     !o["metadata"]["deletionTimestamp"].is_null()

@@ -9,23 +9,28 @@ use crate::cli::kubectl::{
 };
 use crate::cli::{CliError, Outcome, EXIT_INVALID, EXIT_OK};
 use crate::cluster::{ApiPath, Cluster, Propagation, Target};
-use crate::k8s::object::{meta_str, owner_refs};
+use crate::k8s::object::{meta_str, owner_refs, resource_version};
 use crate::k8s::resources::{self, Resource};
 use crate::k8s::version::KubeVersion;
+use crate::runtime::api_server::ApiError;
 use crate::runtime::print::table::{self, PrintOptions};
 use crate::runtime::query;
 
 /// kubectl's line for a missing object.
 fn not_found(r: &Resource, name: &str) -> String {
-    format!(
-        "Error from server (NotFound): {} {name:?} not found",
-        r.qualified()
-    )
+    ApiError::not_found(r, name).to_string()
 }
 
 fn get_one(c: &Cluster, r: &Resource, ns: &str, name: &str) -> Result<Value, CliError> {
     c.get(&ApiPath::of(r), ns, name)?
         .ok_or_else(|| CliError::invalid(not_found(r, name)))
+}
+
+/// Connect for a command that prints no table (so needs no version), and its namespace.
+fn connect_in(target: &Target, given: &Option<String>) -> Result<(Cluster, String), CliError> {
+    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
+    let ns = namespace(given, &c).to_string();
+    Ok((c, ns))
 }
 
 /// Run `stsc get` on a cluster.
@@ -69,9 +74,7 @@ pub(crate) fn get(args: &GetArgs, target: &Target, version: Option<KubeVersion>)
 /// Run `stsc describe` on a cluster: the object, its events, and a set's pods.
 pub(crate) fn describe(args: &DescribeArgs, target: &Target) -> Outcome {
     let (r, name) = crate::cli::kubectl::named_target(&args.target)?;
-    // The version only shapes tables, which these commands do not print.
-    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
-    let ns = namespace(&args.namespace, &c).to_string();
+    let (c, ns) = connect_in(target, &args.namespace)?;
     let o = get_one(&c, r, &ns, &name)?;
     let uid = meta_str(&o, "uid").to_string();
     let events_ns = if r.namespaced { ns.as_str() } else { "default" };
@@ -91,13 +94,6 @@ pub(crate) fn describe(args: &DescribeArgs, target: &Target) -> Outcome {
     let text = crate::runtime::print::describe::describe(&o, &events, &pods, now());
     crate::cli::emit(&text);
     Ok(EXIT_OK)
-}
-
-fn resource_version(o: &Value) -> u64 {
-    o["metadata"]["resourceVersion"]
-        .as_str()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 /// Run `stsc events` on a cluster: the namespace's events, oldest first.
@@ -127,9 +123,7 @@ pub(crate) fn rollout(args: &RolloutArgs, target: &Target) -> Outcome {
     let (_, name) = crate::cli::kubectl::statefulset_target(&args.target, |kind| {
         format!("no status viewer has been implemented for {kind}")
     })?;
-    // The version only shapes tables, which these commands do not print.
-    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
-    let ns = namespace(&args.namespace, &c).to_string();
+    let (c, ns) = connect_in(target, &args.namespace)?;
     // kubectl has no rollout status for OnDelete (--wait on apply has: every pod ready).
     let set = get_one(&c, &resources::STATEFUL_SET, &ns, &name)?;
     crate::runtime::print::describe::rollout_status(&set)
@@ -143,9 +137,7 @@ pub(crate) fn scale(args: &ScaleArgs, target: &Target) -> Outcome {
     let (r, name) = crate::cli::kubectl::statefulset_target(&args.target, |kind| {
         format!("no scaler has been implemented for {{\"\" \"{kind}\"}}")
     })?;
-    // The version only shapes tables, which these commands do not print.
-    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
-    let ns = namespace(&args.namespace, &c).to_string();
+    let (c, ns) = connect_in(target, &args.namespace)?;
     c.scale(&ns, &name, args.replicas)?;
     crate::cli::emit(&format!("{}/{name} scaled\n", r.prefix()));
     if args.wait {
@@ -162,9 +154,7 @@ pub(crate) fn delete(args: &DeleteArgs, target: &Target) -> Outcome {
             "error: resource(s) were provided, but no name was specified",
         ));
     }
-    // The version only shapes tables, which these commands do not print.
-    let (c, _) = connect(target, Some(KubeVersion::NEWEST))?;
-    let ns = namespace(&args.namespace, &c).to_string();
+    let (c, ns) = connect_in(target, &args.namespace)?;
     let propagation = match args.cascade {
         CascadeArg::Background => Propagation::Background,
         CascadeArg::Orphan => Propagation::Orphan,

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::cli::CliError;
 use crate::cluster::{rollout, ApiPath, Cluster};
 use crate::k8s::resources;
+use crate::runtime::api_server::ApiError;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,12 +59,9 @@ pub(crate) fn rollout(
 }
 
 fn get_set(c: &Cluster, ns: &str, name: &str) -> Result<Value, CliError> {
-    c.get(&ApiPath::of(&resources::STATEFUL_SET), ns, name)?
-        .ok_or_else(|| {
-            CliError::invalid(format!(
-                "Error from server (NotFound): statefulsets.apps {name:?} not found"
-            ))
-        })
+    let r = &resources::STATEFUL_SET;
+    c.get(&ApiPath::of(r), ns, name)?
+        .ok_or_else(|| ApiError::not_found(r, name).into())
 }
 
 /// What holds the rollout up: the set's pods (by its selector) and the namespace's events.

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::{named_target, open_settled, open_view, statefulset_target};
 use crate::cli::{CliError, Outcome, EXIT_INVALID, EXIT_OK};
+use crate::k8s::object::resource_version;
 use crate::k8s::resources;
 use crate::k8s::version::KubeVersion;
 use crate::runtime::api_server::ApiError;
@@ -77,13 +78,6 @@ pub fn events(args: &EventsArgs, state: &Path, version: KubeVersion) -> Outcome 
     let t = table::table(r, &evs, s.api.now, version);
     crate::cli::emit(&table::print(&[(r, t)], PrintOptions::default()));
     Ok(EXIT_OK)
-}
-
-fn resource_version(o: &Value) -> u64 {
-    o["metadata"]["resourceVersion"]
-        .as_str()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0)
 }
 
 /// Run `stsc describe`: the object, its events, and for a set the pods it owns.
