@@ -117,6 +117,26 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
     let again = w.ok(&["apply", "web.yaml"]);
     assert_eq!(again, APPLIED.replace("created", "unchanged"));
 
+    // What `stsc build -o` wrote, read in file-name order, is sent in install order.
+    let built = Command::new(STSC)
+        .args(["build", "web.yaml", "-o", "deploy"])
+        .current_dir(w.path())
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+    let files = w.ok(&[
+        "apply",
+        "-f",
+        "deploy",
+        "--inventory",
+        "web",
+        "--dry-run=server",
+    ]);
+    assert_eq!(
+        files,
+        APPLIED.replace("created", "unchanged (server dry run)")
+    );
+
     let scaled = w.ok(&["scale", "statefulset", "web", "--replicas=3", "--wait"]);
     assert_eq!(
         scaled,
@@ -130,6 +150,7 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
     assert_eq!(code(&conflict), 2);
     assert!(stderr(&conflict).contains("Error from server (Conflict): Apply failed with 1 conflict: conflict with \"stsc\" with subresource \"scale\" using apps/v1: .spec.replicas\n"), "{}", stderr(&conflict));
     assert!(stderr(&conflict).contains("--force-conflicts"));
+    assert!(!stderr(&conflict).contains("nothing applied"));
     let d = w.run(&["diff", "image.yaml", "--force-conflicts"]);
     assert_eq!(code(&d), 1, "{}", stderr(&d));
     let text = String::from_utf8(d.stdout).unwrap();
@@ -165,6 +186,12 @@ fn apply_wait_scale_diff_refuse_prune_get_delete() {
     assert_eq!(code(&d), 2);
     assert!(
         stderr(&d).contains("\nbigger.yaml:20:11: error[immutable-field]"),
+        "{}",
+        stderr(&d)
+    );
+    // diff never applies, so it does not say "nothing applied".
+    assert!(
+        stderr(&d).ends_with("'minReadySeconds' are forbidden\n"),
         "{}",
         stderr(&d)
     );

@@ -20,20 +20,63 @@ use crate::source::SourceFile;
 use crate::spec::{self, LoadedApp};
 use crate::validate::{Checking, Schemas};
 
-/// Helm's install order for the kinds stsc emits (helm `releaseutil/kind_sorter.go`).
+/// Helm's install order (helm `pkg/releaseutil/kind_sorter.go`, `InstallOrder`): what others
+/// depend on goes first. Kinds not listed go last.
 pub const INSTALL_ORDER: &[&str] = &[
+    "Namespace",
     "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
     "PodDisruptionBudget",
     "ServiceAccount",
+    "Secret",
     "ConfigMap",
     "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
     "ClusterRole",
     "ClusterRoleBinding",
     "Role",
     "RoleBinding",
     "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
     "StatefulSet",
+    "Job",
+    "CronJob",
+    "Ingress",
+    "APIService",
 ];
+
+/// Where objects of `kind` go in [`INSTALL_ORDER`]; the compiler sorts by it stably, keeping
+/// each app's objects in template order.
+pub fn install_rank(kind: &str) -> usize {
+    INSTALL_ORDER
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(INSTALL_ORDER.len())
+}
+
+/// Helm's whole sort key for objects from anywhere (files, several specs): the kind's rank,
+/// unlisted kinds by kind, then the name. (Only `apply` on a cluster sorts so.)
+#[cfg(any(feature = "cluster", test))]
+pub fn install_key(object: &Value) -> (usize, &str, &str) {
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let rank = install_rank(kind);
+    let unlisted = if rank == INSTALL_ORDER.len() {
+        kind
+    } else {
+        ""
+    };
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    (rank, unlisted, name)
+}
 
 /// One generated object and the app it came from.
 #[derive(Debug, Clone)]
@@ -336,13 +379,7 @@ fn finish(out: &mut Compiled, mut manifests: Vec<Manifest>) {
         Some(s) => said.insert((f.file.clone(), s.start, f.rule)),
         None => true,
     });
-    manifests.sort_by_key(|m| {
-        let kind = m.object["kind"].as_str().unwrap_or_default();
-        INSTALL_ORDER
-            .iter()
-            .position(|k| *k == kind)
-            .unwrap_or(INSTALL_ORDER.len())
-    });
+    manifests.sort_by_key(|m| install_rank(m.object["kind"].as_str().unwrap_or_default()));
     if !out.has_errors() {
         out.manifests = manifests;
     }

@@ -112,3 +112,41 @@ fn mutants_agree(text: &str) {
         }
     }
 }
+
+/// Helm's sort: listed kinds by rank, then unlisted kinds by kind, each kind by name.
+#[test]
+fn objects_from_anywhere_sort_in_helms_install_order() {
+    let o = |kind: &str, name: &str| serde_json::json!({"kind": kind, "metadata": {"name": name}});
+    let mut objects = [
+        o("StatefulSet", "web"),
+        o("Widget", "a"),
+        o("Service", "nginx-lb-svc"),
+        o("Gadget", "z"),
+        o("ServiceAccount", "sa"),
+        o("Service", "nginx"),
+        o("Namespace", "prod"),
+    ];
+    objects.sort_by(|a, b| super::install_key(a).cmp(&super::install_key(b)));
+    let order: Vec<String> = objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap(),
+                o["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "Namespace/prod",
+            "ServiceAccount/sa",
+            "Service/nginx",
+            "Service/nginx-lb-svc",
+            "StatefulSet/web",
+            "Gadget/z",
+            "Widget/a"
+        ]
+    );
+}

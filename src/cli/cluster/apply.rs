@@ -14,6 +14,7 @@ use crate::cli::kubectl::{check_manifests_for_cluster, compile_specs, read_manif
 use crate::cli::{CliError, Outcome, Style, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::cluster::inventory::{self, Entry};
 use crate::cluster::{diff as objdiff, ApiPath, Cluster, ClusterError, Propagation, Target};
+use crate::compile::install_key;
 use crate::diag::{render_text, Severity};
 use crate::k8s::resources;
 use crate::k8s::version::KubeVersion;
@@ -30,6 +31,8 @@ struct Placed {
     path: ApiPath,
     object: Value,
     inventory: Option<Inventory>,
+    /// Compiled from a spec (not read from `-f`).
+    from_spec: bool,
 }
 
 /// An inventory: its app name and namespace.
@@ -79,7 +82,8 @@ pub(crate) fn apply(
     let plan = place(&c, compiled, objects, from_specs, args)?;
     warn_missing_classes(&c, &plan)?;
     let dry_run = flags.dry_run == "server";
-    let dries = dry_pass(&c, &plan, flags.force_conflicts, version, style)?;
+    let dries =
+        dry_pass(&c, &plan, flags.force_conflicts, version, style).map_err(nothing_applied)?;
     let suffix = if dry_run { " (server dry run)" } else { "" };
     let old = read_inventories(&c, &plan)?;
     let mut printed = String::new();
@@ -152,8 +156,8 @@ pub(crate) fn diff(
     }
 }
 
-/// The compiled specs, the objects (specs' first, in install order, then the files'), and how
-/// many came from specs. Manifests are checked against the version's schema first.
+/// The compiled specs, the objects (specs' first, then the files'), and how many came from
+/// specs. Manifests are checked against the version's schema first.
 fn read_input(
     args: &ApplyArgs,
     version: KubeVersion,
@@ -215,15 +219,17 @@ fn place(
             path,
             object: o,
             inventory,
+            from_spec: i < from_specs,
         });
     }
-    // Namespaces before what lives in them, as Helm's install order has it.
-    placed.sort_by_key(|p| p.object["kind"] != "Namespace");
+    // Specs' and files' objects together in Helm's install order: namespaces first, what
+    // others depend on before them, whatever the file names.
+    placed.sort_by(|a, b| install_key(&a.object).cmp(&install_key(&b.object)));
     let mut plan = Plan {
         compiled,
         objects: placed,
     };
-    add_missing_namespaces(c, &mut plan, from_specs)?;
+    add_missing_namespaces(c, &mut plan)?;
     Ok(plan)
 }
 
@@ -242,11 +248,12 @@ fn namespace_for(own: Option<&str>, given: Option<&str>, context: &str) -> Resul
 
 /// A spec says where its app lives, so its namespace is made when missing (outside any
 /// inventory: prune never deletes a namespace).
-fn add_missing_namespaces(c: &Cluster, plan: &mut Plan, from_specs: usize) -> Result<(), CliError> {
+fn add_missing_namespaces(c: &Cluster, plan: &mut Plan) -> Result<(), CliError> {
     let ns_path = ApiPath::of(&resources::NAMESPACE);
-    let mut wanted: Vec<String> = plan.objects[..from_specs.min(plan.objects.len())]
+    let mut wanted: Vec<String> = plan
+        .objects
         .iter()
-        .filter(|p| p.path.namespaced)
+        .filter(|p| p.from_spec && p.path.namespaced)
         .map(|p| p.ns().to_string())
         .collect();
     wanted.sort();
@@ -262,6 +269,7 @@ fn add_missing_namespaces(c: &Cluster, plan: &mut Plan, from_specs: usize) -> Re
                 path: ns_path.clone(),
                 object: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
                 inventory: None,
+                from_spec: true,
             });
         }
     }
@@ -358,6 +366,11 @@ fn refused(
     if conflict {
         err.message.push_str("\nstsc: these fields have other managers (`stsc scale` and `kubectl scale` own .spec.replicas): run again with --force-conflicts to set the spec's values, or change the spec to match");
     }
+    err
+}
+
+/// An apply that stopped before sending anything says so.
+fn nothing_applied(mut err: CliError) -> CliError {
     err.message.push_str("\nstsc: nothing applied");
     err
 }
@@ -426,6 +439,7 @@ fn prune(
                 path: path.clone(),
                 object: live,
                 inventory: None,
+                from_spec: false,
             };
             if !inventory::applied_by_stsc(&shown.object) {
                 eprintln!(
