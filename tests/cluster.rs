@@ -329,7 +329,7 @@ fn connection_problems_are_one_line_and_exit_2() {
         stderr(&o)
     );
     assert!(
-        stderr(&o).contains(": invalid peer certificate: "),
+        stderr(&o).contains(" (certificate signed by unknown authority: the kubeconfig's certificate-authority-data does not vouch for this server)\n"),
         "{}",
         stderr(&o)
     );

@@ -53,7 +53,7 @@ impl ClusterError {
                 verb,
                 resource,
             },
-            other => ClusterError::Connect(deepest_cause(&other)),
+            other => ClusterError::Connect(explain_tls(deepest_cause(&other))),
         }
     }
 }
@@ -98,6 +98,20 @@ fn deepest_cause(e: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
+/// rustls names some certificate problems by their variant alone (`UnknownIssuer`): add what
+/// it means in the words kubectl users know from Go's x509 errors. A certificate authority
+/// of the same name that did not sign the server's certificate is `BadSignature`, which Go
+/// also calls an unknown authority.
+fn explain_tls(cause: String) -> String {
+    let meaning = match cause.strip_prefix("invalid peer certificate: ") {
+        Some("UnknownIssuer" | "BadSignature") => "certificate signed by unknown authority: the kubeconfig's certificate-authority-data does not vouch for this server",
+        Some("NotValidForName") => "the certificate is not valid for the server's name in the kubeconfig",
+        Some("Expired") => "the certificate has expired",
+        _ => return cause,
+    };
+    format!("{cause} ({meaning})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +138,24 @@ mod tests {
             "Error from server (Forbidden): statefulsets.apps \"web\" is forbidden: User \"dev\" cannot patch resource \"statefulsets\" in API group \"apps\" in the namespace \"default\"\nstsc: grant the verb \"patch\" on resource \"statefulsets\" in API group apps to this user (README: \"Permissions on a cluster\")"
         );
         assert_eq!(e.exit_code(), 1);
+    }
+
+    #[test]
+    fn bare_certificate_problems_are_explained() {
+        assert_eq!(
+            explain_tls("invalid peer certificate: UnknownIssuer".into()),
+            "invalid peer certificate: UnknownIssuer (certificate signed by unknown authority: the kubeconfig's certificate-authority-data does not vouch for this server)"
+        );
+        assert_eq!(
+            explain_tls("invalid peer certificate: BadSignature".into()),
+            "invalid peer certificate: BadSignature (certificate signed by unknown authority: the kubeconfig's certificate-authority-data does not vouch for this server)"
+        );
+        let worded = "invalid peer certificate: certificate expired: verification time 2 (UNIX), but certificate is not valid after 1 (1 seconds ago)";
+        assert_eq!(explain_tls(worded.into()), worded);
+        assert_eq!(
+            explain_tls("Connection refused (os error 111)".into()),
+            "Connection refused (os error 111)"
+        );
     }
 
     #[test]
