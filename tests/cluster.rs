@@ -397,3 +397,127 @@ fn flags_that_need_a_cluster_say_so() {
     );
     assert!(!dir.path().join(".stsc").exists());
 }
+
+/// A spec whose account has namespaced rules (a Role and RoleBinding) in a namespace of its own.
+const PEERS: &str = "name: peers
+namespace: team
+image: busybox:1.36
+serviceAccount:
+  name: peers
+  rules:
+    - apiGroups: [\"\"]
+      resources: [endpoints]
+      verbs: [get, list]
+";
+
+/// One request as RBAC sees it: (verb, API group, resource or `resource/subresource`), or
+/// None for discovery, version and OpenAPI, which every authenticated user may read.
+fn rbac_request(line: &str) -> Option<(String, String, String)> {
+    let mut words = line.split(' ');
+    let (method, uri) = (words.next()?, words.next()?);
+    let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (group, rest) = match segs.as_slice() {
+        ["api", "v1", rest @ ..] if !rest.is_empty() => ("", rest),
+        ["apis", group, _version, rest @ ..] if !rest.is_empty() => (*group, rest),
+        _ => return None,
+    };
+    let rest = match rest {
+        ["namespaces", _ns, inner @ ..] if !inner.is_empty() => inner,
+        other => other,
+    };
+    let (resource, named) = match rest {
+        [r] => (r.to_string(), false),
+        [r, _name] => (r.to_string(), true),
+        [r, _name, sub] => (format!("{r}/{sub}"), true),
+        _ => panic!("unexpected path {path}"),
+    };
+    let verb = match (method, named) {
+        ("GET", true) => "get",
+        ("GET", false) if query.contains("watch=true") => "watch",
+        ("GET", false) => "list",
+        ("PATCH", _) => "patch",
+        ("PUT", _) => "update",
+        ("POST", _) => "create",
+        ("DELETE", true) => "delete",
+        ("DELETE", false) => "deletecollection",
+        _ => panic!("unexpected method in {line}"),
+    };
+    Some((verb.into(), group.into(), resource))
+}
+
+/// Whether one of a ClusterRole's rules allows the request.
+fn allowed(
+    rules: &[serde_json::Value],
+    (verb, group, resource): &(String, String, String),
+) -> bool {
+    let has = |rule: &serde_json::Value, field: &str, want: &str| {
+        rule[field]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|v| v == want || v == "*"))
+    };
+    rules.iter().any(|r| {
+        has(r, "verbs", verb) && has(r, "apiGroups", group) && has(r, "resources", resource)
+    })
+}
+
+/// `examples/cluster/permissions.yaml` grants every request the cluster commands make: the
+/// server's request log, read as RBAC reads a request, against the ClusterRole's rules, for
+/// specs that produce every kind stsc emits and every command of the README.
+#[test]
+fn the_documented_cluster_role_allows_every_request_stsc_makes() {
+    let s = Server::start_logged("1.33");
+    let w = Work::new(&s);
+    std::fs::write(w.path().join("peers.yaml"), PEERS).unwrap();
+    let postgres = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/postgres.yaml");
+    w.ok(&["apply", "-f", "class.yaml"]);
+    w.ok(&[
+        "apply",
+        "web.yaml",
+        "peers.yaml",
+        "--wait",
+        "--timeout",
+        "60s",
+    ]);
+    // Its claims wait for the GKE provisioner: applied, not waited for.
+    w.ok(&["apply", postgres]);
+    // Again, now that everything exists: each object is read live first.
+    w.ok(&["apply", postgres, "peers.yaml"]);
+    let d = w.run(&["diff", "image.yaml"]);
+    assert_eq!(code(&d), 1, "{}", stderr(&d));
+    w.ok(&["scale", "statefulset", "web", "--replicas=3", "--wait"]);
+    w.ok(&[
+        "apply",
+        "no-lb.yaml",
+        "--prune",
+        "--force-conflicts",
+        "--wait",
+    ]);
+    w.ok(&["get", "statefulset,pods,pvc,svc,endpoints"]);
+    w.ok(&["describe", "statefulset", "web"]);
+    w.ok(&["events"]);
+    w.ok(&["rollout", "status", "statefulset/web"]);
+    w.ok(&["delete", "statefulset", "web", "--cascade=orphan"]);
+
+    let role: serde_json::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/cluster/permissions.yaml"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let rules = role["rules"].as_array().unwrap();
+    let mut asked: Vec<_> = s
+        .requests()
+        .iter()
+        .filter_map(|l| rbac_request(l))
+        .collect();
+    asked.sort();
+    asked.dedup();
+    let refused: Vec<_> = asked.iter().filter(|r| !allowed(rules, r)).collect();
+    assert!(refused.is_empty(), "not granted: {refused:?}");
+    let scale = ("patch".into(), "apps".into(), "statefulsets/scale".into());
+    let pdb = ("get".into(), "policy".into(), "poddisruptionbudgets".into());
+    assert!(asked.contains(&scale) && asked.contains(&pdb), "{asked:?}");
+}

@@ -41,13 +41,33 @@ impl Server {
 
     /// With more `stsc serve` flags (`--insecure-plain-http`).
     pub fn start_with(version: &str, flags: &[&str]) -> Server {
+        Server::spawn(version, flags, false)
+    }
+
+    /// With `--log-requests`, the log read by [`Server::requests`].
+    pub fn start_logged(version: &str) -> Server {
+        Server::spawn(version, &["--log-requests"], true)
+    }
+
+    /// The requests served so far: `PATCH /apis/apps/v1/namespaces/default/statefulsets/web?… 200`.
+    pub fn requests(&self) -> Vec<String> {
+        let log = std::fs::read_to_string(self.dir.path().join("requests.log")).unwrap();
+        log.lines().map(str::to_string).collect()
+    }
+
+    fn spawn(version: &str, flags: &[&str], logged: bool) -> Server {
         let dir = tempfile::tempdir().unwrap();
+        let stderr = if logged {
+            Stdio::from(std::fs::File::create(dir.path().join("requests.log")).unwrap())
+        } else {
+            Stdio::inherit()
+        };
         let mut child = Command::new(STSC)
             .args(["--kube-version", version, "serve", "--port", "0", "--state"])
             .arg(dir.path().join("state"))
             .args(flags)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
