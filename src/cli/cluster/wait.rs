@@ -99,13 +99,15 @@ impl Display {
         }
     }
 
-    fn bar(&mut self, want: u64) -> &indicatif::ProgressBar {
+    /// The bar, made at `ready` so its first frame does not show 0.
+    fn bar(&mut self, want: u64, ready: u64) -> &indicatif::ProgressBar {
         let name = &self.name;
         self.bar.get_or_insert_with(|| {
             let template = "{prefix} [{bar:30}] {pos}/{len} ready  {msg}";
             let style = indicatif::ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
             indicatif::ProgressBar::new(want)
+                .with_position(ready)
                 .with_style(style.progress_chars("=> "))
                 .with_prefix(format!("statefulset/{name}"))
         })
@@ -113,9 +115,10 @@ impl Display {
 
     fn update(&mut self, p: &rollout::Progress) {
         if self.tty {
-            let b = self.bar(p.want.max(0) as u64);
-            b.set_length(p.want.max(0) as u64);
-            b.set_position(p.ready.max(0) as u64);
+            let (want, ready) = (p.want.max(0) as u64, p.ready.max(0) as u64);
+            let b = self.bar(want, ready);
+            b.set_length(want);
+            b.set_position(ready);
             b.set_message(p.message.trim_end().to_string());
         } else if p.message != self.last && !p.done {
             self.line(&p.message);
