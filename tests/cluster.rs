@@ -521,3 +521,33 @@ fn the_documented_cluster_role_allows_every_request_stsc_makes() {
     let pdb = ("get".into(), "policy".into(), "poddisruptionbudgets".into());
     assert!(asked.contains(&scale) && asked.contains(&pdb), "{asked:?}");
 }
+
+/// Two apps of one spec in two namespaces share its cluster-scoped objects: an app that stops
+/// producing them does not prune what the other's inventory still lists.
+#[test]
+fn an_object_two_apps_share_is_pruned_only_when_neither_lists_it() {
+    let s = Server::start("1.33");
+    let w = Work::new(&s);
+    let web = std::fs::read_to_string(w.path().join("web.yaml")).unwrap();
+    let mut no_psp = web.replace("  podSecurityPolicy: vmware-system-privileged\n", "");
+    no_psp = no_psp.replace("  clusterRole: statefulset-cr\n", "");
+    no_psp = no_psp.replace("  clusterRoleBinding: statefulset-rb\n", "");
+    assert!(!no_psp.contains("clusterRole"));
+    std::fs::write(w.path().join("no-psp.yaml"), no_psp).unwrap();
+    w.ok(&["apply", "web.yaml"]);
+    w.ok(&["apply", "web.yaml", "-n", "prod"]);
+
+    let o = w.run(&["apply", "no-psp.yaml", "--prune"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("pruned"));
+    let err = stderr(&o);
+    assert!(err.contains("stsc: clusterrole.rbac.authorization.k8s.io/statefulset-cr not pruned: the inventory prod/stsc-inventory.web still lists it\n"), "{err}");
+    assert!(err.contains("stsc: clusterrolebinding.rbac.authorization.k8s.io/statefulset-rb not pruned: the inventory prod/stsc-inventory.web still lists it\n"), "{err}");
+    w.ok(&["get", "clusterrole", "statefulset-cr"]);
+
+    let o = w.ok(&["apply", "no-psp.yaml", "--prune", "-n", "prod"]);
+    assert!(
+        o.ends_with("clusterrole.rbac.authorization.k8s.io/statefulset-cr pruned\nclusterrolebinding.rbac.authorization.k8s.io/statefulset-rb pruned\n"),
+        "{o}"
+    );
+}

@@ -88,6 +88,31 @@ pub fn applied_by_stsc(live: &Value) -> bool {
         .any(|f| f["manager"] == super::FIELD_MANAGER && f["operation"] == "Apply")
 }
 
+/// The label selector of every inventory ConfigMap.
+pub const SELECTOR: &str = "app.kubernetes.io/managed-by=stsc";
+
+/// Another inventory that still lists `entry` (`namespace/name` of its ConfigMap), among the
+/// live inventories `all` and leaving out `own` (namespace, ConfigMap name): an object two apps
+/// produce (one spec applied in two namespaces shares its ClusterRole) is pruned by neither
+/// while the other lists it.
+pub fn listed_elsewhere(all: &[Value], own: (&str, &str), entry: &Entry) -> Option<String> {
+    all.iter()
+        .filter(|cm| {
+            let name = cm["metadata"]["name"].as_str().unwrap_or_default();
+            let ns = cm["metadata"]["namespace"].as_str().unwrap_or_default();
+            name.starts_with("stsc-inventory.") && (ns, name) != own
+        })
+        .find(|cm| entries(cm).contains(entry))
+        .map(|cm| {
+            let m = &cm["metadata"];
+            format!(
+                "{}/{}",
+                m["namespace"].as_str().unwrap_or_default(),
+                m["name"].as_str().unwrap_or_default()
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +133,26 @@ mod tests {
         let before = entries(&cm);
         assert_eq!(before, vec![svc("web"), svc("web-lb")]);
         assert_eq!(stale(&before, &[svc("web")]), vec![svc("web-lb")]);
+    }
+
+    #[test]
+    fn an_entry_another_inventory_lists_is_shared() {
+        let role = Entry {
+            api_version: "rbac.authorization.k8s.io/v1".into(),
+            kind: "ClusterRole".into(),
+            namespace: String::new(),
+            name: "web-psp".into(),
+        };
+        let default = config_map("web", "default", &[svc("web"), role.clone()]);
+        let prod = config_map("web", "prod", std::slice::from_ref(&role));
+        let all = [default.clone(), prod];
+        let own = ("default", "stsc-inventory.web");
+        assert_eq!(
+            listed_elsewhere(&all, own, &role).as_deref(),
+            Some("prod/stsc-inventory.web")
+        );
+        assert_eq!(listed_elsewhere(&all, own, &svc("web")), None);
+        assert_eq!(listed_elsewhere(&[default], own, &role), None);
     }
 
     #[test]

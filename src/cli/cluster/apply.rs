@@ -429,8 +429,21 @@ fn prune(
 ) -> Result<(), CliError> {
     let suffix = if dry_run { " (server dry run)" } else { "" };
     let mut printed = String::new();
+    // Other apps' inventories, read only when something may go: those of the object's
+    // namespace, or for a cluster-scoped object every namespace's (a Role alone never needs
+    // the cluster-wide list, as it applies nothing cluster-scoped).
+    let mut inventories: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for (inv, before) in old {
+        let own = (inv.1.as_str(), inventory::config_map_name(&inv.0));
         for e in inventory::stale(before, &current_entries(plan, inv)) {
+            if !inventories.contains_key(&e.namespace) {
+                let ns = (!e.namespace.is_empty()).then_some(e.namespace.as_str());
+                let selector = Some(inventory::SELECTOR);
+                let listed = c.list(&resources::CONFIG_MAP, ns, selector, None)?;
+                inventories.insert(e.namespace.clone(), listed);
+            }
+            let shared =
+                inventory::listed_elsewhere(&inventories[&e.namespace], (own.0, &own.1), &e);
             let path = c.path_of(&e.api_version, &e.kind)?;
             let Some(live) = c.get(&path, &e.namespace, &e.name)? else {
                 continue;
@@ -441,6 +454,13 @@ fn prune(
                 inventory: None,
                 from_spec: false,
             };
+            if let Some(other) = shared {
+                eprintln!(
+                    "stsc: {} not pruned: the inventory {other} still lists it",
+                    shown.prefix()
+                );
+                continue;
+            }
             if !inventory::applied_by_stsc(&shown.object) {
                 eprintln!(
                     "stsc: {} not pruned: stsc no longer manages it",
