@@ -420,7 +420,8 @@ fn current_entries(plan: &Plan, inv: &Inventory) -> Vec<Entry> {
         .collect()
 }
 
-/// Delete what each inventory listed and this apply no longer produces, if stsc applied it.
+/// Delete what each inventory listed and this apply no longer produces, if stsc applied it
+/// and no other app's inventory lists it.
 fn prune(
     c: &Cluster,
     plan: &Plan,
@@ -429,21 +430,10 @@ fn prune(
 ) -> Result<(), CliError> {
     let suffix = if dry_run { " (server dry run)" } else { "" };
     let mut printed = String::new();
-    // Other apps' inventories, read only when something may go: those of the object's
-    // namespace, or for a cluster-scoped object every namespace's (a Role alone never needs
-    // the cluster-wide list, as it applies nothing cluster-scoped).
-    let mut inventories: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut others = OtherInventories::default();
     for (inv, before) in old {
         let own = (inv.1.as_str(), inventory::config_map_name(&inv.0));
         for e in inventory::stale(before, &current_entries(plan, inv)) {
-            if !inventories.contains_key(&e.namespace) {
-                let ns = (!e.namespace.is_empty()).then_some(e.namespace.as_str());
-                let selector = Some(inventory::SELECTOR);
-                let listed = c.list(&resources::CONFIG_MAP, ns, selector, None)?;
-                inventories.insert(e.namespace.clone(), listed);
-            }
-            let shared =
-                inventory::listed_elsewhere(&inventories[&e.namespace], (own.0, &own.1), &e);
             let path = c.path_of(&e.api_version, &e.kind)?;
             let Some(live) = c.get(&path, &e.namespace, &e.name)? else {
                 continue;
@@ -454,33 +444,65 @@ fn prune(
                 inventory: None,
                 from_spec: false,
             };
-            if let Some(other) = shared {
-                eprintln!(
-                    "stsc: {} not pruned: the inventory {other} still lists it",
-                    shown.prefix()
-                );
+            let shared = others.listing(c, (own.0, &own.1), &e)?;
+            if let Some(why) = kept_because(&shown.object, shared) {
+                eprintln!("stsc: {} not pruned: {why}", shown.prefix());
                 continue;
             }
-            if !inventory::applied_by_stsc(&shown.object) {
-                eprintln!(
-                    "stsc: {} not pruned: stsc no longer manages it",
-                    shown.prefix()
-                );
-                continue;
-            }
-            if c.delete(
+            let gone = c.delete(
                 &path,
                 &e.namespace,
                 &e.name,
                 Propagation::Background,
                 dry_run,
-            )? {
+            )?;
+            if gone {
                 printed.push_str(&format!("{} pruned{suffix}\n", shown.prefix()));
             }
         }
     }
     crate::cli::emit(&printed);
     Ok(())
+}
+
+/// Why a stale live object stays: another app's inventory (`shared`) lists it, or stsc no
+/// longer manages it. None: it may be pruned.
+fn kept_because(live: &Value, shared: Option<String>) -> Option<String> {
+    match shared {
+        Some(other) => Some(format!("the inventory {other} still lists it")),
+        None if !inventory::applied_by_stsc(live) => Some("stsc no longer manages it".into()),
+        None => None,
+    }
+}
+
+/// Other apps' inventories, read only when something may go: those of the object's
+/// namespace, or for a cluster-scoped object every namespace's (a Role alone never needs the
+/// cluster-wide list, as it applies nothing cluster-scoped).
+#[derive(Default)]
+struct OtherInventories {
+    /// By namespace ("" for every namespace).
+    read: BTreeMap<String, Vec<Value>>,
+}
+
+impl OtherInventories {
+    /// The inventory other than `own` (namespace, ConfigMap name) that lists `e`.
+    fn listing(
+        &mut self,
+        c: &Cluster,
+        own: (&str, &str),
+        e: &Entry,
+    ) -> Result<Option<String>, CliError> {
+        if !self.read.contains_key(&e.namespace) {
+            let ns = (!e.namespace.is_empty()).then_some(e.namespace.as_str());
+            let listed = c.list(&resources::CONFIG_MAP, ns, Some(inventory::SELECTOR), None)?;
+            self.read.insert(e.namespace.clone(), listed);
+        }
+        Ok(inventory::listed_elsewhere(
+            &self.read[&e.namespace],
+            own,
+            e,
+        ))
+    }
 }
 
 #[cfg(test)]
