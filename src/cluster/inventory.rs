@@ -9,6 +9,12 @@ use serde_json::{json, Value};
 /// The ConfigMap data key holding the list.
 const DATA_KEY: &str = "objects";
 
+/// Every inventory ConfigMap's name starts so.
+const NAME_PREFIX: &str = "stsc-inventory.";
+
+/// The label every inventory ConfigMap carries, and its value.
+const LABEL: (&str, &str) = ("app.kubernetes.io/managed-by", "stsc");
+
 /// One object an apply wrote.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Entry {
@@ -39,7 +45,7 @@ impl Entry {
 
 /// The inventory ConfigMap's name for an app.
 pub fn config_map_name(app: &str) -> String {
-    format!("stsc-inventory.{app}")
+    format!("{NAME_PREFIX}{app}")
 }
 
 /// The inventory ConfigMap listing `entries` (sorted, once each).
@@ -51,7 +57,7 @@ pub fn config_map(app: &str, namespace: &str, entries: &[Entry]) -> Value {
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {
             "name": config_map_name(app), "namespace": namespace,
-            "labels": {"app.kubernetes.io/managed-by": "stsc"},
+            "labels": {LABEL.0: LABEL.1},
         },
         "data": {DATA_KEY: serde_json::to_string(&list).unwrap_or_default()},
     })
@@ -89,7 +95,9 @@ pub fn applied_by_stsc(live: &Value) -> bool {
 }
 
 /// The label selector of every inventory ConfigMap.
-pub const SELECTOR: &str = "app.kubernetes.io/managed-by=stsc";
+pub fn selector() -> String {
+    format!("{}={}", LABEL.0, LABEL.1)
+}
 
 /// Another inventory that still lists `entry` (`namespace/name` of its ConfigMap), among the
 /// live inventories `all` and leaving out `own` (namespace, ConfigMap name): an object two apps
@@ -100,7 +108,7 @@ pub fn listed_elsewhere(all: &[Value], own: (&str, &str), entry: &Entry) -> Opti
         .filter(|cm| {
             let name = cm["metadata"]["name"].as_str().unwrap_or_default();
             let ns = cm["metadata"]["namespace"].as_str().unwrap_or_default();
-            name.starts_with("stsc-inventory.") && (ns, name) != own
+            name.starts_with(NAME_PREFIX) && (ns, name) != own
         })
         .find(|cm| entries(cm).contains(entry))
         .map(|cm| {

@@ -494,7 +494,8 @@ impl OtherInventories {
     ) -> Result<Option<String>, CliError> {
         if !self.read.contains_key(&e.namespace) {
             let ns = (!e.namespace.is_empty()).then_some(e.namespace.as_str());
-            let listed = c.list(&resources::CONFIG_MAP, ns, Some(inventory::SELECTOR), None)?;
+            let selector = inventory::selector();
+            let listed = c.list(&resources::CONFIG_MAP, ns, Some(&selector), None)?;
             self.read.insert(e.namespace.clone(), listed);
         }
         Ok(inventory::listed_elsewhere(
